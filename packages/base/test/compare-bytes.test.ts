@@ -1,0 +1,38 @@
+import { Buffer } from 'node:buffer';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareBytes, equalBytes } from '../src/index.js';
+
+const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
+
+describe('compareBytes', () => {
+  // Goal: the JS loop and the native path order bytes exactly like Buffer.compare.
+  // Strategy: random arrays, short (loop) and long (native), often sharing prefixes.
+  // Invariants: sign(compareBytes(a, b)) = sign(Buffer.compare(a, b)) and is antisymmetric.
+  it('orders like Buffer.compare at every length', () => {
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 20 }), fc.uint8Array({ minLength: 60, maxLength: 200 }));
+    fc.assert(
+      fc.property(bytes, bytes, fc.uint8Array({ maxLength: 80 }), (a, b, prefix) => {
+        const left = Uint8Array.from([...prefix, ...a]);
+        const right = Uint8Array.from([...prefix, ...b]);
+        const expected = sign(Buffer.compare(left, right));
+        expect(sign(compareBytes(left, right))).toBe(expected);
+        expect(sign(compareBytes(right, left))).toBe(expected === 0 ? 0 : -expected);
+        expect(equalBytes(left, right)).toBe(expected === 0);
+      }),
+    );
+  });
+
+  it('treats bytes as unsigned and a prefix as smaller', () => {
+    expect(compareBytes(Uint8Array.of(0x7f), Uint8Array.of(0x80))).toBeLessThan(0);
+    expect(compareBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 0))).toBeLessThan(0);
+    expect(compareBytes(new Uint8Array(0), new Uint8Array(0))).toBe(0);
+  });
+
+  it('respects views into larger buffers', () => {
+    const backing = Uint8Array.of(9, 1, 2, 3, 9, 1, 2, 4);
+    const long = new Uint8Array(300).fill(5);
+    expect(compareBytes(backing.subarray(1, 4), backing.subarray(5, 8))).toBeLessThan(0);
+    expect(compareBytes(long.subarray(0, 100), long.subarray(1, 101))).toBe(0);
+  });
+});
