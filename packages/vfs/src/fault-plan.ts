@@ -1,0 +1,58 @@
+import { InvalidArgumentError } from '@kv/base';
+import { osError } from './vfs-error.js';
+
+/** The operations a fault can target. `read` includes `readFile`; `stat` includes `size()`. */
+export type FaultOperation =
+  | 'open' | 'read' | 'write' | 'sync' | 'syncDir' | 'rename' | 'unlink'
+  | 'truncate' | 'mkdir' | 'rmdir' | 'list' | 'stat';
+
+export type FaultKind = FaultOperation | 'any';
+
+/** EIO becomes `IoError` with `osCode: 'EIO'`; ENOSPC becomes `NoSpaceError`. */
+export type FaultError = 'EIO' | 'ENOSPC';
+
+export interface FaultSpec {
+  kind: FaultKind;
+  /** 1-based, counted over operations of `kind` attempted after `failOperation` was called. */
+  nth: number;
+  error: FaultError;
+  /** Fail every matching operation from the nth on, until `clearFaults()`. Default false. */
+  persistent?: boolean;
+}
+
+interface ArmedFault {
+  readonly spec: FaultSpec;
+  seen: number;
+}
+
+/** The injected faults of one `MemoryVfs`. A failed operation changes nothing. */
+export class FaultPlan {
+  private faults: ArmedFault[] = [];
+
+  add(spec: FaultSpec): void {
+    if (!Number.isSafeInteger(spec.nth) || spec.nth < 1) {
+      throw new InvalidArgumentError('failOperation', `nth must be a positive integer, got ${spec.nth}`);
+    }
+    this.faults.push({ spec: { ...spec }, seen: 0 });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  /**
+   * Counts one attempt of `operation` against every armed fault and throws if one of them is
+   * due. Every matching fault counts the attempt, even when an earlier one fires.
+   */
+  check(operation: FaultOperation, where: string): void {
+    let due: ArmedFault | undefined;
+    for (const fault of this.faults) {
+      if (fault.spec.kind !== operation && fault.spec.kind !== 'any') continue;
+      fault.seen += 1;
+      const fires = fault.spec.persistent === true ? fault.seen >= fault.spec.nth : fault.seen === fault.spec.nth;
+      if (fires && due === undefined) due = fault;
+    }
+    this.faults = this.faults.filter((fault) => fault.spec.persistent === true || fault.seen < fault.spec.nth);
+    if (due !== undefined) throw osError(`${where} (injected fault)`, due.spec.error);
+  }
+}
