@@ -1,0 +1,110 @@
+/**
+ * Pure encoding of records into framed, block-aligned bytes. The writer encodes first and
+ * commits its new size only after the bytes were written, so a failed write leaves its state
+ * untouched.
+ */
+import { AssertionError, InvalidArgumentError, assert, maskCrc, viewOf } from '@kv/base';
+import {
+  BLOCK_SIZE_BYTES,
+  FRAGMENT_CRC_OFFSET,
+  FRAGMENT_HEADER_BYTES,
+  FRAGMENT_LENGTH_OFFSET,
+  FRAGMENT_TYPE_OFFSET,
+  FragmentType,
+  RECORD_PAYLOAD_BYTES_MAX,
+} from './format.js';
+import { fragmentCrc, logCrcSeed } from './log-crc.js';
+import type { WalPosition } from './wal-position.js';
+
+/** Encoded records: `bytes` go at `fileOffset`; `endOffset` is the file size after them. */
+export interface EncodedRecords {
+  bytes: Uint8Array;
+  positions: WalPosition[];
+  endOffset: number;
+}
+
+/**
+ * Frames `payloads` as records that start at byte `fileOffset` of log `logNumber`. The result
+ * includes any zero trailer needed before the first record. Deterministic: the same input
+ * always yields the same bytes.
+ */
+export function encodeRecords(
+  payloads: readonly Uint8Array[],
+  options: { logNumber: number; fileOffset: number },
+): EncodedRecords {
+  assert(Number.isSafeInteger(options.fileOffset) && options.fileOffset >= 0, 'file offset is a safe integer');
+  let endOffset = options.fileOffset;
+  for (const payload of payloads) {
+    if (payload.length > RECORD_PAYLOAD_BYTES_MAX) {
+      throw new InvalidArgumentError('wal record', `${payload.length} bytes exceeds ${RECORD_PAYLOAD_BYTES_MAX}`);
+    }
+    endOffset = frameRecord(payload, { at: endOffset, seed: 0 });
+  }
+  const bytes = new Uint8Array(endOffset - options.fileOffset);
+  const positions: WalPosition[] = [];
+  const seed = logCrcSeed(options.logNumber);
+  let at = options.fileOffset;
+  for (const payload of payloads) {
+    const offset = recordStart(at);
+    at = frameRecord(payload, { at, seed, target: { bytes, fileOffset: options.fileOffset } });
+    positions.push({ offset, length: at - offset });
+  }
+  assert(at === endOffset, 'measured and written lengths agree');
+  return { bytes, positions, endOffset };
+}
+
+/** Where a record placed at `at` really starts: past the trailer when the block has no room for a header. */
+function recordStart(at: number): number {
+  const blockLeft = BLOCK_SIZE_BYTES - (at % BLOCK_SIZE_BYTES);
+  return blockLeft < FRAGMENT_HEADER_BYTES ? at + blockLeft : at;
+}
+
+interface FrameTarget {
+  bytes: Uint8Array;
+  fileOffset: number;
+}
+
+/**
+ * Lays out one record from file offset `at` and returns the offset after it. Without a
+ * target it only measures. The trailer of a block is left as the buffer's zeros.
+ */
+function frameRecord(payload: Uint8Array, options: { at: number; seed: number; target?: FrameTarget }): number {
+  let at = options.at;
+  let done = 0;
+  const fragmentsMax = Math.ceil(payload.length / (BLOCK_SIZE_BYTES - FRAGMENT_HEADER_BYTES)) + 2;
+  for (let fragment = 0; fragment <= fragmentsMax; fragment++) {
+    at = recordStart(at);
+    const room = BLOCK_SIZE_BYTES - (at % BLOCK_SIZE_BYTES) - FRAGMENT_HEADER_BYTES;
+    assert(room >= 0, 'a fragment header fits in the block');
+    const take = Math.min(room, payload.length - done);
+    const isLast = done + take === payload.length;
+    const type = fragmentType({ isFirst: fragment === 0, isLast });
+    if (options.target !== undefined) {
+      const part = payload.subarray(done, done + take);
+      encodeFragment(options.target.bytes, { headerOffset: at - options.target.fileOffset, type, payload: part, seed: options.seed });
+    }
+    at += FRAGMENT_HEADER_BYTES + take;
+    done += take;
+    if (isLast) return at;
+  }
+  throw new AssertionError('a record needs a bounded number of fragments');
+}
+
+function fragmentType(where: { isFirst: boolean; isLast: boolean }): FragmentType {
+  if (where.isFirst) return where.isLast ? FragmentType.Full : FragmentType.First;
+  return where.isLast ? FragmentType.Last : FragmentType.Middle;
+}
+
+/** Writes one fragment (header and payload) into `target` at `headerOffset`. */
+export function encodeFragment(
+  target: Uint8Array,
+  fragment: { headerOffset: number; type: FragmentType; payload: Uint8Array; seed: number },
+): void {
+  const { headerOffset, payload } = fragment;
+  const view = viewOf(target);
+  view.setUint16(headerOffset + FRAGMENT_LENGTH_OFFSET, payload.length, true);
+  view.setUint8(headerOffset + FRAGMENT_TYPE_OFFSET, fragment.type);
+  target.set(payload, headerOffset + FRAGMENT_HEADER_BYTES);
+  const crc = fragmentCrc(target, { headerOffset, payloadBytes: payload.length, seed: fragment.seed });
+  view.setUint32(headerOffset + FRAGMENT_CRC_OFFSET, maskCrc(crc), true);
+}

@@ -1,0 +1,24 @@
+/**
+ * The checksum of a fragment: CRC-32 over the log number (8 bytes, LE), then the type byte,
+ * then the payload, masked. Mixing the log number in means bytes left over from another log
+ * file (a recycled or preallocated file, a stale block) never pass as this log's data.
+ */
+import { crc32, writeUint64 } from '@kv/base';
+import { FRAGMENT_TYPE_OFFSET } from './format.js';
+
+/** The CRC of a log number's 8 little-endian bytes: the starting point of every fragment CRC. */
+export function logCrcSeed(logNumber: number): number {
+  const bytes = new Uint8Array(8);
+  writeUint64(new DataView(bytes.buffer), 0, logNumber);
+  return crc32(bytes);
+}
+
+/**
+ * The unmasked CRC of the fragment whose header starts at `headerOffset` in `bytes`. The type
+ * byte and the payload are adjacent on disk, so one CRC call covers both.
+ */
+export function fragmentCrc(bytes: Uint8Array, options: { headerOffset: number; payloadBytes: number; seed: number }): number {
+  const start = options.headerOffset + FRAGMENT_TYPE_OFFSET;
+  const end = start + 1 + options.payloadBytes;
+  return crc32(bytes.subarray(start, end), options.seed);
+}

@@ -1,0 +1,144 @@
+/**
+ * Appends records to a new log file. Durability contract: when `appendSync` returns, the
+ * records have reached the operating system (they survive the process dying); they survive
+ * power loss only once a later `sync()` resolves.
+ *
+ * Failure rule: a failed write may leave part of its bytes in the file, so the writer is
+ * `broken` until those bytes are cut off again. `append` does that itself before it rethrows;
+ * after a failed `appendSync` the caller must `await repair()`, and until then every call
+ * throws `IoError`. A failed `sync` is permanent: the kernel may already have dropped the
+ * dirty pages, so no later sync could prove earlier records durable; start a new log.
+ */
+import { IoError, NotOpenError, assert } from '@kv/base';
+import type { Vfs, VfsFile } from '@kv/vfs';
+import { posix } from 'node:path';
+import { encodeRecords } from './encode-records.js';
+import { encodeHeaderRecord } from './wal-header.js';
+import type { WalPosition } from './wal-position.js';
+
+type WriterState = 'open' | 'broken' | 'repairing' | 'failed' | 'closed';
+
+export class WalWriter {
+  readonly path: string;
+  readonly logNumber: number;
+  private readonly file: VfsFile;
+  private size: number;
+  private state: WriterState = 'open';
+  private failure: unknown = undefined;
+
+  private constructor(file: VfsFile, options: { path: string; logNumber: number; sizeBytes: number }) {
+    this.file = file;
+    this.path = options.path;
+    this.logNumber = options.logNumber;
+    this.size = options.sizeBytes;
+  }
+
+  /**
+   * Creates `path` (failing with `osCode: 'EEXIST'` when it exists), writes and syncs the
+   * header record, then syncs the directory so the file itself survives power loss. If any of
+   * that fails, the new file is removed (best effort) and the error rethrown.
+   */
+  static async create(vfs: Vfs, path: string, options: { logNumber: number }): Promise<WalWriter> {
+    const header = encodeHeaderRecord({ logNumber: options.logNumber });
+    const file = await vfs.open(path, { create: true, exclusive: true });
+    try {
+      await file.write({ data: header, position: 0 });
+      await file.sync();
+      await vfs.syncDir(posix.dirname(path));
+    } catch (error) {
+      // Best effort: a half-made log holds no records, and removing it frees the name for a retry.
+      await file.close().catch(() => undefined);
+      await vfs.unlink(path).catch(() => undefined);
+      throw error;
+    }
+    return new WalWriter(file, { path, logNumber: options.logNumber, sizeBytes: header.length });
+  }
+
+  /** Bytes in the file that belong to the log: the header and every record appended. */
+  get sizeBytes(): number {
+    return this.size;
+  }
+
+  /**
+   * Frames `payloads` as consecutive records and writes them with one write call. Returns each
+   * record's position once the bytes reached the OS. On failure rethrows the vfs error
+   * (`NO_SPACE`, `IO_ERROR`) and leaves the writer broken (see the class comment).
+   */
+  appendSync(payloads: readonly Uint8Array[]): WalPosition[] {
+    this.checkWritable();
+    const encoded = encodeRecords(payloads, { logNumber: this.logNumber, fileOffset: this.size });
+    try {
+      this.file.writeSync({ data: encoded.bytes, position: this.size });
+    } catch (error) {
+      this.state = 'broken';
+      this.failure = error;
+      throw error;
+    }
+    this.size = encoded.endOffset;
+    return encoded.positions;
+  }
+
+  /** `appendSync`, but a failed write is cut off again before the error is rethrown. */
+  async append(payloads: readonly Uint8Array[]): Promise<WalPosition[]> {
+    try {
+      return this.appendSync(payloads);
+    } catch (error) {
+      if (this.state === 'broken') await this.repair().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Cuts the file back to the last good size after a failed append, so the next record
+   * follows the last acknowledged one. Does nothing when the writer is not broken.
+   */
+  async repair(): Promise<void> {
+    if (this.state === 'open') return;
+    this.checkRepairable();
+    this.state = 'repairing';
+    try {
+      await this.file.truncate(this.size);
+    } catch (error) {
+      if (this.state === 'repairing') this.state = 'broken';
+      throw error;
+    }
+    if (this.state === 'repairing') this.state = 'open';
+  }
+
+  /** Makes every record appended so far durable (fdatasync). */
+  async sync(): Promise<void> {
+    this.checkWritable();
+    try {
+      await this.file.sync();
+    } catch (error) {
+      if (this.state !== 'closed') {
+        this.state = 'failed';
+        this.failure = error;
+      }
+      throw error;
+    }
+  }
+
+  /** Releases the file without syncing it. Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    await this.file.close();
+  }
+
+  private checkWritable(): void {
+    if (this.state === 'open') return;
+    if (this.state === 'closed') throw new NotOpenError(`wal writer ${this.path}`);
+    const detail =
+      this.state === 'failed' ? 'writer failed (a sync failed); start a new log' : 'writer failed (an append failed); await repair() first';
+    throw new IoError(`wal ${this.path}`, detail, { cause: this.failure });
+  }
+
+  private checkRepairable(): void {
+    if (this.state === 'broken') return;
+    if (this.state === 'closed') throw new NotOpenError(`wal writer ${this.path}`);
+    assert(this.state !== 'open', 'repair of an open writer returns early');
+    const detail = this.state === 'failed' ? 'a failed sync cannot be repaired' : 'a repair is already running';
+    throw new IoError(`wal ${this.path}`, detail, { cause: this.failure });
+  }
+}

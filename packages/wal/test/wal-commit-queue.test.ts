@@ -1,0 +1,165 @@
+import { equalBytes, isKvError } from '@kv/base';
+import { MemoryVfs } from '@kv/vfs';
+import type { Vfs, VfsFile } from '@kv/vfs';
+import { describe, expect, test } from 'vitest';
+import { WalCommitQueue, WalWriter } from '../src/index.js';
+import type { WalPosition } from '../src/index.js';
+import { LOG_NUMBER, LOG_PATH, patterned, readLog } from './helpers.js';
+
+/**
+ * A MemoryVfs whose file syncs take `delayMs` of wall time, like a real fdatasync, so that
+ * submissions can arrive while a sync is in flight.
+ */
+function slowSyncVfs(inner: MemoryVfs, delayMs: number): Vfs {
+  const slowFile = (file: VfsFile): VfsFile =>
+    new Proxy(file, {
+      get(target, property, receiver) {
+        if (property === 'sync') {
+          return async () => {
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            await target.sync();
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'open') return async (...args: Parameters<Vfs['open']>) => slowFile(await target.open(...args));
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function setup(options: { syncDelayMs?: number; groupBytesMax?: number } = {}): Promise<{ vfs: MemoryVfs; writer: WalWriter; queue: WalCommitQueue }> {
+  const vfs = new MemoryVfs();
+  await vfs.mkdir('/db', { recursive: true });
+  await vfs.syncDir('/');
+  const writer = await WalWriter.create(slowSyncVfs(vfs, options.syncDelayMs ?? 0), LOG_PATH, { logNumber: LOG_NUMBER });
+  const queue = new WalCommitQueue(writer, options.groupBytesMax === undefined ? undefined : { groupBytesMax: options.groupBytesMax });
+  return { vfs, writer, queue };
+}
+
+describe('WalCommitQueue', () => {
+  test('coalesces 100 concurrent durable submits into far fewer syncs and settles them in order', async () => {
+    const { vfs, writer, queue } = await setup({ syncDelayMs: 1 });
+    const payloads = Array.from({ length: 100 }, (_, i) => patterned(20 + i, i));
+    const settled: number[] = [];
+    const positions = await Promise.all(
+      payloads.map((payload, i) =>
+        queue.submit(payload, { sync: true }).then((position) => {
+          settled.push(i);
+          return position;
+        }),
+      ),
+    );
+    expect(settled).toEqual(payloads.map((_, i) => i));
+    expect(queue.stats.records).toBe(100);
+    expect(queue.stats.syncs).toBeLessThanOrEqual(2);
+    expect(positions.map((position) => position.offset)).toEqual([...positions.map((position) => position.offset)].sort((x, y) => x - y));
+    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
+    expect(records.every((record, i) => equalBytes(record.payload, payloads[i] ?? new Uint8Array(1)))).toBe(true);
+    expect(records.map((record) => record.position)).toEqual(positions);
+    await queue.close();
+    await writer.close();
+  });
+
+  test('groups the submits of writers that wait for each other, costing about one sync per group', async () => {
+    const { queue, writer } = await setup({ syncDelayMs: 2 });
+    const order: number[] = [];
+    const writersCount = 8;
+    const writesEach = 10;
+    const writers = Array.from({ length: writersCount }, async (_, w) => {
+      for (let i = 0; i < writesEach; i++) {
+        await queue.submit(patterned(32, w * 100 + i), { sync: true });
+        order.push(w);
+      }
+    });
+    await Promise.all(writers);
+    expect(order.length).toBe(writersCount * writesEach);
+    expect(queue.stats.syncs).toBeLessThan((writersCount * writesEach) / 3);
+    expect(queue.stats.syncs).toBe(queue.stats.groups);
+    await writer.close();
+  });
+
+  test('submits that arrive during a sync form the next group', async () => {
+    const { queue, writer } = await setup({ syncDelayMs: 5 });
+    const first = queue.submit(patterned(1, 1), { sync: true });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const later = Array.from({ length: 10 }, (_, i) => queue.submit(patterned(1, i + 2), { sync: true }));
+    await Promise.all([first, ...later]);
+    expect(queue.stats).toEqual({ groups: 2, records: 11, syncs: 2 });
+    await writer.close();
+  });
+
+  test('does not sync a group in which nobody asked for it', async () => {
+    const { queue, writer } = await setup();
+    await Promise.all([queue.submit(patterned(5, 1), { sync: false }), queue.submit(patterned(5, 2), { sync: false })]);
+    expect(queue.stats).toEqual({ groups: 1, records: 2, syncs: 0 });
+    await writer.close();
+  });
+
+  test('settles mixed sync and non-sync submits strictly in submission order', async () => {
+    const { queue, writer } = await setup({ syncDelayMs: 1 });
+    const settled: number[] = [];
+    const all: Promise<WalPosition>[] = [];
+    for (let i = 0; i < 30; i++) {
+      all.push(queue.submit(patterned(10, i), { sync: i % 7 === 0 }).then((position) => (settled.push(i), position)));
+      if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await Promise.all(all);
+    expect(settled).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    await writer.close();
+  });
+
+  test('bounds a group by groupBytesMax, but always takes at least one record', async () => {
+    const small = await setup({ groupBytesMax: 250 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => small.queue.submit(patterned(100, i), { sync: false })));
+    expect(small.queue.stats.groups).toBe(5);
+    await small.writer.close();
+    const tiny = await setup({ groupBytesMax: 1 });
+    await Promise.all(Array.from({ length: 3 }, (_, i) => tiny.queue.submit(patterned(100, i), { sync: false })));
+    expect(tiny.queue.stats.groups).toBe(3);
+    await tiny.writer.close();
+  });
+
+  test('rejects every member of a group whose write fails with NO_SPACE, and later groups still commit', async () => {
+    const { vfs, queue, writer } = await setup();
+    await queue.submit(patterned(10, 0), { sync: true });
+    vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC' });
+    const failed = await Promise.allSettled([1, 2, 3].map((i) => queue.submit(patterned(10, i), { sync: true })));
+    expect(failed.map((result) => result.status === 'rejected' && isKvError(result.reason, 'NO_SPACE'))).toEqual([true, true, true]);
+    await Promise.all([4, 5].map((i) => queue.submit(patterned(10, i), { sync: true })));
+    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
+    expect(records.map((record) => record.payload)).toEqual([0, 4, 5].map((i) => patterned(10, i)));
+    await writer.close();
+  });
+
+  test('rejects the group whose sync fails, and every group after it', async () => {
+    const { vfs, queue, writer } = await setup();
+    vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO' });
+    await expect(queue.submit(patterned(10, 1), { sync: true })).rejects.toMatchObject({ code: 'IO_ERROR', osCode: 'EIO' });
+    await expect(queue.submit(patterned(10, 2), { sync: false })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await writer.close();
+  });
+
+  test('drain waits for everything in flight; close refuses new submits with NOT_OPEN', async () => {
+    const { queue, writer } = await setup({ syncDelayMs: 2 });
+    let done = 0;
+    for (let i = 0; i < 5; i++) void queue.submit(patterned(3, i), { sync: true }).then(() => done++);
+    await queue.drain();
+    expect(done).toBe(5);
+    await queue.close();
+    await expect(queue.submit(patterned(1, 1), { sync: false })).rejects.toMatchObject({ code: 'NOT_OPEN' });
+    await queue.drain();
+    await writer.close();
+  });
+
+  test('rejects an invalid groupBytesMax with INVALID_ARGUMENT', async () => {
+    const { writer } = await setup();
+    expect(() => new WalCommitQueue(writer, { groupBytesMax: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    await writer.close();
+  });
+});
