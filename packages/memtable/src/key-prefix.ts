@@ -1,0 +1,23 @@
+/**
+ * The first `KEY_PREFIX_BYTES` bytes of a key as an exact integer (48 bits fit a double),
+ * zero-padded on the right.
+ *
+ * Why: on a table bigger than the CPU cache every full comparison chases entry -> Uint8Array ->
+ * bytes, three cache misses. Leaves keep the prefixes in a contiguous Float64Array, so most
+ * steps of a binary search touch only that array (measured: 2.6 µs instead of 7.8 µs per get at
+ * one million entries; see README.md).
+ *
+ * Contract: `keyPrefix(a) < keyPrefix(b)` implies `compareBytes(a, b) < 0`. Equal prefixes say
+ * nothing (a key and the same key followed by zero bytes share one), so ties fall back to
+ * `compareBytes`. The padding keeps the order: where a short key ran out, its 0 is below the
+ * longer key's byte unless that byte is also 0, which ties.
+ */
+export const KEY_PREFIX_BYTES = 6;
+
+export function keyPrefix(key: Uint8Array): number {
+  const length = key.length < KEY_PREFIX_BYTES ? key.length : KEY_PREFIX_BYTES;
+  let prefix = 0;
+  for (let i = 0; i < length; i++) prefix = prefix * 256 + (key[i] as number);
+  for (let i = length; i < KEY_PREFIX_BYTES; i++) prefix *= 256;
+  return prefix;
+}

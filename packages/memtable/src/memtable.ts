@@ -1,0 +1,100 @@
+import { assert, EntryKind, equalBytes } from '@kv/base';
+import type { SeqNum } from '@kv/base';
+import { keyPrefix } from './key-prefix.js';
+import type { MemtableEntry } from './memtable-entry.js';
+import { LeafIterator } from './memtable-iterator.js';
+import type { MemtableIterator } from './memtable-iterator.js';
+import { SortedLeaves } from './sorted-leaves.js';
+
+/**
+ * Heap bytes per entry beyond its key and value bytes, measured with
+ * `bench/structures.mjs` (see README.md): about 96 for the table itself (the entry object, its
+ * slot in a leaf, its prefix, leaf slack and the directory) and about 384 for the two typed
+ * arrays a put copies into (a key of up to 64 bytes lives on the V8 heap behind a ~200-byte
+ * header; a longer value gets a ~184-byte header and an off-heap store).
+ */
+export const ENTRY_OVERHEAD_BYTES = 480;
+
+/** Entries per leaf before it splits. 128 beat 64 and 256 on random inserts (README.md). */
+export const LEAF_ENTRY_COUNT_MAX_DEFAULT = 128;
+
+export interface MemtableOptions {
+  /** Entries per leaf before it splits; at least 2. */
+  readonly leafEntryCountMax?: number;
+  /** The per-entry constant in `memoryBytes`, for callers whose keys and values share buffers. */
+  readonly entryOverheadBytes?: number;
+}
+
+/** An ordered in-memory table of internal entries: user key ascending, then seq descending. */
+export class Memtable {
+  private readonly tree: SortedLeaves;
+  private readonly entryOverheadBytes: number;
+  private isFrozen = false;
+  private count = 0;
+  private keyValueBytes = 0;
+  private seqLow: SeqNum | undefined = undefined;
+  private seqHigh: SeqNum | undefined = undefined;
+
+  constructor(options: MemtableOptions = {}) {
+    this.tree = new SortedLeaves(options.leafEntryCountMax ?? LEAF_ENTRY_COUNT_MAX_DEFAULT);
+    this.entryOverheadBytes = options.entryOverheadBytes ?? ENTRY_OVERHEAD_BYTES;
+  }
+
+  /**
+   * Requires: not frozen; (key, seq) not present. Keeps references to `key` and `value`: the
+   * caller passes bytes it will never mutate. A delete carries an empty value.
+   */
+  add(key: Uint8Array, seq: SeqNum, kind: EntryKind, value: Uint8Array): void {
+    assert(!this.isFrozen, 'add to a frozen memtable');
+    assert(kind === EntryKind.Put || value.length === 0, 'a delete has an empty value');
+    const entry: MemtableEntry = { key, seq, kind, value };
+    this.tree.insert(entry, keyPrefix(key));
+    this.count++;
+    this.keyValueBytes += key.length + value.length;
+    if (this.seqLow === undefined || seq < this.seqLow) this.seqLow = seq;
+    if (this.seqHigh === undefined || seq > this.seqHigh) this.seqHigh = seq;
+  }
+
+  /** The newest entry for `key` with seq <= `seqMax` (a delete is returned as such), or undefined. */
+  get(key: Uint8Array, seqMax: SeqNum): MemtableEntry | undefined {
+    const entry = this.tree.ceiling(key, keyPrefix(key), seqMax);
+    return entry !== undefined && equalBytes(entry.key, key) ? entry : undefined;
+  }
+
+  /** A new iterator, initially invalid; it may be used while entries are added. */
+  iterator(): MemtableIterator {
+    return new LeafIterator(this.tree);
+  }
+
+  /** Makes the table read-only: any later `add` is a bug. */
+  freeze(): void {
+    this.isFrozen = true;
+  }
+
+  get frozen(): boolean {
+    return this.isFrozen;
+  }
+
+  get entryCount(): number {
+    return this.count;
+  }
+
+  /** Exactly the sum of key.length + value.length over all entries. */
+  get dataBytes(): number {
+    return this.keyValueBytes;
+  }
+
+  /** An estimate of the heap the table holds: `dataBytes + entryCount * entryOverheadBytes`. */
+  get memoryBytes(): number {
+    return this.keyValueBytes + this.count * this.entryOverheadBytes;
+  }
+
+  get seqMin(): SeqNum | undefined {
+    return this.seqLow;
+  }
+
+  get seqMax(): SeqNum | undefined {
+    return this.seqHigh;
+  }
+}
+

@@ -1,0 +1,118 @@
+import { toSeqNum } from '@kv/base';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Memtable } from '../src/index.js';
+import type { MemtableEntry, MemtableIterator } from '../src/index.js';
+import { NaiveModel, entriesArbitrary, keyArbitrary, leafSizeArbitrary } from './naive-model.js';
+
+function build(entries: MemtableEntry[], leafEntryCountMax: number): { table: Memtable; model: NaiveModel } {
+  const table = new Memtable({ leafEntryCountMax });
+  const model = new NaiveModel();
+  for (const e of entries) {
+    table.add(e.key, e.seq, e.kind, e.value);
+    model.add(e);
+  }
+  return { table, model };
+}
+
+/** The entry under the iterator, or undefined when it is invalid. */
+function at(iterator: MemtableIterator): MemtableEntry | undefined {
+  return iterator.valid ? iterator.entry : undefined;
+}
+
+function expectSame(actual: MemtableEntry | undefined, expected: MemtableEntry | undefined): void {
+  if (expected === undefined) {
+    expect(actual).toBeUndefined();
+    return;
+  }
+  expect(actual).toBeDefined();
+  expect(Array.from(actual?.key ?? [])).toEqual(Array.from(expected.key));
+  expect(actual?.seq).toBe(expected.seq);
+  expect(actual?.kind).toBe(expected.kind);
+  expect(actual?.value).toBe(expected.value);
+}
+
+const seqOrDefault = fc.option(fc.integer({ min: 0, max: 10_001 }), { nil: undefined });
+
+describe('Memtable against a sorted-array model', () => {
+  it('iterates forward and backward in internal order', () => {
+    // Goal: the table's order is the model's order, whatever the insert order and leaf size.
+    // Strategy: random entries (colliding keys, distinct seqs) into a table and the model; walk
+    // the table from seekToFirst with next and from seekToLast with prev.
+    // Invariants: the walks list exactly the model's entries, forward and reversed.
+    fc.assert(
+      fc.property(entriesArbitrary, leafSizeArbitrary, (entries, leafSize) => {
+        const { table, model } = build(entries, leafSize);
+        const forward: MemtableEntry[] = [];
+        const iterator = table.iterator();
+        for (iterator.seekToFirst(); iterator.valid; iterator.next()) forward.push(iterator.entry);
+        expect(forward.length).toBe(model.entries.length);
+        forward.forEach((e, i) => expectSame(e, model.entries[i]));
+        const backward: MemtableEntry[] = [];
+        for (iterator.seekToLast(); iterator.valid; iterator.prev()) backward.push(iterator.entry);
+        expect(backward).toEqual([...forward].reverse());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers get(key, seqMax) with the newest visible version', () => {
+    // Goal: point reads see exactly the newest entry with seq <= seqMax, deletes included.
+    // Strategy: random tables; random query keys from the same small alphabet (so they hit)
+    // and random seqMax, including below and above every seq.
+    // Invariants: table.get equals the model's first match in internal order.
+    fc.assert(
+      fc.property(
+        entriesArbitrary,
+        leafSizeArbitrary,
+        fc.array(fc.tuple(keyArbitrary, fc.integer({ min: 0, max: 10_001 })), { maxLength: 40 }),
+        (entries, leafSize, queries) => {
+          const { table, model } = build(entries, leafSize);
+          for (const e of entries) expectSame(table.get(e.key, toSeqNum(e.seq)), model.get(e.key, e.seq));
+          for (const [key, seqMax] of queries) expectSame(table.get(key, toSeqNum(seqMax)), model.get(key, seqMax));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lands seek and seekForPrev where the model does, then steps like it', () => {
+    // Goal: both seeks find the right entry for any (key, seq) target, default seq included,
+    // and next/prev continue from there.
+    // Strategy: random tables and targets; after each seek take up to three steps in a random
+    // direction, tracking the expected index in the model.
+    // Invariants: the iterator is valid exactly when the model index is in range, and then
+    // holds the model's entry at that index.
+    const step = fc.array(fc.boolean(), { maxLength: 3 });
+    fc.assert(
+      fc.property(
+        entriesArbitrary,
+        leafSizeArbitrary,
+        fc.array(fc.tuple(keyArbitrary, seqOrDefault, fc.boolean(), step), { maxLength: 20 }),
+        (entries, leafSize, seeks) => {
+          const { table, model } = build(entries, leafSize);
+          const iterator = table.iterator();
+          for (const [key, seq, forPrev, moves] of seeks) {
+            let index: number;
+            if (forPrev) {
+              iterator.seekForPrev(key, seq === undefined ? undefined : toSeqNum(seq));
+              index = model.seekForPrevIndex(key, seq ?? 0);
+            } else {
+              iterator.seek(key, seq === undefined ? undefined : toSeqNum(seq));
+              index = model.seekIndex(key, seq ?? Number.MAX_SAFE_INTEGER);
+            }
+            expectSame(at(iterator), index < 0 ? undefined : model.entries[index]);
+            for (const forward of moves) {
+              if (!iterator.valid) break;
+              if (forward) iterator.next();
+              else iterator.prev();
+              index += forward ? 1 : -1;
+              expectSame(at(iterator), model.entries[index]);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
