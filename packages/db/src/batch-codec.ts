@@ -1,0 +1,97 @@
+/**
+ * Encodes a write batch as one WAL payload and decodes it on replay. See ../FORMAT.md.
+ */
+import {
+  CorruptionError,
+  EntryKind,
+  InvalidArgumentError,
+  decodeVarint,
+  encodeVarint,
+  readUint64,
+  toSeqNum,
+  varintLength,
+  viewOf,
+  writeUint64,
+} from '@kv/base';
+import type { SeqNum } from '@kv/base';
+import { BATCH_HEADER_BYTES } from './format.js';
+import { BATCH_OPS_MAX, BATCH_SIZE_MAX_BYTES } from './limits.js';
+import type { WriteOp } from './write-op.js';
+
+export interface DecodedBatch {
+  /** Sequence number of the first operation; operation i has `firstSeq + i`. */
+  firstSeq: SeqNum;
+  ops: WriteOp[];
+}
+
+/** Encodes `ops`, the first of which gets sequence number `firstSeq`. */
+export function encodeBatch(firstSeq: SeqNum, ops: readonly WriteOp[]): Uint8Array {
+  const out = new Uint8Array(encodedBatchBytes(ops));
+  const view = viewOf(out);
+  writeUint64(view, 0, firstSeq);
+  view.setUint32(8, ops.length, true);
+  let offset = BATCH_HEADER_BYTES;
+  for (const op of ops) {
+    out[offset++] = op.kind;
+    offset = encodeVarint(op.key.length, out, offset);
+    out.set(op.key, offset);
+    offset += op.key.length;
+    if (op.kind === EntryKind.Put) {
+      offset = encodeVarint(op.value.length, out, offset);
+      out.set(op.value, offset);
+      offset += op.value.length;
+    }
+  }
+  return out;
+}
+
+function encodedBatchBytes(ops: readonly WriteOp[]): number {
+  let total = BATCH_HEADER_BYTES;
+  for (const op of ops) {
+    total += 1 + varintLength(op.key.length) + op.key.length;
+    if (op.kind === EntryKind.Put) total += varintLength(op.value.length) + op.value.length;
+  }
+  if (total > BATCH_SIZE_MAX_BYTES) {
+    throw new InvalidArgumentError('batch', `${total} encoded bytes exceeds the maximum of ${BATCH_SIZE_MAX_BYTES}`);
+  }
+  return total;
+}
+
+/**
+ * Decodes a payload that passed the WAL's CRC. Anything malformed is still CORRUPTION (a
+ * CRC can collide; the bytes may come from a buggy writer), reported against `where`.
+ * Keys and values are views into `payload`.
+ */
+export function decodeBatch(payload: Uint8Array, where: string): DecodedBatch {
+  if (payload.length < BATCH_HEADER_BYTES) throw new CorruptionError(where, `batch of ${payload.length} bytes is shorter than its header`);
+  const view = viewOf(payload);
+  const firstSeq = readUint64(view, 0);
+  const count = view.getUint32(8, true);
+  if (firstSeq === undefined || firstSeq < 1) throw new CorruptionError(where, 'batch sequence number out of range');
+  if (count > BATCH_OPS_MAX) throw new CorruptionError(where, `batch claims ${count} operations`);
+  const ops: WriteOp[] = [];
+  let offset = BATCH_HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    const kind = payload[offset];
+    if (kind !== EntryKind.Put && kind !== EntryKind.Delete) throw new CorruptionError(where, `batch op ${i} has unknown kind ${String(kind)}`);
+    const key = readLengthPrefixed(payload, offset + 1, where);
+    let value = key.bytes.subarray(0, 0);
+    offset = key.next;
+    if (kind === EntryKind.Put) {
+      const read = readLengthPrefixed(payload, offset, where);
+      value = read.bytes;
+      offset = read.next;
+    }
+    ops.push({ kind, key: key.bytes, value });
+  }
+  if (offset !== payload.length) throw new CorruptionError(where, `batch has ${payload.length - offset} trailing bytes`);
+  return { firstSeq: toSeqNum(firstSeq), ops };
+}
+
+function readLengthPrefixed(payload: Uint8Array, offset: number, where: string): { bytes: Uint8Array; next: number } {
+  const length = decodeVarint(payload, offset);
+  if (length === undefined) throw new CorruptionError(where, `bad length varint at batch offset ${offset}`);
+  const end = length.next + length.value;
+  if (end > payload.length) throw new CorruptionError(where, `length ${length.value} at batch offset ${offset} runs past the record`);
+  return { bytes: payload.subarray(length.next, end), next: end };
+}

@@ -1,0 +1,55 @@
+/**
+ * The async iterator `db.iterator()` returns. It reads one consistent snapshot (the sequence
+ * number current when it was created) while writes go on. Every step is computed
+ * synchronously from memory, so an iteration step costs one resolved promise, not a trip to
+ * the thread pool. Entries are fresh copies the caller owns.
+ */
+import { NotOpenError } from '@kv/base';
+import type { UserCursor } from './user-cursor.js';
+
+export type Entry = [key: Uint8Array, value: Uint8Array];
+
+export class DbIterator implements AsyncIterableIterator<Entry> {
+  private readonly cursor: UserCursor;
+  private readonly isDbOpen: () => boolean;
+  private remaining: number;
+  private closed = false;
+
+  constructor(options: { cursor: UserCursor; limit: number; isDbOpen: () => boolean }) {
+    this.cursor = options.cursor;
+    this.remaining = options.limit;
+    this.isDbOpen = options.isDbOpen;
+  }
+
+  /** The next entry, or `{ done: true }`. Throws NOT_OPEN once the database is closed. */
+  async next(): Promise<IteratorResult<Entry, undefined>> {
+    return this.nextSync();
+  }
+
+  /** Ends the iteration early (called by `break` in `for await`). */
+  async return(): Promise<IteratorResult<Entry, undefined>> {
+    this.close();
+    return { done: true, value: undefined };
+  }
+
+  /** Releases the iterator. Idempotent. */
+  close(): void {
+    this.closed = true;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private nextSync(): IteratorResult<Entry, undefined> {
+    if (!this.isDbOpen()) throw new NotOpenError('database');
+    if (this.closed || this.remaining <= 0) return { done: true, value: undefined };
+    const found = this.cursor.next();
+    if (found === undefined) {
+      this.close();
+      return { done: true, value: undefined };
+    }
+    this.remaining--;
+    return { done: false, value: [new Uint8Array(found.key), new Uint8Array(found.value)] };
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The cursor shape every sorted source of internal entries offers (memtables now; page files
+ * and merging iterators later). Internal order: user key ascending, then sequence number
+ * descending, so the newest version of a key comes first.
+ */
+import type { EntryKind, SeqNum } from '@kv/base';
+
+export interface InternalEntry {
+  key: Uint8Array;
+  seq: SeqNum;
+  kind: EntryKind;
+  value: Uint8Array;
+}
+
+export interface InternalIterator {
+  readonly valid: boolean;
+  /** Requires `valid`. Key and value are views: copy before keeping them. */
+  readonly entry: InternalEntry;
+  seekToFirst(): void;
+  seekToLast(): void;
+  /** First entry at or after (key, seq); `seq` defaults to the largest, i.e. key's newest. */
+  seek(key: Uint8Array, seq?: SeqNum): void;
+  /** Last entry at or before (key, seq); `seq` defaults to 0, i.e. key's oldest. */
+  seekForPrev(key: Uint8Array, seq?: SeqNum): void;
+  next(): void;
+  prev(): void;
+}

@@ -1,0 +1,92 @@
+/**
+ * Open-time WAL recovery: replays every segment, oldest first, into a fresh memtable.
+ *
+ * Rules (see the package README, "Recovery"):
+ * - A segment whose tail was dropped (torn by a crash, or damaged where the recovery mode
+ *   allows it) is truncated to its last good record and synced, so the dropped bytes can
+ *   never resurface and segments written after this open never follow damage.
+ * - In 'pointInTime' mode, replay stops at the first damaged record: later segments are
+ *   deleted, as RocksDB's point-in-time recovery discards everything after that point.
+ * - Sequence numbers must increase across the whole replay; anything else is CORRUPTION.
+ */
+import { CorruptionError, toSeqNum } from '@kv/base';
+import type { FileNum, SeqNum } from '@kv/base';
+import { Memtable } from '@kv/memtable';
+import type { Vfs } from '@kv/vfs';
+import { WalReader } from '@kv/wal';
+import type { WalRecoveryMode } from '@kv/wal';
+import { decodeBatch } from './batch-codec.js';
+import { logFileName } from './file-names.js';
+
+export interface RecoveredWal {
+  memtable: Memtable;
+  lastSeq: SeqNum;
+  /** Segments that still hold replayed records (the rest were empty and may be removed). */
+  liveLogs: FileNum[];
+  emptyLogs: FileNum[];
+}
+
+interface ReplayContext {
+  vfs: Vfs;
+  dir: string;
+  mode: WalRecoveryMode;
+  memtable: Memtable;
+  lastSeq: SeqNum;
+}
+
+export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[] }): Promise<RecoveredWal> {
+  const context: ReplayContext = { ...options, memtable: new Memtable(), lastSeq: toSeqNum(0) };
+  const liveLogs: FileNum[] = [];
+  const emptyLogs: FileNum[] = [];
+  for (const [index, logNumber] of options.logs.entries()) {
+    const outcome = await replaySegment(context, logNumber);
+    (outcome.records > 0 ? liveLogs : emptyLogs).push(logNumber);
+    if (outcome.stoppedEarly && options.mode === 'pointInTime') {
+      await discardSegments(context, options.logs.slice(index + 1));
+      break;
+    }
+  }
+  return { memtable: context.memtable, lastSeq: context.lastSeq, liveLogs, emptyLogs };
+}
+
+async function replaySegment(context: ReplayContext, logNumber: FileNum): Promise<{ records: number; stoppedEarly: boolean }> {
+  const name = logFileName(logNumber);
+  const path = `${context.dir}/${name}`;
+  const reader = await WalReader.open(context.vfs, path, { logNumber, mode: context.mode });
+  try {
+    for (let record = await reader.next(); record !== undefined; record = await reader.next()) {
+      applyRecord(context, record.payload, `${name} @ ${record.position.offset}`);
+    }
+  } finally {
+    await reader.close();
+  }
+  const report = reader.report;
+  await cutDroppedTail(context.vfs, path, report.lastGoodOffset);
+  return { records: report.records, stoppedEarly: report.stoppedEarly };
+}
+
+function applyRecord(context: ReplayContext, payload: Uint8Array, where: string): void {
+  const batch = decodeBatch(payload, where);
+  if (batch.firstSeq <= context.lastSeq) {
+    throw new CorruptionError(where, `sequence number ${batch.firstSeq} does not follow ${context.lastSeq}`);
+  }
+  batch.ops.forEach((op, i) => context.memtable.add(op.key, toSeqNum(batch.firstSeq + i), op.kind, op.value));
+  context.lastSeq = toSeqNum(batch.firstSeq + batch.ops.length - 1);
+}
+
+async function cutDroppedTail(vfs: Vfs, path: string, lastGoodOffset: number): Promise<void> {
+  const stat = await vfs.stat(path);
+  if (stat === undefined || stat.sizeBytes <= lastGoodOffset) return;
+  const file = await vfs.open(path, { write: true });
+  try {
+    await file.truncate(lastGoodOffset);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+async function discardSegments(context: ReplayContext, logs: readonly FileNum[]): Promise<void> {
+  for (const logNumber of logs) await context.vfs.unlink(`${context.dir}/${logFileName(logNumber)}`);
+  if (logs.length > 0) await context.vfs.syncDir(context.dir);
+}

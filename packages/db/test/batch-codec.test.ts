@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EntryKind, toSeqNum } from '@kv/base';
+import { decodeBatch, encodeBatch } from '../src/batch-codec.js';
+import type { WriteOp } from '../src/write-op.js';
+
+const writeOp: fc.Arbitrary<WriteOp> = fc.oneof(
+  fc.record({ kind: fc.constant(EntryKind.Put), key: fc.uint8Array({ maxLength: 300 }), value: fc.uint8Array({ maxLength: 300 }) }),
+  fc.record({ kind: fc.constant(EntryKind.Delete), key: fc.uint8Array({ maxLength: 300 }), value: fc.constant(new Uint8Array(0)) }),
+);
+const seq = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER - 2000 });
+
+describe('batch codec', () => {
+  // Goal: any batch survives encode/decode. Strategy: random ops (puts, deletes, empty keys
+  // and values, lengths crossing the 1-byte varint boundary) and sequence numbers up to 2^53.
+  // Invariants: decode(encode(b)) = b, and the payload has no slack.
+  it('round-trips any batch', () => {
+    fc.assert(
+      fc.property(seq, fc.array(writeOp, { minLength: 1, maxLength: 20 }), (firstSeq, ops) => {
+        const decoded = decodeBatch(encodeBatch(toSeqNum(firstSeq), ops), 'test');
+        expect(decoded.firstSeq).toBe(firstSeq);
+        expect(decoded.ops).toEqual(ops);
+      }),
+    );
+  });
+
+  // Goal: malformed payloads are CORRUPTION, never a crash or a wrong batch.
+  // Strategy: cut a valid payload short at every length, and append a trailing byte.
+  // Invariants: decode throws a KvError with code CORRUPTION.
+  it('rejects every truncation and trailing garbage', () => {
+    fc.assert(
+      fc.property(seq, fc.array(writeOp, { minLength: 1, maxLength: 5 }), (firstSeq, ops) => {
+        const payload = encodeBatch(toSeqNum(firstSeq), ops);
+        for (let cut = 0; cut < payload.length; cut++) {
+          expect(() => decodeBatch(payload.subarray(0, cut), 'test')).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+        }
+        const longer = Uint8Array.from([...payload, 0]);
+        expect(() => decodeBatch(longer, 'test')).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('rejects an unknown kind and a zero sequence number', () => {
+    const payload = encodeBatch(toSeqNum(1), [{ kind: EntryKind.Put, key: Uint8Array.of(1), value: Uint8Array.of(2) }]);
+    const badKind = payload.slice();
+    badKind[12] = 7;
+    expect(() => decodeBatch(badKind, 'w')).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+    const zeroSeq = payload.slice();
+    zeroSeq[0] = 0;
+    expect(() => decodeBatch(zeroSeq, 'w')).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+  });
+
+  it('matches the version 1 golden fixture byte for byte', () => {
+    const golden = new Uint8Array(readFileSync(new URL('./fixtures/v1-batch.bin', import.meta.url)));
+    const ops: WriteOp[] = [
+      { kind: EntryKind.Put, key: new TextEncoder().encode('a'), value: new TextEncoder().encode('xy') },
+      { kind: EntryKind.Delete, key: new TextEncoder().encode('b'), value: new Uint8Array(0) },
+    ];
+    expect(encodeBatch(toSeqNum(1), ops)).toEqual(golden);
+    const decoded = decodeBatch(golden, 'fixture');
+    expect(decoded.firstSeq).toBe(1);
+    expect(decoded.ops).toEqual(ops);
+  });
+});

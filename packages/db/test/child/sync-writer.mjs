@@ -1,0 +1,20 @@
+// Child process for the SIGKILL test. Opens the database in argv[2] and writes keys
+// `<run>:<i>` with `sync: true`, `concurrency` writes in flight at once, printing
+// `ack <i>` on stdout once each write resolved. It never stops by itself: the parent kills it.
+import { DB } from '../../dist/index.js';
+
+const [dir, run, concurrencyText] = process.argv.slice(2);
+const concurrency = Number(concurrencyText);
+const db = await DB.open(dir);
+let next = 0;
+
+async function writer() {
+  for (;;) {
+    const i = next++;
+    await db.put(`${run}:${String(i).padStart(8, '0')}`, `value ${run} ${i} ${'x'.repeat(i % 200)}`, { sync: true });
+    process.stdout.write(`ack ${i}\n`);
+  }
+}
+
+process.stdout.write('ready\n');
+await Promise.all(Array.from({ length: concurrency }, writer));
