@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { KvErrorCode } from '../src/index.js';
 import {
   AssertionError,
   CorruptionError,
@@ -24,7 +25,7 @@ describe('errors', () => {
     [new LockedError('/db/LOCK', 'held'), 'LOCKED'],
     [new ReadOnlyError('read-only'), 'READ_ONLY'],
     [new NotSupportedError('wal', 'version 9'), 'NOT_SUPPORTED'],
-  ])('gives %s the code %s', (error, code) => {
+  ] as [KvError, KvErrorCode][])('gives %s the code %s', (error, code) => {
     expect(error).toBeInstanceOf(KvError);
     expect(error).toBeInstanceOf(Error);
     expect(error.code).toBe(code);
