@@ -17,5 +17,6 @@ export {
   isKvError,
 } from './errors.js';
 export type { KvErrorCode } from './errors.js';
+export type { InternalEntry, InternalIterator } from './internal-iterator.js';
 export { VARINT_MAX_BYTES, decodeVarint, encodeVarint, varintLength } from './varint.js';
 export type { DecodedVarint } from './varint.js';

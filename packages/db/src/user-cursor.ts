@@ -4,8 +4,7 @@
  * deleted keys left out, inside a key range, in either direction.
  */
 import { EntryKind, compareBytes, toSeqNum } from '@kv/base';
-import type { SeqNum } from '@kv/base';
-import type { InternalIterator } from './internal-iterator.js';
+import type { InternalIterator, SeqNum } from '@kv/base';
 import type { KeyRange } from './key-range.js';
 
 const SEQ_MAX = toSeqNum(Number.MAX_SAFE_INTEGER);

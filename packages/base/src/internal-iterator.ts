@@ -1,9 +1,9 @@
 /**
- * The cursor shape every sorted source of internal entries offers (memtables now; page files
- * and merging iterators later). Internal order: user key ascending, then sequence number
- * descending, so the newest version of a key comes first.
+ * The cursor shape every sorted source of internal entries offers: memtables, page files and
+ * merging iterators. Internal order: user key ascending, then sequence number descending, so
+ * the newest version of a key comes first. All methods are synchronous.
  */
-import type { EntryKind, SeqNum } from '@kv/base';
+import type { EntryKind, SeqNum } from './brands.js';
 
 export interface InternalEntry {
   key: Uint8Array;
