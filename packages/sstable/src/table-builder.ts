@@ -1,0 +1,201 @@
+import { assert, compareBytes, EntryKind } from '@kv/base';
+import type { SeqNum } from '@kv/base';
+import type { Vfs, VfsFile } from '@kv/vfs';
+import { bloomKeyHash } from './bloom-filter.js';
+import { checkEntry } from './check-entry.js';
+import { DataPageBuilder } from './data-page-builder.js';
+import type { OverflowRef, SlotRecord } from './data-page-builder.js';
+import { encodeMetadata } from './encode-metadata.js';
+import { OVERFLOW_REF_BYTES, PAGE_HEADER_BYTES } from './format.js';
+import { encodeFrame } from './frame-codec.js';
+import { compareInternal } from './internal-key.js';
+import { OutputQueue } from './output-queue.js';
+import { encodeOverflowChain } from './overflow-chain.js';
+import type { IndexEntry } from './page-index.js';
+import { keyLocalMaxBytes, resolveBloomBitsPerKey, resolveLayout } from './table-layout.js';
+import type { TableBuildOptions, TableLayout } from './table-layout.js';
+import type { TableProperties } from './table-properties.js';
+
+type BuilderState = 'open' | 'finishing' | 'finished' | 'abandoned';
+
+/**
+ * Writes one page file from entries added in internal order. Encoding is synchronous (`add`);
+ * bytes reach the file only in `writePending` and `finish`, each one positioned write, queued
+ * so writes never overlap. See FORMAT.md for the layout.
+ */
+export class TableBuilder {
+  private readonly file: VfsFile;
+  private readonly vfs: Vfs;
+  private readonly layout: TableLayout;
+  private readonly bloomBitsPerKey: number;
+  private readonly keyLocalMax: number;
+  private readonly output = new OutputQueue();
+  private readonly page: DataPageBuilder;
+  private readonly indexEntries: IndexEntry[] = [];
+  private keyHashes = new Uint32Array(1024);
+  private keyHashCount = 0;
+  private state: BuilderState = 'open';
+  private writeChain: Promise<void> = Promise.resolve();
+  private writeFailure: unknown = undefined;
+  private entryCount = 0;
+  private tombstoneCount = 0;
+  private seqMin = 0;
+  private seqMax = 0;
+  private rawDataBytes = 0;
+  private smallestKey: Uint8Array = new Uint8Array(0);
+  private lastKey: Uint8Array = new Uint8Array(0);
+  private lastSeq = 0;
+
+  private constructor(vfs: Vfs, file: VfsFile, layout: TableLayout, bloomBitsPerKey: number) {
+    this.vfs = vfs;
+    this.file = file;
+    this.layout = layout;
+    this.bloomBitsPerKey = bloomBitsPerKey;
+    this.keyLocalMax = keyLocalMaxBytes(layout);
+    this.page = new DataPageBuilder(layout);
+  }
+
+  /** Validates the options (INVALID_ARGUMENT) and creates the file; fails if it exists. */
+  static async create(vfs: Vfs, path: string, options: TableBuildOptions = {}): Promise<TableBuilder> {
+    const layout = resolveLayout(options);
+    const bloomBitsPerKey = resolveBloomBitsPerKey(options);
+    const file = await vfs.open(path, { create: true, exclusive: true });
+    return new TableBuilder(vfs, file, layout, bloomBitsPerKey);
+  }
+
+  /** Encoded bytes not yet written: full pages and overflow chains (not the page being filled). */
+  get pendingBytes(): number {
+    return this.output.pendingBytes;
+  }
+
+  /**
+   * Appends one entry. Requires: (key, seq) sorts strictly after the previous entry in internal
+   * order (AssertionError otherwise). Copies what it keeps; the caller may reuse its arrays.
+   * In fixed-width mode a delete's value may be empty or full width; zeros are stored.
+   */
+  add(key: Uint8Array, seq: SeqNum, kind: EntryKind, value: Uint8Array): void {
+    assert(this.state === 'open', 'add to an open builder');
+    checkEntry(this.layout, { key, seq, kind, value });
+    const first = this.entryCount === 0;
+    assert(first || compareInternal(key, seq, this.lastKey, this.lastSeq) > 0, 'entries are added in strictly increasing internal order');
+    const sameUserKey = !first && compareBytes(key, this.lastKey) === 0;
+    this.placeRecord(key, seq, kind, value);
+    if (!sameUserKey) this.pushKeyHash(bloomKeyHash(key));
+    this.lastKey = sameUserKey ? this.lastKey : key.slice();
+    this.lastSeq = seq;
+    if (first) this.smallestKey = this.lastKey;
+    this.seqMin = first ? seq : Math.min(this.seqMin, seq);
+    this.seqMax = first ? seq : Math.max(this.seqMax, seq);
+    this.entryCount++;
+    if (kind === EntryKind.Delete) this.tombstoneCount++;
+  }
+
+  /** Writes the encoded full pages so far in one write. Safe to call while another is running. */
+  writePending(): Promise<void> {
+    assert(this.state === 'open' || this.state === 'finishing', 'writePending on an open builder');
+    const batch = this.output.take();
+    const run = this.writeChain.then(async () => {
+      if (batch !== undefined) await this.file.write(batch);
+    });
+    this.writeChain = run.catch((error: unknown) => {
+      this.writeFailure ??= error;
+    });
+    return run;
+  }
+
+  /** Writes the last page, the metadata and the footer; fdatasyncs and closes the file. */
+  async finish(): Promise<TableProperties> {
+    assert(this.state === 'open', 'finish an open builder');
+    this.state = 'finishing';
+    if (this.page.slotCount > 0) this.sealPage();
+    const dataRegionBytes = this.output.nextOffset;
+    const statistics = {
+      smallestKey: this.smallestKey,
+      largestKey: this.lastKey,
+      seqMin: this.seqMin,
+      seqMax: this.seqMax,
+      entryCount: this.entryCount,
+      tombstoneCount: this.tombstoneCount,
+      rawDataBytes: this.rawDataBytes,
+    };
+    const metadata = encodeMetadata({
+      layout: this.layout,
+      dataRegionBytes,
+      indexEntries: this.indexEntries,
+      keyHashes: this.keyHashes.subarray(0, this.keyHashCount),
+      bloomBitsPerKey: this.bloomBitsPerKey,
+      statistics,
+    });
+    for (const chunk of metadata.chunks) this.output.append(chunk);
+    await this.writePending();
+    assert(this.state === 'finishing', 'builder still finishing after the last write');
+    if (this.writeFailure !== undefined) throw this.writeFailure;
+    await this.file.sync();
+    await this.file.close();
+    this.state = 'finished';
+    const layout = this.layout;
+    return {
+      ...statistics,
+      dataPageCount: this.indexEntries.length,
+      pageSizeBytes: layout.pageSizeBytes,
+      compression: layout.compression,
+      fixedWidth: layout.fixedWidth === undefined ? undefined : { ...layout.fixedWidth },
+      fileSizeBytes: metadata.fileSizeBytes,
+      formatVersion: metadata.footer.formatVersion,
+    };
+  }
+
+  /** Closes and removes the partial file. Best effort: failures are swallowed. No-op after `finish` succeeded. */
+  async abandon(): Promise<void> {
+    if (this.state === 'abandoned' || this.state === 'finished') return;
+    this.state = 'abandoned';
+    await this.writeChain;
+    await this.file.close().catch(() => undefined);
+    await this.vfs.unlink(this.file.path).catch(() => undefined);
+  }
+
+  /** Decides where the record's bytes go, seals the page when it is full, then adds the slot. */
+  private placeRecord(key: Uint8Array, seq: number, kind: EntryKind, value: Uint8Array): void {
+    const variable = this.layout.fixedWidth === undefined;
+    const keyOverflow = variable && key.length > this.keyLocalMax;
+    const keyHeap = keyOverflow ? OVERFLOW_REF_BYTES : key.length > this.layout.inlineKeyBytes ? key.length : 0;
+    const valueOverflow = variable && this.layout.slotWidthBytes + keyHeap + value.length > this.layout.pageSizeBytes - PAGE_HEADER_BYTES;
+    const pending: SlotRecord = { key, seq, kind, value, keyRef: undefined, valueRef: undefined };
+    const placeholder: OverflowRef = { fileOffset: 0, storedBytes: 0 };
+    const sized = { ...pending, keyRef: keyOverflow ? placeholder : undefined, valueRef: valueOverflow ? placeholder : undefined };
+    if (!this.page.fits(this.page.pageBytesOf(sized))) this.sealPage();
+    if (keyOverflow) pending.keyRef = this.writeOverflow(key);
+    if (valueOverflow) pending.valueRef = this.writeOverflow(value);
+    this.page.add(pending);
+  }
+
+  private writeOverflow(bytes: Uint8Array): OverflowRef {
+    const chunks = encodeOverflowChain(bytes, this.layout);
+    let storedBytes = 0;
+    const fileOffset = this.output.nextOffset;
+    for (const chunk of chunks) {
+      this.output.append(chunk);
+      storedBytes += chunk.length;
+    }
+    this.rawDataBytes += chunks.length * this.layout.pageSizeBytes;
+    return { fileOffset, storedBytes };
+  }
+
+  /** Seals the current page; its fence is the last entry added (the page's last slot). */
+  private sealPage(): void {
+    const image = this.page.finish(this.indexEntries.length);
+    const stored = this.layout.compression === 'lz4' ? encodeFrame(image) : image;
+    const fileOffset = this.output.append(stored);
+    this.indexEntries.push({ fileOffset, storedBytes: stored.length, lastKey: this.lastKey, lastSeq: this.lastSeq });
+    this.rawDataBytes += image.length;
+  }
+
+  private pushKeyHash(hash: number): void {
+    if (this.keyHashCount === this.keyHashes.length) {
+      const grown = new Uint32Array(this.keyHashes.length * 2);
+      grown.set(this.keyHashes);
+      this.keyHashes = grown;
+    }
+    this.keyHashes[this.keyHashCount++] = hash;
+  }
+}

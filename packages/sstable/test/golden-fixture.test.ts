@@ -1,0 +1,103 @@
+/**
+ * Golden files: `test/fixtures/v1-*.sst` were written once by this file (only when missing)
+ * and are committed. They must never be regenerated: a reader that stops reading them, or an
+ * encoder that stops reproducing them byte for byte, has changed the wire format. (The lz4
+ * file also pins lz4-napi's compressor output; if an upgrade changes it, readers must still
+ * read the old file, and only the re-encoding check may be relaxed, with a note in FORMAT.md.)
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { EntryKind, equalBytes } from '@kv/base';
+import { MemoryVfs } from '@kv/vfs';
+import { describe, expect, test } from 'vitest';
+import type { TableBuildOptions } from '../src/index.js';
+import { TABLE_PATH, buildTable, collectForward, openTable, patterned, plain, replaceFile, text } from './helpers.js';
+import type { ModelEntry } from './helpers.js';
+
+const put = (key: Uint8Array, seq: number, value: Uint8Array): ModelEntry => ({ key, seq, kind: EntryKind.Put, value });
+const del = (key: Uint8Array, seq: number): ModelEntry => ({ key, seq, kind: EntryKind.Delete, value: new Uint8Array(0) });
+
+interface Fixture {
+  name: string;
+  options: TableBuildOptions;
+  entries: ModelEntry[];
+  fileSizeBytes: number;
+  dataPageCount: number;
+}
+
+const FIXTURES: Fixture[] = [
+  {
+    name: 'v1-tiny.sst',
+    options: { pageSizeBytes: 1024 },
+    entries: [put(text('a'), 2, text('x')), del(text('a'), 1)],
+    fileSizeBytes: 5120,
+    dataPageCount: 1,
+  },
+  {
+    name: 'v1-variable.sst',
+    options: { pageSizeBytes: 1024, inlineKeyBytes: 8 },
+    entries: [
+      put(new Uint8Array(0), 40, text('empty key')),
+      ...Array.from({ length: 30 }, (_, i) => put(text(`key-${String(i).padStart(2, '0')}`), 100 + i, text(`value ${i}`))),
+      put(text('key-30 is longer than the prefix'), 7, patterned(1500, 3)),
+      del(text('key-30 is longer than the prefix'), 6),
+      put(text('key-30 is longer than the prefix'), 5, text('old')),
+      put(new Uint8Array(1200).fill(0x7a), 9, text('a key bigger than a page')),
+    ],
+    fileSizeBytes: 12_288,
+    dataPageCount: 2,
+  },
+  {
+    name: 'v1-fixed.sst',
+    options: { pageSizeBytes: 1024, fixedWidth: { keySize: 8, valueSize: 4 } },
+    entries: Array.from({ length: 100 }, (_, i) => {
+      const key = new Uint8Array(8);
+      new DataView(key.buffer).setUint32(4, i * 3, false);
+      return i % 10 === 9 ? del(key, 500 - i) : put(key, 500 - i, patterned(4, i));
+    }),
+    fileSizeBytes: 6144,
+    dataPageCount: 2,
+  },
+  {
+    name: 'v1-lz4.sst',
+    options: { pageSizeBytes: 1024, compression: 'lz4' },
+    entries: Array.from({ length: 80 }, (_, i) => put(text(`user:${String(i).padStart(5, '0')}`), i + 1, text(`{"name":"user ${i % 7}","active":true}`))),
+    fileSizeBytes: 6144,
+    dataPageCount: 6,
+  },
+];
+
+async function encode(fixture: Fixture): Promise<Uint8Array> {
+  const { vfs } = await buildTable(fixture.entries, fixture.options);
+  return vfs.readFile(TABLE_PATH);
+}
+
+describe('golden fixtures', () => {
+  for (const fixture of FIXTURES) {
+    const url = new URL(`./fixtures/${fixture.name}`, import.meta.url);
+
+    test(`${fixture.name} exists (written once if missing, never regenerated)`, async () => {
+      if (!existsSync(url)) writeFileSync(url, await encode(fixture));
+      expect(existsSync(url)).toBe(true);
+    });
+
+    test(`${fixture.name} reads back to exactly its entries and properties`, async () => {
+      const bytes = new Uint8Array(readFileSync(url));
+      expect(bytes.length).toBe(fixture.fileSizeBytes);
+      const vfs = new MemoryVfs();
+      await vfs.mkdir('/db', { recursive: true });
+      const file = await vfs.open(TABLE_PATH, { create: true });
+      await file.close();
+      await replaceFile(vfs, bytes);
+      const reader = await openTable(vfs);
+      expect(reader.properties).toMatchObject({ entryCount: fixture.entries.length, dataPageCount: fixture.dataPageCount, formatVersion: 1 });
+      expect(collectForward(reader.iterator()).map(plain)).toEqual(fixture.entries.map(plain));
+      for (const entry of fixture.entries) expect(plain(reader.get(entry.key, entry.seq as never))).toEqual(plain(entry));
+      await reader.verify();
+      await reader.close();
+    });
+
+    test(`${fixture.name} is reproduced byte for byte by the current encoder`, async () => {
+      expect(equalBytes(await encode(fixture), new Uint8Array(readFileSync(url)))).toBe(true);
+    });
+  }
+});

@@ -1,0 +1,100 @@
+import { AssertionError, EntryKind } from '@kv/base';
+import { MemoryVfs } from '@kv/vfs';
+import { describe, expect, test } from 'vitest';
+import { TableBuilder } from '../src/index.js';
+import { TABLE_PATH, openTable, patterned, plain, seqOf, text } from './helpers.js';
+
+async function newBuilder(options = {}): Promise<{ vfs: MemoryVfs; builder: TableBuilder }> {
+  const vfs = new MemoryVfs();
+  await vfs.mkdir('/db', { recursive: true });
+  return { vfs, builder: await TableBuilder.create(vfs, TABLE_PATH, options) };
+}
+
+describe('TableBuilder', () => {
+  test('an add out of internal order is an AssertionError', async () => {
+    const { builder } = await newBuilder();
+    builder.add(text('b'), seqOf(5), EntryKind.Put, text('1'));
+    expect(() => builder.add(text('a'), seqOf(9), EntryKind.Put, text('2'))).toThrow(AssertionError);
+    expect(() => builder.add(text('b'), seqOf(5), EntryKind.Put, text('2'))).toThrow(AssertionError);
+    expect(() => builder.add(text('b'), seqOf(6), EntryKind.Put, text('2'))).toThrow(AssertionError);
+    builder.add(text('b'), seqOf(4), EntryKind.Put, text('2'));
+    builder.add(text('ba'), seqOf(9), EntryKind.Put, text('3'));
+    await builder.abandon();
+  });
+
+  test('create fails when the file exists; bad options are INVALID_ARGUMENT', async () => {
+    const { vfs, builder } = await newBuilder();
+    await expect(TableBuilder.create(vfs, TABLE_PATH)).rejects.toMatchObject({ code: 'IO_ERROR', osCode: 'EEXIST' });
+    await builder.abandon();
+    for (const options of [{ pageSizeBytes: 3000 }, { pageSizeBytes: 512 }, { pageSizeBytes: 131_072 }, { inlineKeyBytes: 65 }, { bloomBitsPerKey: -1 }]) {
+      await expect(TableBuilder.create(vfs, '/db/other.sst', options)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+    await expect(TableBuilder.create(vfs, '/db/other.sst', { compression: 'zstd' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  test('keys over 65,535 bytes and bad seqs are INVALID_ARGUMENT', async () => {
+    const { builder } = await newBuilder();
+    expect(() => builder.add(new Uint8Array(65_536), seqOf(1), EntryKind.Put, text('v'))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => builder.add(text('k'), seqOf(-1), EntryKind.Put, text('v'))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => builder.add(text('k'), seqOf(2 ** 53), EntryKind.Put, text('v'))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    builder.add(new Uint8Array(65_535).fill(1), seqOf(Number.MAX_SAFE_INTEGER), EntryKind.Put, text('v'));
+    await builder.abandon();
+  });
+
+  test('abandon closes and removes the partial file', async () => {
+    const { vfs, builder } = await newBuilder();
+    for (let i = 0; i < 500; i++) builder.add(text(`k${String(i).padStart(4, '0')}`), seqOf(1), EntryKind.Put, patterned(100, i));
+    await builder.writePending();
+    expect(await vfs.stat(TABLE_PATH)).toBeDefined();
+    await builder.abandon();
+    expect(await vfs.stat(TABLE_PATH)).toBeUndefined();
+    await builder.abandon();
+  });
+
+  test('writePending writes full pages so pendingBytes stays bounded', async () => {
+    const { vfs, builder } = await newBuilder({ pageSizeBytes: 4096 });
+    let maxPending = 0;
+    const entries = [];
+    for (let i = 0; i < 20_000; i++) {
+      const entry = { key: text(`key${String(i).padStart(8, '0')}`), seq: 1, kind: EntryKind.Put, value: patterned(100, i) };
+      entries.push(entry);
+      builder.add(entry.key, seqOf(entry.seq), entry.kind, entry.value);
+      maxPending = Math.max(maxPending, builder.pendingBytes);
+      if (builder.pendingBytes >= 256 * 1024) await builder.writePending();
+      if (i === 100) expect(builder.pendingBytes % 4096).toBe(0);
+    }
+    expect(maxPending).toBeLessThan(256 * 1024 + 4096);
+    const properties = await builder.finish();
+    expect(properties.entryCount).toBe(20_000);
+    expect((await vfs.stat(TABLE_PATH))?.sizeBytes).toBe(properties.fileSizeBytes);
+    const reader = await openTable(vfs);
+    expect(plain(reader.get(text('key00012345'), seqOf(1)))).toEqual(plain(entries[12_345]));
+    await reader.close();
+  });
+
+  test('finish fdatasyncs: the content survives a crash once the caller synced the directory', async () => {
+    const { vfs, builder } = await newBuilder();
+    builder.add(text('k'), seqOf(1), EntryKind.Put, text('v'));
+    const properties = await builder.finish();
+    await vfs.syncDir('/');
+    await vfs.syncDir('/db');
+    const image = vfs.crashImage();
+    expect((await image.stat(TABLE_PATH))?.sizeBytes).toBe(properties.fileSizeBytes);
+    expect(plain((await openTable(image)).get(text('k'), seqOf(1)))).toEqual({ key: [107], seq: 1, kind: 1, value: [118] });
+  });
+
+  test('lz4 saves space on compressible data; incompressible pages stay raw', async () => {
+    const sizes: Record<string, number> = {};
+    for (const [name, compression, valueOf] of [
+      ['none', 'none', (i: number) => text(`value-${i % 10}-`.repeat(10))],
+      ['lz4', 'lz4', (i: number) => text(`value-${i % 10}-`.repeat(10))],
+      ['lz4-random', 'lz4', (i: number) => patterned(100, i)],
+    ] as const) {
+      const { builder } = await newBuilder({ compression });
+      for (let i = 0; i < 5000; i++) builder.add(text(`key${String(i).padStart(8, '0')}`), seqOf(1), EntryKind.Put, valueOf(i));
+      sizes[name] = (await builder.finish()).fileSizeBytes;
+    }
+    expect(sizes['lz4']).toBeLessThan(0.4 * (sizes['none'] ?? 0));
+    expect(sizes['lz4-random']).toBeLessThan(1.01 * (sizes['none'] ?? 0));
+  });
+});
