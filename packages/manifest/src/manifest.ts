@@ -1,0 +1,229 @@
+/**
+ * The live manifest of a database: the log of version edits plus the version they add up to.
+ * One writer queue: `logAndApply` calls run one at a time in call order, each durable before
+ * it resolves. Crash guarantees of every step are in ../README.md.
+ */
+import { InvalidArgumentError, IoError, NotOpenError, assert } from '@kv/base';
+import type { Vfs } from '@kv/vfs';
+import type { WalReplayReport, WalWriter } from '@kv/wal';
+import { posix } from 'node:path';
+import { encodeVersionEdit } from './encode-version-edit.js';
+import { manifestFileName } from './file-names.js';
+import { CURRENT_FILE_NAME } from './format.js';
+import { freshFileNumber, removeStaleManifests } from './manifest-directory.js';
+import { switchToNewManifest } from './manifest-switch.js';
+import { readManifest } from './read-manifest.js';
+import type { Version } from './version.js';
+import type { VersionEdit } from './version-edit.js';
+
+/** A manifest is rewritten as a snapshot once it grows past this size. */
+export const ROLLOVER_BYTES_DEFAULT: number = 4 * 1024 * 1024;
+
+export interface ManifestOptions {
+  /** Start a new manifest once the live one reaches this size. Default 4 MiB. */
+  rolloverBytes?: number;
+}
+
+export interface OpenedManifest {
+  manifest: Manifest;
+  /** The recovered version (with `nextFileNumber` past the new manifest's number). */
+  version: Version;
+  /** The replay of the previous manifest; `stoppedEarly` when a torn last edit was dropped. */
+  replay: WalReplayReport;
+}
+
+interface ManifestParts {
+  vfs: Vfs;
+  dir: string;
+  writer: WalWriter;
+  manifestNumber: number;
+  version: Version;
+  rolloverBytes: number;
+}
+
+export class Manifest {
+  private readonly vfs: Vfs;
+  private readonly dir: string;
+  private readonly rolloverBytes: number;
+  private writer: WalWriter;
+  private number: number;
+  private version: Version;
+  /** The next file number `allocateFileNumber` hands out; never below `version.nextFileNumber`. */
+  private nextNumber: number;
+  /** Size at which the live manifest is rolled over; see `startedManifest`. */
+  private rolloverAtBytes = 0;
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private failure: { error: unknown } | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private constructor(parts: ManifestParts) {
+    this.vfs = parts.vfs;
+    this.dir = parts.dir;
+    this.rolloverBytes = parts.rolloverBytes;
+    this.writer = parts.writer;
+    this.number = parts.manifestNumber;
+    this.version = parts.version;
+    this.nextNumber = parts.version.nextFileNumber;
+    this.startedManifest();
+  }
+
+  /**
+   * Creates the first manifest of a new database: `MANIFEST-<manifestNumber>` holding a
+   * snapshot of `version`, synced, then CURRENT pointing at it. `version.nextFileNumber` must
+   * be above `manifestNumber`. Refuses a directory that has a CURRENT (`INVALID_ARGUMENT`). A
+   * leftover file of the same name (a create that crashed before CURRENT existed) is replaced.
+   */
+  static async create(vfs: Vfs, dir: string, options: { manifestNumber: number; version: Version } & ManifestOptions): Promise<Manifest> {
+    const rolloverBytes = checkRolloverBytes(options.rolloverBytes);
+    const { manifestNumber, version } = options;
+    if (!Number.isSafeInteger(manifestNumber) || manifestNumber < 0 || manifestNumber >= version.nextFileNumber) {
+      throw new InvalidArgumentError('Manifest.create', `manifest number ${manifestNumber} must be below nextFileNumber ${version.nextFileNumber}`);
+    }
+    if ((await vfs.stat(posix.join(dir, CURRENT_FILE_NAME))) !== undefined) {
+      throw new InvalidArgumentError('Manifest.create', `${dir} already holds a database (CURRENT exists)`);
+    }
+    await removeLeftover(vfs, dir, manifestNumber);
+    const outcome = await switchToNewManifest(vfs, dir, { manifestNumber, version });
+    if ('failure' in outcome) throw outcome.failure.error;
+    return new Manifest({ vfs, dir, writer: outcome.writer, manifestNumber, version, rolloverBytes });
+  }
+
+  /**
+   * Opens the database's manifest: replays the one CURRENT names (see `readManifest`), writes a
+   * new manifest holding a snapshot of the result, switches CURRENT to it, and only then
+   * removes the old manifest (and any other stale one). Returns `undefined` when `dir` has no
+   * CURRENT. The new manifest's number is above every numbered file in `dir`.
+   */
+  static async open(vfs: Vfs, dir: string, options: ManifestOptions = {}): Promise<OpenedManifest | undefined> {
+    const rolloverBytes = checkRolloverBytes(options.rolloverBytes);
+    const replay = await readManifest(vfs, dir);
+    if (replay === undefined) return undefined;
+    const manifestNumber = await freshFileNumber(vfs, dir, replay.version.nextFileNumber);
+    const version = replay.version.apply({ nextFileNumber: manifestNumber + 1 });
+    const outcome = await switchToNewManifest(vfs, dir, { manifestNumber, version });
+    if ('failure' in outcome) throw outcome.failure.error;
+    // Best effort: the switch is durable, and a manifest left behind is removed by the next open.
+    await removeStaleManifests(vfs, dir, manifestNumber).catch(() => undefined);
+    const manifest = new Manifest({ vfs, dir, writer: outcome.writer, manifestNumber, version, rolloverBytes });
+    return { manifest, version, replay: replay.report };
+  }
+
+  /** The version after every edit whose `logAndApply` resolved. */
+  get current(): Version {
+    return this.version;
+  }
+
+  get manifestNumber(): number {
+    return this.number;
+  }
+
+  /** Bytes of the live manifest file. */
+  get sizeBytes(): number {
+    return this.writer.sizeBytes;
+  }
+
+  /**
+   * Hands out the next file number (for WAL segments, page files and manifests alike). Every
+   * number handed out is recorded as used by the next edit `logAndApply` writes, so allocate
+   * every file number of the database here and none is ever used twice.
+   */
+  allocateFileNumber(): number {
+    const number = this.nextNumber;
+    this.nextNumber += 1;
+    return number;
+  }
+
+  /**
+   * Appends `edit` and fdatasyncs it; resolves with the new version once it is durable. The
+   * written edit carries `nextFileNumber` raised to cover every allocated number. An edit that
+   * does not apply is a bug (`AssertionError`) and writes nothing. After a failed sync the
+   * edit's fate is unknown and the manifest is failed for good (`IO_ERROR` from then on):
+   * reopen to learn what is durable.
+   */
+  logAndApply(edit: VersionEdit): Promise<Version> {
+    if (this.state !== 'open') return Promise.reject(new NotOpenError(`manifest ${this.path}`));
+    const run = this.tail.then(() => this.logAndApplyNow(edit));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for queued edits, then releases the file. Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    await this.tail;
+    this.state = 'closed';
+    await this.writer.close();
+  }
+
+  private async logAndApplyNow(edit: VersionEdit): Promise<Version> {
+    if (this.failure !== undefined) {
+      throw new IoError(`manifest ${this.path}`, 'failed earlier; reopen the database', { cause: this.failure.error });
+    }
+    const nextFileNumber = Math.max(edit.nextFileNumber ?? 0, this.nextNumber);
+    const recorded: VersionEdit = { ...edit, nextFileNumber };
+    const next = this.version.apply(recorded);
+    await this.writer.append([encodeVersionEdit(recorded)]);
+    try {
+      await this.writer.sync();
+    } catch (error) {
+      this.failure = { error };
+      throw error;
+    }
+    this.version = next;
+    this.nextNumber = Math.max(this.nextNumber, next.nextFileNumber);
+    if (this.writer.sizeBytes >= this.rolloverAtBytes) await this.rollover();
+    return this.version;
+  }
+
+  /**
+   * Replaces the live manifest with a new one holding a snapshot. A failure before CURRENT was
+   * renamed is harmless: the old manifest stays live and the next edit tries again. A failure
+   * after it (the directory fsync) leaves CURRENT uncertain, so the manifest fails for good.
+   */
+  private async rollover(): Promise<void> {
+    const manifestNumber = this.allocateFileNumber();
+    const version = this.version.apply({ nextFileNumber: this.nextNumber });
+    const outcome = await switchToNewManifest(this.vfs, this.dir, { manifestNumber, version });
+    assert(this.state !== 'closed', 'close waits for the queue');
+    if ('failure' in outcome) {
+      if (outcome.failure.renamed) this.failure = { error: outcome.failure.error };
+      return;
+    }
+    const old = this.writer;
+    this.writer = outcome.writer;
+    this.number = manifestNumber;
+    this.version = version;
+    this.startedManifest();
+    await old.close().catch(() => undefined);
+    // The switch is durable, so the old manifest is garbage; a failed unlink is retried by the next open.
+    await this.vfs.unlink(old.path).catch(() => undefined);
+  }
+
+  /**
+   * A manifest starts with a snapshot that may itself be large; rolling over at twice that
+   * size at least keeps the rewrite cost proportional to the edits appended since.
+   */
+  private startedManifest(): void {
+    this.rolloverAtBytes = Math.max(this.rolloverBytes, 2 * this.writer.sizeBytes);
+  }
+
+  private get path(): string {
+    return this.writer.path;
+  }
+}
+
+function checkRolloverBytes(value: number | undefined): number {
+  if (value === undefined) return ROLLOVER_BYTES_DEFAULT;
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('manifest rolloverBytes', `${value} is not a positive integer`);
+  return value;
+}
+
+/**
+ * Without CURRENT no manifest is live, so a file already named like the new one can only be
+ * left by an earlier create that crashed; it is removed so the exclusive create succeeds.
+ */
+async function removeLeftover(vfs: Vfs, dir: string, manifestNumber: number): Promise<void> {
+  const path = posix.join(dir, manifestFileName(manifestNumber));
+  if ((await vfs.stat(path)) !== undefined) await vfs.unlink(path);
+}

@@ -1,0 +1,49 @@
+/**
+ * The records of the manifest. A database's file set (its `Version`) is the result of applying
+ * every edit in the live manifest, in order, to the empty version.
+ */
+
+/** One page file (sstable) of a level. Keys are user keys. */
+export interface TableFileMeta {
+  level: number;
+  fileNumber: number;
+  sizeBytes: number;
+  smallestKey: Uint8Array;
+  largestKey: Uint8Array;
+  seqMin: number;
+  seqMax: number;
+  entryCount: number;
+  tombstoneCount: number;
+}
+
+/** Identifies a file to remove: the level it is in and its number. */
+export interface RemovedFile {
+  level: number;
+  fileNumber: number;
+}
+
+/**
+ * Settings fixed when the database is created that must never change. The manifest stores
+ * them; the engine interprets them.
+ */
+export interface DatabaseOptionsRecord {
+  pageSizeBytes: number;
+  fixedWidth?: { keySize: number; valueSize: number };
+}
+
+/**
+ * A change to the version. Absent fields leave the version as it is; an empty list is the
+ * same as an absent one (decoding returns neither).
+ * - `logNumber`: the smallest WAL segment still needed; older segments are obsolete.
+ * - `nextFileNumber`: the next number to allocate (logs, tables and manifests share it).
+ * - `lastSequence`: the last sequence number used by data in page files.
+ * - `options`: only in the first edit of a database and in every snapshot.
+ */
+export interface VersionEdit {
+  logNumber?: number;
+  nextFileNumber?: number;
+  lastSequence?: number;
+  addedFiles?: TableFileMeta[];
+  removedFiles?: RemovedFile[];
+  options?: DatabaseOptionsRecord;
+}

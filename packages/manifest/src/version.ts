@@ -1,0 +1,82 @@
+/**
+ * An immutable snapshot of the database's file set: which page files make up each level, and
+ * the counters the manifest tracks. `apply` returns a new version and leaves this one intact,
+ * so readers can keep using a version while the engine installs the next one.
+ */
+import { AssertionError, CorruptionError, assert } from '@kv/base';
+import { LEVEL_COUNT } from './format.js';
+import { applyEditToState, emptyState } from './version-builder.js';
+import type { VersionState } from './version-builder.js';
+import type { DatabaseOptionsRecord, TableFileMeta, VersionEdit } from './version-edit.js';
+
+export class Version {
+  /**
+   * `levels[0]` lists flushed files newest first (by file number, descending); they may
+   * overlap. Deeper levels are sorted by smallest key and never overlap.
+   */
+  readonly levels: readonly (readonly TableFileMeta[])[];
+  readonly logNumber: number;
+  readonly nextFileNumber: number;
+  readonly lastSequence: number;
+  readonly options: DatabaseOptionsRecord | undefined;
+
+  private constructor(state: VersionState) {
+    this.levels = Object.freeze(state.levels);
+    this.logNumber = state.logNumber;
+    this.nextFileNumber = state.nextFileNumber;
+    this.lastSequence = state.lastSequence;
+    this.options = state.options;
+  }
+
+  /** The version of a database before its first edit: no files, counters zero, no options. */
+  static empty(): Version {
+    return new Version(emptyState());
+  }
+
+  /**
+   * Returns this version with `edit` applied. Rules (FORMAT.md, "Applying an edit"): removed
+   * files must be in the named level; added file numbers must be new and below the resulting
+   * `nextFileNumber`; files of a level >= 1 must not overlap; counters never go back; options,
+   * once set, never change. A violation in a fresh edit is a bug (`AssertionError`). Pass
+   * `replay.where` when the edit was read from disk: a violation is then `CorruptionError`.
+   */
+  apply(edit: VersionEdit, replay?: { where: string }): Version {
+    const fail = (detail: string): never => {
+      if (replay !== undefined) throw new CorruptionError(replay.where, `edit does not apply: ${detail}`);
+      throw new AssertionError(`version edit: ${detail}`);
+    };
+    const current: VersionState = {
+      levels: [...this.levels],
+      logNumber: this.logNumber,
+      nextFileNumber: this.nextFileNumber,
+      lastSequence: this.lastSequence,
+      options: this.options,
+    };
+    return new Version(applyEditToState(current, edit, fail));
+  }
+
+  /** Every file, level 0 first (newest first), then each deeper level in key order. */
+  files(): TableFileMeta[] {
+    return this.levels.flat();
+  }
+
+  /** Total size of the files of `level`. */
+  levelBytes(level: number): number {
+    assert(Number.isSafeInteger(level) && level >= 0 && level < LEVEL_COUNT, 'level in range');
+    let total = 0;
+    for (const file of this.levels[level] ?? []) total += file.sizeBytes;
+    return total;
+  }
+
+  /**
+   * The edit that rebuilds this version from `Version.empty()`: every counter, the options if
+   * set, and every file. A new manifest starts with it.
+   */
+  snapshot(): VersionEdit {
+    const edit: VersionEdit = { logNumber: this.logNumber, nextFileNumber: this.nextFileNumber, lastSequence: this.lastSequence };
+    if (this.options !== undefined) edit.options = this.options;
+    const files = this.files();
+    if (files.length > 0) edit.addedFiles = files;
+    return edit;
+  }
+}

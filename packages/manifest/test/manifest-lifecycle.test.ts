@@ -1,0 +1,233 @@
+import { AssertionError, isKvError } from '@kv/base';
+import { describe, expect, test } from 'vitest';
+import { Manifest, Version, manifestFileName, readCurrent, readManifest } from '../src/index.js';
+import type { VersionEdit } from '../src/index.js';
+import { DIR, OPTIONS, editFor, errorOf, file, initialVersion, newDbVfs, stateOf } from './helpers.js';
+import type { LsmStep } from './helpers.js';
+
+const STEPS: LsmStep[] = [
+  { kind: 'flush', keys: [1, 5] },
+  { kind: 'flush', keys: [3, 9] },
+  { kind: 'compact' },
+  { kind: 'newLog' },
+  { kind: 'move', pick: 0 },
+  { kind: 'flush', keys: [20, 30] },
+  { kind: 'compact' },
+];
+
+async function runSteps(manifest: Manifest, steps: readonly LsmStep[]): Promise<Version[]> {
+  const versions: Version[] = [];
+  for (const step of steps) {
+    versions.push(await manifest.logAndApply(editFor(manifest.current, step, () => manifest.allocateFileNumber())));
+  }
+  return versions;
+}
+
+/** An edit large enough to pass twice the opening snapshot's size, so it triggers a rollover. */
+function bigEdit(manifest: Manifest, lastSequence: number): VersionEdit {
+  const added = file({ level: 0, fileNumber: manifest.allocateFileNumber(), smallest: 'a'.repeat(200), largest: 'b'.repeat(200) });
+  return { lastSequence, addedFiles: [added] };
+}
+
+describe('Manifest lifecycle', () => {
+  test('create, logAndApply, close, open gives the same version', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    expect(manifest.manifestNumber).toBe(1);
+    expect(await readCurrent(vfs, DIR)).toBe('MANIFEST-000001');
+    const versions = await runSteps(manifest, STEPS);
+    const last = versions.at(-1);
+    expect(manifest.current).toBe(last);
+    await manifest.close();
+
+    const opened = await Manifest.open(vfs, DIR);
+    if (opened === undefined || last === undefined) throw new Error('expected a database');
+    expect(stateOf(opened.version)).toEqual(stateOf(last));
+    expect(opened.version.options).toEqual(OPTIONS);
+    expect(opened.replay).toMatchObject({ records: STEPS.length + 1, stoppedEarly: false });
+    await opened.manifest.close();
+  });
+
+  test('open writes a new manifest, switches CURRENT and deletes the old one', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    await runSteps(manifest, STEPS.slice(0, 2));
+    await manifest.close();
+    const before = await readManifest(vfs, DIR);
+    const opened = await Manifest.open(vfs, DIR);
+    if (opened === undefined || before === undefined) throw new Error('expected a database');
+    const number = opened.manifest.manifestNumber;
+    expect(number).toBe(before.version.nextFileNumber);
+    expect(opened.version.nextFileNumber).toBe(number + 1);
+    expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(number)]);
+    // The new manifest holds exactly one edit: the snapshot.
+    const after = await readManifest(vfs, DIR);
+    expect(after?.report.records).toBe(1);
+    expect(after?.version).toEqual(opened.version);
+    // It keeps working after the switch.
+    const next = await opened.manifest.logAndApply({ lastSequence: 99 });
+    expect(next.lastSequence).toBe(99);
+    await opened.manifest.close();
+    expect((await readManifest(vfs, DIR))?.version.lastSequence).toBe(99);
+  });
+
+  test('open skips file numbers used by files the manifest never recorded', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    await manifest.close();
+    // A WAL segment created after the last edit (the engine allocated it, then crashed).
+    await (await vfs.open(`${DIR}/000042.log`, { create: true })).close();
+    const opened = await Manifest.open(vfs, DIR);
+    expect(opened?.manifest.manifestNumber).toBe(43);
+    expect(opened?.version.nextFileNumber).toBe(44);
+    await opened?.manifest.close();
+  });
+
+  test('rollover switches CURRENT to a snapshot and deletes the old manifest', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion(), rolloverBytes: 300 });
+    const seen = new Set<number>([manifest.manifestNumber]);
+    let version = manifest.current;
+    for (let i = 0; i < 30; i++) {
+      version = await manifest.logAndApply(editFor(version, { kind: 'flush', keys: [i, i + 2] }, () => manifest.allocateFileNumber()));
+      seen.add(manifest.manifestNumber);
+      const names = (await vfs.list(DIR)).filter((name) => name.startsWith('MANIFEST-'));
+      expect(names).toEqual([manifestFileName(manifest.manifestNumber)]);
+      expect(await readCurrent(vfs, DIR)).toBe(names[0]);
+      expect(version.nextFileNumber).toBeGreaterThan(manifest.manifestNumber);
+    }
+    expect(seen.size).toBeGreaterThan(3);
+    // Every allocated number is distinct: files and manifests share the counter.
+    const fileNumbers = version.files().map((f) => f.fileNumber);
+    for (const n of seen) expect(fileNumbers).not.toContain(n);
+    await manifest.close();
+    const opened = await Manifest.open(vfs, DIR);
+    expect(opened && stateOf(opened.version)).toEqual(stateOf(version));
+    await opened?.manifest.close();
+  });
+
+  test('serializes concurrent logAndApply calls in call order', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion(), rolloverBytes: 200 });
+    const edits: VersionEdit[] = Array.from({ length: 20 }, (_, i) => ({ lastSequence: i + 1 }));
+    const results = await Promise.all(edits.map((edit) => manifest.logAndApply(edit)));
+    expect(results.map((v) => v.lastSequence)).toEqual(edits.map((e) => e.lastSequence));
+    await manifest.close();
+    expect((await readManifest(vfs, DIR))?.version.lastSequence).toBe(20);
+  });
+
+  test('records every allocated number in the next edit', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    expect([manifest.allocateFileNumber(), manifest.allocateFileNumber()]).toEqual([3, 4]);
+    const version = await manifest.logAndApply({});
+    expect(version.nextFileNumber).toBe(5);
+    await manifest.close();
+    expect((await readManifest(vfs, DIR))?.version.nextFileNumber).toBe(5);
+  });
+
+  test('an edit that does not apply is a bug, writes nothing and leaves the manifest usable', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    const size = manifest.sizeBytes;
+    expect(await errorOf(manifest.logAndApply({ removedFiles: [{ level: 0, fileNumber: 77 }] }))).toBeInstanceOf(AssertionError);
+    expect(manifest.sizeBytes).toBe(size);
+    const n = manifest.allocateFileNumber();
+    const version = await manifest.logAndApply({ addedFiles: [file({ level: 0, fileNumber: n })] });
+    expect(version.files().map((f) => f.fileNumber)).toEqual([n]);
+    await manifest.close();
+  });
+
+  test('refuses calls after close, and a second create in the same directory', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    await manifest.close();
+    await manifest.close();
+    expect(isKvError(await errorOf(manifest.logAndApply({})), 'NOT_OPEN')).toBe(true);
+    expect(isKvError(await errorOf(Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() })), 'INVALID_ARGUMENT')).toBe(true);
+  });
+
+  test('refuses a manifest number at or above nextFileNumber', async () => {
+    const vfs = await newDbVfs();
+    const error = await errorOf(Manifest.create(vfs, DIR, { manifestNumber: 3, version: initialVersion() }));
+    expect(isKvError(error, 'INVALID_ARGUMENT')).toBe(true);
+  });
+
+  test('create replaces a manifest left by a create that crashed before CURRENT', async () => {
+    const vfs = await newDbVfs();
+    await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    // A crash image taken before CURRENT was renamed: the manifest exists, CURRENT does not.
+    await vfs.unlink(`${DIR}/CURRENT`);
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    expect(await readCurrent(vfs, DIR)).toBe('MANIFEST-000001');
+    await manifest.close();
+  });
+
+  test('a failed sync fails the manifest for good; reopening recovers', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    await manifest.logAndApply({ lastSequence: 1 });
+    vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO' });
+    expect(isKvError(await errorOf(manifest.logAndApply({ lastSequence: 2 })), 'IO_ERROR')).toBe(true);
+    expect(manifest.current.lastSequence).toBe(1);
+    expect(isKvError(await errorOf(manifest.logAndApply({ lastSequence: 3 })), 'IO_ERROR')).toBe(true);
+    await manifest.close();
+    // The failed edit reached the file, so it may be recovered: its fate was unknown.
+    const opened = await Manifest.open(vfs, DIR);
+    expect([1, 2]).toContain(opened?.version.lastSequence);
+    await opened?.manifest.close();
+  });
+
+  test('a failed append leaves the manifest usable', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC' });
+    expect(isKvError(await errorOf(manifest.logAndApply({ lastSequence: 2 })), 'NO_SPACE')).toBe(true);
+    expect((await manifest.logAndApply({ lastSequence: 3 })).lastSequence).toBe(3);
+    await manifest.close();
+    expect((await readManifest(vfs, DIR))?.version.lastSequence).toBe(3);
+  });
+
+  test('a rollover that fails before the rename keeps the old manifest and retries', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion(), rolloverBytes: 100 });
+    // The rollover's first operation is the exclusive create of the new manifest.
+    vfs.failOperation({ kind: 'open', nth: 1, error: 'ENOSPC' });
+    const version = await manifest.logAndApply(bigEdit(manifest, 1));
+    expect(version.lastSequence).toBe(1);
+    expect(manifest.manifestNumber).toBe(1);
+    expect(await readCurrent(vfs, DIR)).toBe('MANIFEST-000001');
+    await manifest.logAndApply({ lastSequence: 2 });
+    expect(manifest.manifestNumber).toBeGreaterThan(1);
+    expect(await readCurrent(vfs, DIR)).toBe(manifestFileName(manifest.manifestNumber));
+    await manifest.close();
+    expect((await readManifest(vfs, DIR))?.version.lastSequence).toBe(2);
+  });
+
+  test('a rollover whose directory fsync fails keeps the edit and fails the manifest', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion(), rolloverBytes: 100 });
+    // syncDir #1 is the new manifest's creation (WalWriter.create), #2 the CURRENT switch.
+    vfs.failOperation({ kind: 'syncDir', nth: 2, error: 'EIO' });
+    expect((await manifest.logAndApply(bigEdit(manifest, 1))).lastSequence).toBe(1);
+    expect(isKvError(await errorOf(manifest.logAndApply({ lastSequence: 2 })), 'IO_ERROR')).toBe(true);
+    await manifest.close();
+    // Whichever CURRENT survives, it names a manifest holding the acknowledged edit.
+    for (const image of [vfs.crashImage({ mode: 'power-loss' }), vfs.crashImage({ mode: 'process-kill' })]) {
+      expect((await readManifest(image, DIR))?.version.lastSequence).toBe(1);
+    }
+  });
+
+  test('readManifest reads without writing', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    await manifest.logAndApply({ lastSequence: 5 });
+    await manifest.close();
+    const count = vfs.operationCount;
+    const replay = await readManifest(vfs, DIR);
+    expect(vfs.operationCount).toBe(count);
+    expect(replay).toMatchObject({ manifestName: 'MANIFEST-000001', manifestNumber: 1 });
+    expect(replay?.version.lastSequence).toBe(5);
+    expect(await readManifest(await newDbVfs(), DIR)).toBeUndefined();
+  });
+});
