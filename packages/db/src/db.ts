@@ -1,25 +1,29 @@
 /**
- * The kv engine. This version keeps the live data in one memtable backed by the WAL: every
- * write is sequenced, appended to the WAL (group-committed) and then applied to the memtable;
- * open replays the WAL. Page files, flushes and compaction arrive in later versions.
+ * The kv engine. Writes are sequenced, logged to the WAL with group commit and applied to the
+ * active memtable (`WritePipeline`). A full memtable is frozen and flushed to a level-0 page
+ * file in the background (`Flusher`). Reads look in the active memtable, the frozen ones
+ * (newest first) and then the page files (`TableSet`).
  */
-import { EntryKind, NotOpenError, assert, toSeqNum } from '@kv/base';
-import type { SeqNum } from '@kv/base';
-import type { Memtable } from '@kv/memtable';
+import { EntryKind, NotOpenError, toFileNum } from '@kv/base';
+import type { InternalEntry } from '@kv/base';
+import type { Manifest } from '@kv/manifest';
+import type { BlockCache } from '@kv/sstable';
 import type { VfsLock } from '@kv/vfs';
-import { WalCommitQueue } from '@kv/wal';
-import type { WalWriter } from '@kv/wal';
-import { encodeBatch } from './batch-codec.js';
 import { DbIterator } from './db-iterator.js';
+import type { DbStats } from './db-stats.js';
+import { Flusher } from './flusher.js';
 import { toKey } from './input-bytes.js';
 import { toKeyRange, toLimit } from './key-range.js';
 import type { IteratorOptions } from './key-range.js';
+import { MergingIterator } from './merging-iterator.js';
 import { openDatabase } from './open-database.js';
-import { readSyncFlag, resolveOptions } from './options.js';
-import type { DbOptions } from './options.js';
+import { compressionForLevel, readSyncFlag, resolveOptions } from './options.js';
+import type { DbOptions, ResolvedOptions } from './options.js';
+import type { TableSet } from './table-set.js';
 import { UserCursor } from './user-cursor.js';
-import { deleteOp, putOp, toWriteOps } from './write-op.js';
+import { checkFixedWidth, deleteOp, putOp, toWriteOps } from './write-op.js';
 import type { BatchOp, WriteOp } from './write-op.js';
+import { WritePipeline } from './write-pipeline.js';
 
 export interface WriteOptions {
   /** Resolve only after the write is on stable storage (fdatasync). Default false: resolve
@@ -31,25 +35,47 @@ type State = 'open' | 'closing' | 'closed';
 
 export class DB {
   readonly location: string;
-  private readonly memtable: Memtable;
-  private readonly wal: WalWriter;
-  private readonly commitQueue: WalCommitQueue;
+  private readonly pipeline: WritePipeline;
+  private readonly flusher: Flusher;
+  private readonly tables: TableSet;
+  private readonly cache: BlockCache;
+  private readonly manifest: Manifest;
   private readonly lock: VfsLock;
+  private readonly fixedWidth: { keySize: number; valueSize: number } | undefined;
+  private readonly memtableSizeBytes: number;
   private state: State = 'open';
   private closing: Promise<void> | undefined;
-  /** The next sequence number to hand out. */
-  private nextSeq: SeqNum;
-  /** Every write with a sequence number at or below this is applied and visible. */
-  private visibleSeq: SeqNum;
+  private walBytes = 0;
 
-  private constructor(location: string, opened: { memtable: Memtable; wal: WalWriter; lock: VfsLock; lastSeq: SeqNum }) {
+  private constructor(location: string, options: ResolvedOptions, opened: Awaited<ReturnType<typeof openDatabase>>) {
     this.location = location;
-    this.memtable = opened.memtable;
-    this.wal = opened.wal;
+    this.tables = opened.tables;
+    this.cache = opened.cache;
+    this.manifest = opened.manifest;
     this.lock = opened.lock;
-    this.commitQueue = new WalCommitQueue(opened.wal);
-    this.visibleSeq = opened.lastSeq;
-    this.nextSeq = toSeqNum(opened.lastSeq + 1);
+    this.fixedWidth = opened.fixedWidth;
+    this.memtableSizeBytes = options.memory.memtableSizeBytes;
+    const build = {
+      pageSizeBytes: opened.pageSizeBytes,
+      compression: compressionForLevel(options.compression, 0),
+      bloomBitsPerKey: options.bloomBitsPerKey,
+      ...(opened.fixedWidth === undefined ? {} : { fixedWidth: opened.fixedWidth }),
+    };
+    this.flusher = new Flusher({
+      vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, build,
+      activeWalNumber: () => this.pipeline.wal.number,
+    });
+    this.pipeline = new WritePipeline({
+      vfs: options.vfs, dir: location, allocateFileNumber: () => toFileNum(opened.manifest.allocateFileNumber()), memtableSizeBytes: this.memtableSizeBytes,
+      memtable: opened.memtable, wal: opened.wal, lastSeq: opened.lastSeq,
+      hooks: {
+        waitForRoom: () => this.flusher.waitForRoom(),
+        onFrozen: (frozen) => this.flusher.add(frozen),
+        onWalBytes: (bytes) => (this.walBytes += bytes),
+        flushBehind: () => this.flusher.behind,
+        onSlowdown: () => this.flusher.stats.slowdowns++,
+      },
+    });
   }
 
   /** Opens (by default creating) the database in `location`. */
@@ -57,7 +83,7 @@ export class DB {
     const resolved = resolveOptions(options);
     const dir = location.length > 1 ? location.replace(/\/+$/, '') : location;
     const opened = await openDatabase(dir, resolved);
-    return new DB(dir, opened);
+    return new DB(dir, resolved, opened);
   }
 
   get isOpen(): boolean {
@@ -85,16 +111,28 @@ export class DB {
   /** The value of `key`, as a copy the caller owns, or undefined. */
   async get(key: Uint8Array | string): Promise<Uint8Array | undefined> {
     this.ensureOpen();
-    const found = this.memtable.get(toKey(key), this.visibleSeq);
+    const found = this.find(toKey(key));
     return found === undefined || found.kind !== EntryKind.Put ? undefined : new Uint8Array(found.value);
+  }
+
+  private find(key: Uint8Array): InternalEntry | undefined {
+    const seq = this.pipeline.visibleSeq;
+    const inActive = this.pipeline.active.get(key, seq);
+    if (inActive !== undefined) return inActive;
+    for (const frozen of this.flusher.immutables) {
+      const found = frozen.memtable.get(key, seq);
+      if (found !== undefined) return found;
+    }
+    return this.tables.get(key, seq);
   }
 
   /** Entries in key order (or reverse) within the bounds, read from the state at this call. */
   iterator(options: IteratorOptions = {}): DbIterator {
     this.ensureOpen();
+    const sources = [this.pipeline.active.iterator(), ...this.flusher.immutables.map((f) => f.memtable.iterator()), ...this.tables.iterators()];
     const cursor = new UserCursor({
-      source: this.memtable.iterator(),
-      snapshotSeq: this.visibleSeq,
+      source: new MergingIterator(sources),
+      snapshotSeq: this.pipeline.visibleSeq,
       range: toKeyRange(options),
       reverse: options.reverse === true,
     });
@@ -106,9 +144,41 @@ export class DB {
     return this.iterator({ gte: start, lte: end });
   }
 
+  /** Writes the active memtable (if it holds anything) and every frozen one to page files. */
+  async flush(): Promise<void> {
+    this.ensureOpen();
+    if (this.pipeline.active.entryCount > 0) await this.pipeline.switchNow();
+    await this.flusher.drain();
+  }
+
+  /** Counters and sizes for monitoring; cheap to call. */
+  stats(): DbStats {
+    this.ensureOpen();
+    const cache = this.cache.stats;
+    const flushes = this.flusher.stats;
+    const wal = this.pipeline.wal.queue.stats;
+    return {
+      levels: this.tables.levelStats(),
+      cache: { hits: cache.hits, misses: cache.misses, evictions: cache.evictions, usageBytes: cache.usageBytes, capacityBytes: cache.capacityBytes },
+      memtables: {
+        activeBytes: this.pipeline.active.memoryBytes,
+        immutableCount: this.flusher.immutables.length,
+        immutableBytes: this.flusher.immutables.reduce((sum, f) => sum + f.memtable.memoryBytes, 0),
+        memtableSizeBytes: this.memtableSizeBytes,
+      },
+      wal: { segment: this.pipeline.wal.number, groups: wal.groups, records: wal.records, syncs: wal.syncs },
+      bytesWritten: this.walBytes + flushes.bytesWritten,
+      flushes: { count: flushes.count, bytesWritten: flushes.bytesWritten, totalMs: flushes.totalMs, failures: flushes.failures },
+      stalls: { count: flushes.stallCount, totalMs: flushes.stallMs, slowdowns: flushes.slowdowns },
+      sequence: this.pipeline.visibleSeq,
+    };
+  }
+
   /**
-   * Waits for writes in flight, makes the WAL durable and releases the directory. Calls made
-   * after `close()` began get NOT_OPEN; closing again returns the same promise.
+   * Waits for writes in flight and the running flush, makes the WAL durable and releases the
+   * directory. Frozen memtables not yet flushed stay in their WAL segments and are replayed on
+   * the next open. Calls made after `close()` began get NOT_OPEN; closing again returns the
+   * same promise.
    */
   close(): Promise<void> {
     if (this.closing === undefined) {
@@ -120,10 +190,11 @@ export class DB {
 
   private async shutDown(): Promise<void> {
     try {
-      await this.commitQueue.drain();
-      await this.wal.sync();
+      await this.pipeline.close();
+      await this.flusher.stop();
     } finally {
-      await this.wal.close();
+      await this.tables.close();
+      await this.manifest.close();
       await this.lock.release();
       this.state = 'closed';
     }
@@ -133,22 +204,9 @@ export class DB {
     if (this.state !== 'open') throw new NotOpenError('database');
   }
 
-  private async commit(ops: WriteOp[], sync: boolean): Promise<void> {
-    if (ops.length === 0) return;
-    const firstSeq = this.nextSeq;
-    const payload = encodeBatch(firstSeq, ops);
-    this.nextSeq = toSeqNum(firstSeq + ops.length);
-    await this.commitQueue.submit(payload, { sync });
-    this.apply(firstSeq, ops);
-  }
-
-  /** Runs in sequence order: the commit queue resolves submissions first-in, first-out. */
-  private apply(firstSeq: SeqNum, ops: readonly WriteOp[]): void {
-    assert(firstSeq > this.visibleSeq, 'batches apply in sequence order');
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i] as WriteOp;
-      this.memtable.add(op.key, toSeqNum(firstSeq + i), op.kind, op.value);
-    }
-    this.visibleSeq = toSeqNum(firstSeq + ops.length - 1);
+  private commit(ops: WriteOp[], sync: boolean): Promise<void> {
+    if (this.fixedWidth !== undefined) checkFixedWidth(ops, this.fixedWidth);
+    return this.pipeline.commit(ops, sync);
   }
 }
+

@@ -10,4 +10,6 @@ export const BATCH_HEADER_BYTES = 12;
 export const FILE_NUMBER_DIGITS = 6;
 
 export const LOG_FILE_SUFFIX = '.log';
+export const TABLE_FILE_SUFFIX = '.sst';
+export const TEMP_FILE_SUFFIX = '.dbtmp';
 export const LOCK_FILE_NAME = 'LOCK';

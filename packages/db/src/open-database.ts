@@ -1,25 +1,40 @@
 /**
- * Opening a database directory: checks, the lock, WAL recovery and the new WAL segment.
- * Every failure after the lock was taken releases it.
+ * Opening a database directory: checks, the lock, the manifest, WAL replay, and a fresh WAL
+ * segment. Replayed writes are flushed to a level-0 page file before the database is handed
+ * out, so after open exactly one WAL segment (empty) is live and reopening never replays a
+ * segment twice. Every failure after the lock was taken releases it.
  */
 import { dirname } from 'node:path';
-import { InvalidArgumentError, toFileNum } from '@kv/base';
+import { CorruptionError, InvalidArgumentError, toFileNum, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
-import type { Memtable } from '@kv/memtable';
-import type { VfsLock } from '@kv/vfs';
-import { WalWriter } from '@kv/wal';
+import { Manifest, Version } from '@kv/manifest';
+import type { VersionEdit } from '@kv/manifest';
+import { Memtable } from '@kv/memtable';
+import { BlockCache } from '@kv/sstable';
+import type { Vfs, VfsLock } from '@kv/vfs';
+import { WalCommitQueue, WalWriter } from '@kv/wal';
+import { checkCreationRecord, creationRecord } from './creation-options.js';
+import { classifyFileName, logFileName, tableFileName } from './file-names.js';
+import { writeMemtableTable } from './flush-job.js';
+import { toFileMeta } from './flusher.js';
 import { LOCK_FILE_NAME } from './format.js';
-import { logFileName, parseLogFileName } from './file-names.js';
+import { removeObsoleteFiles } from './obsolete-files.js';
+import { compressionForLevel } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { recoverWal } from './recover-wal.js';
+import { TableSet } from './table-set.js';
+import type { WalSegment } from './write-pipeline.js';
 
 export interface OpenedDatabase {
   lock: VfsLock;
+  manifest: Manifest;
+  cache: BlockCache;
+  tables: TableSet;
   memtable: Memtable;
+  wal: WalSegment;
   lastSeq: SeqNum;
-  wal: WalWriter;
-  /** WAL segments whose records live in the memtable, oldest first (the active one last). */
-  liveLogs: FileNum[];
+  pageSizeBytes: number;
+  fixedWidth: { keySize: number; valueSize: number } | undefined;
 }
 
 export async function openDatabase(dir: string, options: ResolvedOptions): Promise<OpenedDatabase> {
@@ -43,18 +58,64 @@ async function prepareDirectory(dir: string, options: ResolvedOptions): Promise<
   await options.vfs.syncDir(dirname(dir));
 }
 
+interface DirectoryScan {
+  logs: FileNum[];
+  tables: number;
+  maxNumber: number;
+}
+
+async function scanDirectory(vfs: Vfs, dir: string): Promise<DirectoryScan> {
+  const scan: DirectoryScan = { logs: [], tables: 0, maxNumber: 0 };
+  for (const name of await vfs.list(dir)) {
+    const file = classifyFileName(name);
+    if (file.number !== undefined) scan.maxNumber = Math.max(scan.maxNumber, file.number);
+    if (file.kind === 'log' && file.number !== undefined) scan.logs.push(file.number);
+    if (file.kind === 'table') scan.tables++;
+  }
+  scan.logs.sort((a, b) => a - b);
+  return scan;
+}
+
 async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: VfsLock): Promise<OpenedDatabase> {
   const { vfs } = options;
-  const logs = (await vfs.list(dir))
-    .map(parseLogFileName)
-    .filter((n): n is FileNum => n !== undefined)
-    .sort((a, b) => a - b);
-  if (logs.length > 0 && options.errorIfExists) throw new InvalidArgumentError('database directory', `${dir} already holds a database (errorIfExists is true)`);
-  const recovered = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs });
-  const walNumber = toFileNum((logs.at(-1) ?? 0) + 1);
-  const wal = await WalWriter.create(vfs, `${dir}/${logFileName(walNumber)}`, { logNumber: walNumber });
-  // WalWriter.create syncs the directory, so the new segment's entry is durable before any
-  // sync write in it is acknowledged.
-  for (const empty of recovered.emptyLogs) await vfs.unlink(`${dir}/${logFileName(empty)}`);
-  return { lock, memtable: recovered.memtable, lastSeq: recovered.lastSeq, wal, liveLogs: [...recovered.liveLogs, walNumber] };
+  const scan = await scanDirectory(vfs, dir);
+  const existing = await Manifest.open(vfs, dir);
+  if ((existing !== undefined || scan.logs.length > 0) && options.errorIfExists) {
+    throw new InvalidArgumentError('database directory', `${dir} already holds a database (errorIfExists is true)`);
+  }
+  if (existing === undefined && scan.tables > 0) {
+    throw new CorruptionError(`${dir}/CURRENT`, 'missing while page files exist; DB.repair can rebuild the manifest');
+  }
+  const { manifest, version } = existing ?? (await createManifest(vfs, dir, options, scan.maxNumber + 1));
+  const allocate = (): FileNum => toFileNum(manifest.allocateFileNumber());
+  const record = version.options ?? creationRecord(options);
+  checkCreationRecord(record, options);
+  const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
+  const wal = await startSegment(vfs, dir, allocate());
+  const edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
+  if (replayed.memtable.entryCount > 0) {
+    const fileNumber = allocate();
+    const build = { pageSizeBytes: record.pageSizeBytes, compression: compressionForLevel(options.compression, 0), bloomBitsPerKey: options.bloomBitsPerKey, ...(record.fixedWidth === undefined ? {} : { fixedWidth: record.fixedWidth }) };
+    const properties = await writeMemtableTable({ vfs, path: `${dir}/${tableFileName(fileNumber)}`, memtable: replayed.memtable, build });
+    await vfs.syncDir(dir);
+    edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
+  }
+  const current = await manifest.logAndApply(edit);
+  await removeObsoleteFiles({ vfs, dir, version: current, activeWal: wal.number, manifestNumber: manifest.manifestNumber });
+  const cache = new BlockCache({ capacityBytes: options.memory.cacheCapacityBytes });
+  const tables = new TableSet({ vfs, dir, cache });
+  await tables.install(current);
+  return { lock, manifest, cache, tables, memtable: new Memtable(), wal, lastSeq: replayed.lastSeq, pageSizeBytes: record.pageSizeBytes, fixedWidth: record.fixedWidth };
+}
+
+/** A new database's manifest, numbered above every numbered file already in the directory. */
+async function createManifest(vfs: Vfs, dir: string, options: ResolvedOptions, manifestNumber: number): Promise<{ manifest: Manifest; version: Version }> {
+  const version = Version.empty().apply({ options: creationRecord(options), nextFileNumber: manifestNumber + 1, logNumber: 0, lastSequence: 0 });
+  const manifest = await Manifest.create(vfs, dir, { manifestNumber, version });
+  return { manifest, version };
+}
+
+async function startSegment(vfs: Vfs, dir: string, number: FileNum): Promise<WalSegment> {
+  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(number)}`, { logNumber: number });
+  return { number, writer, queue: new WalCommitQueue(writer) };
 }

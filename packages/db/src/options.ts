@@ -8,14 +8,35 @@ import { nodeVfs } from '@kv/vfs';
 import type { Vfs } from '@kv/vfs';
 import type { WalRecoveryMode } from '@kv/wal';
 import { describe } from './input-bytes.js';
+import { KEY_SIZE_MAX_BYTES, VALUE_SIZE_MAX_BYTES } from './limits.js';
+import { planMemory } from './memory-plan.js';
+import type { MemoryPlan } from './memory-plan.js';
+
+export type Compression = 'none' | 'lz4';
 
 export interface DbOptions {
   /** Create the database when the directory holds none. Default true. */
   createIfMissing?: boolean;
   /** Fail with INVALID_ARGUMENT when a database already exists. Default false. */
   errorIfExists?: boolean;
-  /** Bytes of memtable data before it is frozen and written out. Default 4 MiB. */
+  /** Bytes for memtables and the block cache together. Default 64 MiB. */
+  memoryBudget?: number;
+  /** Memtable bytes (data plus per-entry overhead) before it is frozen and flushed.
+   *  Default: a quarter of `memoryBudget`. */
   memtableSize?: number;
+  /** Block cache bytes. Default: what the memtables leave of `memoryBudget`. 0 disables it. */
+  cacheSize?: number;
+  /** Page size of page files, a power of two from 1 KiB to 64 KiB. Fixed at creation. Default 4096. */
+  pageSize?: number;
+  /** LZ4 page compression: one setting for every level, or one per level (the last one
+   *  applies to deeper levels). Default 'none'. */
+  compression?: Compression | readonly Compression[];
+  /** Strict fixed-width mode: every key has exactly `keySize` bytes and every value exactly
+   *  `valueSize` bytes. Both or neither; fixed at creation. */
+  keySize?: number;
+  valueSize?: number;
+  /** Bloom filter bits per key in page files. Default 10; 0 disables the filter. */
+  bloomBitsPerKey?: number;
   /** How damage in the WAL is treated on open. Default 'tolerateCorruptedTail'. */
   walRecoveryMode?: WalRecoveryMode;
   /** The file system. Default: the real one (node:fs). Tests pass a `MemoryVfs`. */
@@ -25,9 +46,13 @@ export interface DbOptions {
 export interface ResolvedOptions {
   createIfMissing: boolean;
   errorIfExists: boolean;
-  memtableSizeBytes: number;
+  memory: MemoryPlan;
   walRecoveryMode: WalRecoveryMode;
   vfs: Vfs;
+  pageSizeBytes: number | undefined;
+  compression: readonly Compression[];
+  fixedWidth: { keySize: number; valueSize: number } | undefined;
+  bloomBitsPerKey: number;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -37,8 +62,9 @@ const RECOVERY_MODES: readonly WalRecoveryMode[] = [
   'skipCorrupted',
 ];
 
-const MEMTABLE_SIZE_MIN_BYTES = 64 * 1024;
-const MEMTABLE_SIZE_MAX_BYTES = 1024 * 1024 * 1024;
+const MEMTABLE_SIZE_MIN_BYTES = 4096;
+const GIB = 1024 * 1024 * 1024;
+const COMPRESSIONS: readonly Compression[] = ['none', 'lz4'];
 
 /** Validates `options` and fills in defaults. */
 export function resolveOptions(options: unknown): ResolvedOptions {
@@ -49,13 +75,17 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   return {
     createIfMissing: readBoolean(given, 'createIfMissing', true),
     errorIfExists: readBoolean(given, 'errorIfExists', false),
-    memtableSizeBytes: readInteger(given, 'memtableSize', {
-      fallback: 4 * 1024 * 1024,
-      min: MEMTABLE_SIZE_MIN_BYTES,
-      max: MEMTABLE_SIZE_MAX_BYTES,
+    memory: planMemory({
+      memoryBudget: readOptionalInteger(given, 'memoryBudget', { min: 0, max: 64 * GIB }),
+      memtableSize: readOptionalInteger(given, 'memtableSize', { min: MEMTABLE_SIZE_MIN_BYTES, max: GIB }),
+      cacheSize: readOptionalInteger(given, 'cacheSize', { min: 0, max: 64 * GIB }),
     }),
     walRecoveryMode: readRecoveryMode(given),
     vfs: readVfs(given),
+    pageSizeBytes: readPageSize(given),
+    compression: readCompression(given),
+    fixedWidth: readFixedWidth(given),
+    bloomBitsPerKey: readOptionalInteger(given, 'bloomBitsPerKey', { min: 0, max: 32 }) ?? 10,
   };
 }
 
@@ -76,18 +106,52 @@ function readBoolean(given: Record<string, unknown>, name: string, fallback: boo
 }
 
 interface IntegerRule {
-  fallback: number;
   min: number;
   max: number;
 }
 
-function readInteger(given: Record<string, unknown>, name: string, rule: IntegerRule): number {
+function readOptionalInteger(given: Record<string, unknown>, name: string, rule: IntegerRule): number | undefined {
   const value = given[name];
-  if (value === undefined) return rule.fallback;
+  if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < rule.min || value > rule.max) {
     throw new InvalidArgumentError(`option ${name}`, `must be an integer from ${rule.min} to ${rule.max}, got ${String(value)}`);
   }
   return value;
+}
+
+function readPageSize(given: Record<string, unknown>): number | undefined {
+  const value = readOptionalInteger(given, 'pageSize', { min: 1024, max: 65536 });
+  if (value !== undefined && (value & (value - 1)) !== 0) {
+    throw new InvalidArgumentError('option pageSize', `must be a power of two from 1024 to 65536, got ${value}`);
+  }
+  return value;
+}
+
+function readCompression(given: Record<string, unknown>): readonly Compression[] {
+  const value = given['compression'];
+  if (value === undefined) return ['none'];
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw new InvalidArgumentError('option compression', 'must name at least one level');
+  return list.map((item) => {
+    const found = COMPRESSIONS.find((candidate) => candidate === item);
+    if (found === undefined) throw new InvalidArgumentError('option compression', `must be 'none' or 'lz4', got ${String(item)}`);
+    return found;
+  });
+}
+
+function readFixedWidth(given: Record<string, unknown>): { keySize: number; valueSize: number } | undefined {
+  const keySize = readOptionalInteger(given, 'keySize', { min: 1, max: KEY_SIZE_MAX_BYTES });
+  const valueSize = readOptionalInteger(given, 'valueSize', { min: 0, max: VALUE_SIZE_MAX_BYTES });
+  if (keySize === undefined && valueSize === undefined) return undefined;
+  if (keySize === undefined || valueSize === undefined) {
+    throw new InvalidArgumentError('options keySize/valueSize', 'give both for strict fixed-width mode, or neither');
+  }
+  return { keySize, valueSize };
+}
+
+/** The compression of page files written to `level`. */
+export function compressionForLevel(compression: readonly Compression[], level: number): Compression {
+  return compression[Math.min(level, compression.length - 1)] ?? 'none';
 }
 
 function readRecoveryMode(given: Record<string, unknown>): WalRecoveryMode {

@@ -7,7 +7,8 @@
  *   never resurface and segments written after this open never follow damage.
  * - In 'pointInTime' mode, replay stops at the first damaged record: later segments are
  *   deleted, as RocksDB's point-in-time recovery discards everything after that point.
- * - Sequence numbers must increase across the whole replay; anything else is CORRUPTION.
+ * - Sequence numbers must increase across the whole replay, starting above the last one the
+ *   manifest records as flushed; anything else is CORRUPTION.
  */
 import { CorruptionError, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
@@ -34,8 +35,8 @@ interface ReplayContext {
   lastSeq: SeqNum;
 }
 
-export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[] }): Promise<RecoveredWal> {
-  const context: ReplayContext = { ...options, memtable: new Memtable(), lastSeq: toSeqNum(0) };
+export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum }): Promise<RecoveredWal> {
+  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: new Memtable(), lastSeq: options.lastSeq };
   const liveLogs: FileNum[] = [];
   const emptyLogs: FileNum[] = [];
   for (const [index, logNumber] of options.logs.entries()) {

@@ -49,3 +49,15 @@ function toWriteOp(op: unknown, index: number): WriteOp {
   if (type === 'del') return { kind: EntryKind.Delete, key: toKey(key, `batch[${index}].key`), value: EMPTY };
   throw new InvalidArgumentError(`batch[${index}].type`, `must be 'put' or 'del', got ${String(type)}`);
 }
+
+/** In strict fixed-width mode every key and put value must have exactly the recorded width. */
+export function checkFixedWidth(ops: readonly WriteOp[], widths: { keySize: number; valueSize: number }): void {
+  for (const op of ops) {
+    if (op.key.length !== widths.keySize) {
+      throw new InvalidArgumentError('key', `is ${op.key.length} bytes; this database stores keys of exactly ${widths.keySize}`);
+    }
+    if (op.kind === EntryKind.Put && op.value.length !== widths.valueSize) {
+      throw new InvalidArgumentError('value', `is ${op.value.length} bytes; this database stores values of exactly ${widths.valueSize}`);
+    }
+  }
+}

@@ -3,22 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { compareBytes } from '@kv/base';
 import { MemoryVfs } from '@kv/vfs';
 import { DB } from '../src/index.js';
+import type { DbOptions } from '../src/index.js';
 import { SortedModel, collect, show } from './support/sorted-model.js';
 import type { ModelOp } from './support/sorted-model.js';
 
 // Goal: the engine behaves like a sorted map through any sequence of writes, reads, scans,
-// and close/reopen cycles.
+// flushes and close/reopen cycles.
 // Strategy: fc.commands over a small key alphabet (so keys collide, overwrite and get
-// deleted), run with fc.asyncModelRun against a MemoryVfs; reopen replays the WAL.
+// deleted), run with fc.asyncModelRun against a MemoryVfs; reopen replays the WAL. A second
+// run uses a 4 KiB memtable (a handful of entries) and values up to 2 KiB, so most reads
+// go to level-0 page files and iterators merge memtables with many files.
 // Invariants: get equals the model; every bounded forward and reverse scan equals the
 // model's sorted entries; batches are atomic and a later op on a key wins.
 
 const key = fc.uint8Array({ minLength: 0, maxLength: 3, max: 3 });
-const value = fc.uint8Array({ maxLength: 8 });
+const value = fc.oneof(fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 2048 }));
 
 interface Real {
   db: DB;
   vfs: MemoryVfs;
+  options: DbOptions;
 }
 
 class PutCommand implements fc.AsyncCommand<SortedModel, Real> {
@@ -56,9 +60,18 @@ class ReopenCommand implements fc.AsyncCommand<SortedModel, Real> {
   check = (): boolean => true;
   async run(_model: SortedModel, real: Real): Promise<void> {
     await real.db.close();
-    real.db = await DB.open('/db', { vfs: real.vfs });
+    real.db = await DB.open('/db', { ...real.options, vfs: real.vfs });
   }
   toString = (): string => 'reopen';
+}
+
+class FlushCommand implements fc.AsyncCommand<SortedModel, Real> {
+  check = (): boolean => true;
+  async run(_model: SortedModel, real: Real): Promise<void> {
+    await real.db.flush();
+    expect(real.db.stats().memtables.immutableCount).toBe(0);
+  }
+  toString = (): string => 'flush';
 }
 
 const op: fc.Arbitrary<ModelOp> = fc.oneof(
@@ -74,21 +87,25 @@ const commands = [
     return new ScanCommand(low, Uint8Array.from([...high, 0xff]), reverse, limit === -1 ? Infinity : limit);
   }),
   fc.constant(new ReopenCommand()),
+  fc.constant(new FlushCommand()),
 ];
 
 describe('DB against a sorted-map model', () => {
-  it('matches the model through writes, reads, scans and reopens', async () => {
+  it.each([
+    ['the default memtable', {}, 150],
+    ['a 4 KiB memtable, so reads hit page files', { memtableSize: 4096, pageSize: 1024 }, 100],
+  ] as [string, DbOptions, number][])('matches the model with %s', async (_name, options, numRuns) => {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { size: '+1' }), async (cmds) => {
         const vfs = new MemoryVfs();
-        const real: Real = { vfs, db: await DB.open('/db', { vfs }) };
+        const real: Real = { vfs, options, db: await DB.open('/db', { ...options, vfs }) };
         try {
           await fc.asyncModelRun(() => ({ model: new SortedModel(), real }), cmds);
         } finally {
           await real.db.close();
         }
       }),
-      { numRuns: 150 },
+      { numRuns },
     );
   });
 });

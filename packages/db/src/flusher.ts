@@ -1,0 +1,157 @@
+/**
+ * Background flush: writes frozen memtables to level-0 page files, oldest first, one at a
+ * time. Each flush follows the crash-safe order
+ *   write page file → fdatasync it → fsync the directory → log the manifest edit (durable)
+ *   → install the new version for reads → drop the memtable → delete its WAL segment,
+ * so a crash at any point either leaves the segment (replayed on open, the partial page file
+ * deleted as an orphan) or the page file recorded in the manifest (the segment obsolete).
+ *
+ * A failed flush is retried with backoff; the memtable stays readable meanwhile and writers
+ * wait for room once the frozen memtables reach their limit.
+ */
+import { toFileNum } from '@kv/base';
+import type { FileNum } from '@kv/base';
+import type { Manifest, TableFileMeta } from '@kv/manifest';
+import type { TableBuildOptions } from '@kv/sstable';
+import type { Vfs } from '@kv/vfs';
+import { logFileName, tableFileName } from './file-names.js';
+import { writeMemtableTable } from './flush-job.js';
+import { IMMUTABLE_MEMTABLES_MAX } from './memory-plan.js';
+import type { TableSet } from './table-set.js';
+import type { FrozenMemtable } from './write-pipeline.js';
+
+const RETRY_DELAY_MIN_MS = 50;
+const RETRY_DELAY_MAX_MS = 5000;
+
+export interface FlushStats {
+  count: number;
+  bytesWritten: number;
+  totalMs: number;
+  failures: number;
+  stallCount: number;
+  stallMs: number;
+  slowdowns: number;
+}
+
+export interface FlusherContext {
+  vfs: Vfs;
+  dir: string;
+  manifest: Manifest;
+  tables: TableSet;
+  build: TableBuildOptions;
+  /** The WAL segment the write path is appending to now. */
+  activeWalNumber(): FileNum;
+}
+
+export class Flusher {
+  /** Frozen memtables waiting to be flushed, newest first (the order reads search them). */
+  readonly immutables: FrozenMemtable[] = [];
+  readonly stats: FlushStats = { count: 0, bytesWritten: 0, totalMs: 0, failures: 0, stallCount: 0, stallMs: 0, slowdowns: 0 };
+  lastError: unknown;
+  private readonly context: FlusherContext;
+  private running: Promise<void> | undefined;
+  private roomWaiters: (() => void)[] = [];
+  private drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private stopped = false;
+
+  constructor(context: FlusherContext) {
+    this.context = context;
+  }
+
+  add(frozen: FrozenMemtable): void {
+    this.immutables.unshift(frozen);
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+      for (const waiter of this.drainWaiters.splice(0)) waiter.resolve();
+    });
+  }
+
+  /** Whether frozen memtables have reached their limit (the next switch would stall). */
+  get behind(): boolean {
+    return this.immutables.length >= IMMUTABLE_MEMTABLES_MAX;
+  }
+
+  /** Resolves once fewer than the maximum number of frozen memtables wait (time counted as stall). */
+  async waitForRoom(): Promise<void> {
+    if (this.immutables.length < IMMUTABLE_MEMTABLES_MAX) return;
+    const started = performance.now();
+    this.stats.stallCount++;
+    while (this.immutables.length >= IMMUTABLE_MEMTABLES_MAX && !this.stopped) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    this.stats.stallMs += performance.now() - started;
+  }
+
+  /** Resolves when nothing is waiting to be flushed; rejects with the error of the next failed flush. */
+  drain(): Promise<void> {
+    if (this.running === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /** Stops retrying after the current flush; waiters are released. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    let delayMs = RETRY_DELAY_MIN_MS;
+    while (this.immutables.length > 0 && !this.stopped) {
+      const oldest = this.immutables[this.immutables.length - 1] as FrozenMemtable;
+      try {
+        await this.flush(oldest);
+        delayMs = RETRY_DELAY_MIN_MS;
+      } catch (error) {
+        this.lastError = error;
+        this.stats.failures++;
+        for (const waiter of this.drainWaiters.splice(0)) waiter.reject(error);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, RETRY_DELAY_MAX_MS);
+      }
+    }
+  }
+
+  private async flush(frozen: FrozenMemtable): Promise<void> {
+    const started = performance.now();
+    const { vfs, dir, manifest, tables } = this.context;
+    const fileNumber = toFileNum(manifest.allocateFileNumber());
+    const properties = await writeMemtableTable({ vfs, path: `${dir}/${tableFileName(fileNumber)}`, memtable: frozen.memtable, build: this.context.build });
+    await vfs.syncDir(dir);
+    const version = await manifest.logAndApply({
+      addedFiles: [toFileMeta(0, fileNumber, properties)],
+      logNumber: this.oldestNeededWal(frozen),
+      lastSequence: properties.seqMax,
+    });
+    await tables.install(version);
+    this.immutables.pop();
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    // The segment is obsolete now (the manifest says so); if it cannot be removed here, open
+    // removes it later.
+    await vfs.unlink(`${dir}/${logFileName(frozen.walNumber)}`).catch(() => undefined);
+    this.stats.count++;
+    this.stats.bytesWritten += properties.fileSizeBytes;
+    this.stats.totalMs += performance.now() - started;
+  }
+
+  /** After `flushed` is in a page file, the oldest segment still holding unflushed writes. */
+  private oldestNeededWal(flushed: FrozenMemtable): number {
+    const remaining = this.immutables.filter((frozen) => frozen !== flushed).map((frozen) => frozen.walNumber);
+    return Math.min(this.context.activeWalNumber(), ...remaining);
+  }
+}
+
+/** The manifest's record of a page file built from `properties`. */
+export function toFileMeta(level: number, fileNumber: FileNum, properties: { fileSizeBytes: number; smallestKey: Uint8Array; largestKey: Uint8Array; seqMin: number; seqMax: number; entryCount: number; tombstoneCount: number }): TableFileMeta {
+  return {
+    level,
+    fileNumber: toFileNum(fileNumber),
+    sizeBytes: properties.fileSizeBytes,
+    smallestKey: properties.smallestKey,
+    largestKey: properties.largestKey,
+    seqMin: properties.seqMin,
+    seqMax: properties.seqMax,
+    entryCount: properties.entryCount,
+    tombstoneCount: properties.tombstoneCount,
+  };
+}

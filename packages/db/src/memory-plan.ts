@@ -1,0 +1,37 @@
+/**
+ * How one memory budget is split between memtables and the block cache.
+ *
+ * The engine holds one active memtable plus at most `IMMUTABLE_MEMTABLES_MAX` frozen ones
+ * waiting to be flushed. The active one is switched out at memtableSize; if that cannot
+ * happen yet (flush behind, switch failing), writes go on until MEMTABLE_HARD_LIMIT_FACTOR ×
+ * memtableSize and then wait. So memtables use at most
+ * (MEMTABLE_HARD_LIMIT_FACTOR + IMMUTABLE_MEMTABLES_MAX) × memtableSize, plus the one batch
+ * that crossed the line, and the block cache gets what is left of the budget.
+ */
+import { InvalidArgumentError } from '@kv/base';
+
+export const IMMUTABLE_MEMTABLES_MAX = 1;
+export const MEMTABLE_HARD_LIMIT_FACTOR = 1.5;
+export const MEMORY_BUDGET_DEFAULT_BYTES: number = 64 * 1024 * 1024;
+const MEMTABLE_SHARE = 0.25;
+
+export interface MemoryPlan {
+  memoryBudgetBytes: number;
+  memtableSizeBytes: number;
+  cacheCapacityBytes: number;
+}
+
+/** Derives the sizes not given from the budget; rejects explicit sizes that exceed it. */
+export function planMemory(given: { memoryBudget: number | undefined; memtableSize: number | undefined; cacheSize: number | undefined }): MemoryPlan {
+  const memoryBudgetBytes = given.memoryBudget ?? MEMORY_BUDGET_DEFAULT_BYTES;
+  const memtableSizeBytes = given.memtableSize ?? Math.max(4096, Math.floor(memoryBudgetBytes * MEMTABLE_SHARE));
+  const memtablesMaxBytes = Math.ceil(memtableSizeBytes * (MEMTABLE_HARD_LIMIT_FACTOR + IMMUTABLE_MEMTABLES_MAX));
+  const cacheCapacityBytes = given.cacheSize ?? Math.max(0, memoryBudgetBytes - memtablesMaxBytes);
+  if (given.memoryBudget !== undefined && memtablesMaxBytes + cacheCapacityBytes > memoryBudgetBytes) {
+    throw new InvalidArgumentError(
+      'option memoryBudget',
+      `${memoryBudgetBytes} bytes cannot hold memtables of ${memtableSizeBytes} bytes (up to ${memtablesMaxBytes} in all) and a cache of ${cacheCapacityBytes} bytes`,
+    );
+  }
+  return { memoryBudgetBytes: Math.max(memoryBudgetBytes, memtablesMaxBytes + cacheCapacityBytes), memtableSizeBytes, cacheCapacityBytes };
+}

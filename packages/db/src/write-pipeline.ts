@@ -1,0 +1,230 @@
+/**
+ * The write path: sequence numbers, the active WAL segment with group commit, the active
+ * memtable, and the switch to a fresh memtable and segment when the active one is full.
+ *
+ * Ordering rules:
+ * - A write takes its sequence numbers and submits its WAL record synchronously, in call
+ *   order; the commit queue settles in submission order, so writes apply to the memtable in
+ *   sequence order and `visibleSeq` only grows.
+ * - The switch closes a gate: writes that arrive meanwhile wait, in order, until every
+ *   submitted write has been applied to the old memtable and the new segment exists. So no
+ *   write lands in a newer segment before an older write reached its own, and a crash can
+ *   never keep a later write without an earlier one. The old segment is synced before the
+ *   new one takes writes, for the same reason under power loss.
+ */
+import { assert, toSeqNum } from '@kv/base';
+import type { FileNum, SeqNum } from '@kv/base';
+import { ENTRY_OVERHEAD_BYTES, Memtable } from '@kv/memtable';
+import type { Vfs } from '@kv/vfs';
+import { WalCommitQueue, WalWriter } from '@kv/wal';
+import { encodeBatch } from './batch-codec.js';
+import { MEMTABLE_HARD_LIMIT_FACTOR } from './memory-plan.js';
+import { logFileName } from './file-names.js';
+import type { WriteOp } from './write-op.js';
+
+const SWITCH_RETRY_DELAY_MS = 100;
+/** Writes are slowed once the active memtable is this full while a flush is behind. */
+const SLOWDOWN_FILL_FRACTION = 0.75;
+const SLOWDOWN_DELAY_MS = 1;
+
+export interface FrozenMemtable {
+  memtable: Memtable;
+  /** The WAL segment holding exactly this memtable's writes. */
+  walNumber: FileNum;
+}
+
+export interface WalSegment {
+  number: FileNum;
+  writer: WalWriter;
+  queue: WalCommitQueue;
+}
+
+export interface WritePipelineHooks {
+  /** Resolves when another frozen memtable may be added (backpressure); may take long. */
+  waitForRoom(): Promise<void>;
+  /** Receives the memtable the switch froze, with its segment. */
+  onFrozen(frozen: FrozenMemtable): void;
+  /** Counts bytes appended to WAL segments. */
+  onWalBytes(bytes: number): void;
+  /** Whether flushes are behind, so writes near a full memtable should be slowed. */
+  flushBehind(): boolean;
+  /** Counts one slowed write. */
+  onSlowdown(): void;
+}
+
+export class WritePipeline {
+  active: Memtable;
+  wal: WalSegment;
+  private nextSeq: SeqNum;
+  /** Every write with a sequence number at or below this is applied and visible. */
+  visibleSeq: SeqNum;
+  private gate: Promise<void> | undefined;
+  /** Writes admitted and not yet applied (or failed). */
+  private inFlight = 0;
+  /** Estimated memtable bytes of the writes in flight. */
+  private pendingBytes = 0;
+  private idleWaiters: (() => void)[] = [];
+  private switchRetryAt = 0;
+  private readonly vfs: Vfs;
+  private readonly dir: string;
+  private readonly allocateFileNumber: () => FileNum;
+  private readonly memtableSizeBytes: number;
+  private readonly hooks: WritePipelineHooks;
+
+  constructor(options: { vfs: Vfs; dir: string; allocateFileNumber: () => FileNum; memtableSizeBytes: number; memtable: Memtable; wal: WalSegment; lastSeq: SeqNum; hooks: WritePipelineHooks }) {
+    this.vfs = options.vfs;
+    this.dir = options.dir;
+    this.allocateFileNumber = options.allocateFileNumber;
+    this.memtableSizeBytes = options.memtableSizeBytes;
+    this.active = options.memtable;
+    this.wal = options.wal;
+    this.visibleSeq = options.lastSeq;
+    this.nextSeq = toSeqNum(options.lastSeq + 1);
+    this.hooks = options.hooks;
+  }
+
+  /** Logs and applies one atomic batch. */
+  async commit(ops: readonly WriteOp[], sync: boolean): Promise<void> {
+    if (ops.length === 0) return;
+    const costBytes = memoryCost(ops);
+    await this.admit(costBytes);
+    try {
+      const firstSeq = this.nextSeq;
+      const payload = encodeBatch(firstSeq, ops);
+      this.nextSeq = toSeqNum(firstSeq + ops.length);
+      await this.wal.queue.submit(payload, { sync });
+      this.apply(firstSeq, ops);
+      this.hooks.onWalBytes(payload.length);
+    } finally {
+      this.pendingBytes -= costBytes;
+      this.settle();
+    }
+    if (this.active.memoryBytes >= this.memtableSizeBytes) this.requestSwitch();
+  }
+
+  /**
+   * Admits a write, in call order, counting it as in flight from that moment, so a switch
+   * waits for it and the memory check of the next write sees it. Waits for any switch or
+   * slowdown in progress. Past the hard limit a write waits for a real switch (and the room
+   * it needs), or fails with the switch's error: memtables never grow without bound. When
+   * flushes are behind and the memtable is nearly full, each write is delayed once by
+   * `SLOWDOWN_DELAY_MS` through the same gate, so the delay gives the flush time without
+   * reordering writes.
+   */
+  private async admit(costBytes: number): Promise<void> {
+    let slowed = false;
+    for (;;) {
+      while (this.gate !== undefined) await this.gate;
+      const usedBytes = this.active.memoryBytes + this.pendingBytes + costBytes;
+      if (usedBytes >= this.memtableSizeBytes * MEMTABLE_HARD_LIMIT_FACTOR && this.inFlight + this.active.entryCount > 0) {
+        await this.switchNow();
+        continue;
+      }
+      if (!slowed && usedBytes >= this.memtableSizeBytes * SLOWDOWN_FILL_FRACTION && this.hooks.flushBehind()) {
+        slowed = true;
+        this.hooks.onSlowdown();
+        this.closeGateFor(SLOWDOWN_DELAY_MS);
+        continue;
+      }
+      this.inFlight++;
+      this.pendingBytes += costBytes;
+      return;
+    }
+  }
+
+  private closeGateFor(delayMs: number): void {
+    const delay = new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+    this.gate = delay.finally(() => {
+      this.gate = undefined;
+    });
+  }
+
+  /** Runs in sequence order: the commit queue resolves submissions first-in, first-out. */
+  private apply(firstSeq: SeqNum, ops: readonly WriteOp[]): void {
+    assert(firstSeq > this.visibleSeq, 'batches apply in sequence order');
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as WriteOp;
+      this.active.add(op.key, toSeqNum(firstSeq + i), op.kind, op.value);
+    }
+    this.visibleSeq = toSeqNum(firstSeq + ops.length - 1);
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    if (this.inFlight > 0) return;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private waitIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Starts a switch in the background unless one is running or a failed one is backing off.
+   * A failed switch (no space for the new segment, say) leaves the active memtable in place;
+   * writes go on into it and a later write tries again.
+   */
+  requestSwitch(): void {
+    if (this.gate !== undefined || Date.now() < this.switchRetryAt) return;
+    this.runSwitch().catch(() => {
+      this.switchRetryAt = Date.now() + SWITCH_RETRY_DELAY_MS;
+    });
+  }
+
+  /** Switches now (after any running switch), reporting failure to the caller. */
+  async switchNow(): Promise<void> {
+    while (this.gate !== undefined) await this.gate;
+    await this.runSwitch();
+  }
+
+  private runSwitch(): Promise<void> {
+    const running = this.switchMemtable().finally(() => {
+      this.gate = undefined;
+    });
+    this.gate = running.catch(() => undefined);
+    return running;
+  }
+
+  private async switchMemtable(): Promise<void> {
+    await this.waitIdle();
+    if (this.active.entryCount === 0) return;
+    await this.hooks.waitForRoom();
+    await this.waitIdle();
+    // Default writes in the old segment must be durable before any write in the new one can
+    // be acknowledged with sync, or power loss could keep a later write without an earlier one.
+    await this.wal.writer.sync();
+    const number = this.allocateFileNumber();
+    const writer = await WalWriter.create(this.vfs, `${this.dir}/${logFileName(number)}`, { logNumber: number });
+    const old: FrozenMemtable = { memtable: this.active, walNumber: this.wal.number };
+    const oldWal = this.wal;
+    this.active = new Memtable();
+    this.wal = { number, writer, queue: new WalCommitQueue(writer) };
+    old.memtable.freeze();
+    this.hooks.onFrozen(old);
+    await closeSegment(oldWal);
+  }
+
+  /** Waits for writes in flight and any switch, then closes the active segment durably. */
+  async close(): Promise<void> {
+    while (this.gate !== undefined) await this.gate;
+    await this.waitIdle();
+    try {
+      await this.wal.writer.sync();
+    } finally {
+      await closeSegment(this.wal);
+    }
+  }
+}
+
+async function closeSegment(segment: WalSegment): Promise<void> {
+  await segment.queue.close();
+  await segment.writer.close();
+}
+
+/** What a batch will add to a memtable's `memoryBytes`, as the memtable counts it. */
+function memoryCost(ops: readonly WriteOp[]): number {
+  let bytes = 0;
+  for (const op of ops) bytes += op.key.length + op.value.length + ENTRY_OVERHEAD_BYTES;
+  return bytes;
+}
