@@ -40,13 +40,17 @@ export interface OpenedDatabase {
 export async function openDatabase(dir: string, options: ResolvedOptions): Promise<OpenedDatabase> {
   await prepareDirectory(dir, options);
   const lock = await options.vfs.lock(`${dir}/${LOCK_FILE_NAME}`);
+  const opened: Closer[] = [() => lock.release()];
   try {
-    return await recoverUnderLock(dir, options, lock);
+    return await recoverUnderLock(dir, options, lock, opened);
   } catch (error) {
-    await lock.release();
+    // Release what this open acquired, newest first; the original error is what the caller sees.
+    for (const close of opened.reverse()) await close().catch(() => undefined);
     throw error;
   }
 }
+
+type Closer = () => Promise<void>;
 
 async function prepareDirectory(dir: string, options: ResolvedOptions): Promise<void> {
   const stat = await options.vfs.stat(dir);
@@ -76,7 +80,7 @@ async function scanDirectory(vfs: Vfs, dir: string): Promise<DirectoryScan> {
   return scan;
 }
 
-async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: VfsLock): Promise<OpenedDatabase> {
+async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: VfsLock, opened: Closer[]): Promise<OpenedDatabase> {
   const { vfs } = options;
   const scan = await scanDirectory(vfs, dir);
   const existing = await Manifest.open(vfs, dir);
@@ -87,11 +91,13 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
     throw new CorruptionError(`${dir}/CURRENT`, 'missing while page files exist; DB.repair can rebuild the manifest');
   }
   const { manifest, version } = existing ?? (await createManifest(vfs, dir, options, scan.maxNumber + 1));
+  opened.push(() => manifest.close());
   const allocate = (): FileNum => toFileNum(manifest.allocateFileNumber());
   const record = version.options ?? creationRecord(options);
   checkCreationRecord(record, options);
   const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
   const wal = await startSegment(vfs, dir, allocate());
+  opened.push(() => wal.writer.close());
   const edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
   if (replayed.memtable.entryCount > 0) {
     const fileNumber = allocate();
@@ -104,6 +110,7 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   await removeObsoleteFiles({ vfs, dir, version: current, activeWal: wal.number, manifestNumber: manifest.manifestNumber });
   const cache = new BlockCache({ capacityBytes: options.memory.cacheCapacityBytes });
   const tables = new TableSet({ vfs, dir, cache });
+  opened.push(() => tables.close());
   await tables.install(current);
   return { lock, manifest, cache, tables, memtable: new Memtable(), wal, lastSeq: replayed.lastSeq, pageSizeBytes: record.pageSizeBytes, fixedWidth: record.fixedWidth };
 }

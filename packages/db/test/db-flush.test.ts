@@ -83,6 +83,20 @@ describe('flush to level-0 page files', () => {
     await db.close();
     await vfs.unlink('/db/CURRENT');
     await expectCode(DB.open('/db', { vfs }), 'CORRUPTION');
+    // The failed open released the directory.
+    await (await vfs.lock('/db/LOCK')).release();
+  });
+
+  it('reports a missing page file as CORRUPTION naming it, and releases the lock', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs, memtableSize: 4096 });
+    await fill(db, 200);
+    await db.flush();
+    await db.close();
+    const table = (await vfs.list('/db')).find((name) => name.endsWith('.sst')) ?? '';
+    await vfs.unlink(`/db/${table}`);
+    await expect(DB.open('/db', { vfs })).rejects.toMatchObject({ code: 'CORRUPTION', message: expect.stringContaining(table) });
+    await (await vfs.lock('/db/LOCK')).release();
   });
 
   it('compresses pages with LZ4 when asked and reads them back', async () => {
