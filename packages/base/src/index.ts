@@ -3,6 +3,8 @@ export { EntryKind, toFileNum, toSeqNum } from './brands.js';
 export type { FileNum, SeqNum } from './brands.js';
 export { concatBytes, readUint64, viewOf, writeUint64 } from './bytes.js';
 export { compareBytes, equalBytes } from './compare-bytes.js';
+export { compareInternal } from './internal-order.js';
+export { KEY_PREFIX_BYTES, keyPrefix } from './key-prefix.js';
 export { crc32, maskCrc, unmaskCrc } from './crc32.js';
 export {
   CorruptionError,

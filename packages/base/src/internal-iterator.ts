@@ -6,10 +6,10 @@
 import type { EntryKind, SeqNum } from './brands.js';
 
 export interface InternalEntry {
-  key: Uint8Array;
-  seq: SeqNum;
-  kind: EntryKind;
-  value: Uint8Array;
+  readonly key: Uint8Array;
+  readonly seq: SeqNum;
+  readonly kind: EntryKind;
+  readonly value: Uint8Array;
 }
 
 export interface InternalIterator {

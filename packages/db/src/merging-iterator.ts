@@ -7,9 +7,8 @@
  * files, one file per deeper level), so the smallest or largest is found by a linear scan,
  * which beats a heap at this size and needs no rebalancing when a source is re-seeked.
  */
-import { assert } from '@kv/base';
+import { assert, compareInternal } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
-import { compareInternal } from './internal-order.js';
 
 type Direction = 'forward' | 'backward';
 
@@ -83,7 +82,7 @@ export class MergingIterator implements InternalIterator {
     this.direction = 'forward';
     let best: InternalIterator | undefined;
     for (const source of this.sources) {
-      if (source.valid && (best === undefined || compareInternal(source.entry, best.entry) < 0)) best = source;
+      if (source.valid && (best === undefined || compareEntries(source.entry, best.entry) < 0)) best = source;
     }
     this.current = best;
   }
@@ -92,8 +91,12 @@ export class MergingIterator implements InternalIterator {
     this.direction = 'backward';
     let best: InternalIterator | undefined;
     for (const source of this.sources) {
-      if (source.valid && (best === undefined || compareInternal(source.entry, best.entry) > 0)) best = source;
+      if (source.valid && (best === undefined || compareEntries(source.entry, best.entry) > 0)) best = source;
     }
     this.current = best;
   }
+}
+
+function compareEntries(a: InternalEntry, b: InternalEntry): number {
+  return compareInternal(a.key, a.seq, b.key, b.seq);
 }

@@ -1,33 +1,18 @@
-import { assert, toSeqNum } from '@kv/base';
-import type { SeqNum } from '@kv/base';
-import { keyPrefix } from './key-prefix.js';
+import { assert, keyPrefix, toSeqNum } from '@kv/base';
+import type { InternalIterator, SeqNum } from '@kv/base';
 import type { Leaf } from './leaf.js';
 import type { MemtableEntry } from './memtable-entry.js';
 import type { SortedLeaves } from './sorted-leaves.js';
 
 /**
- * A LevelDB-style internal iterator over a memtable's entries in internal order (user key
- * ascending, then seq descending).
+ * A LevelDB-style internal iterator (`InternalIterator` from @kv/base) over a memtable's
+ * entries in internal order (user key ascending, then seq descending).
  *
  * It stays usable while entries are added: after any number of `add` calls, `next` and `prev`
  * continue from the current entry in internal order, skipping and repeating nothing that was
  * there before. Entries added meanwhile may or may not be seen; the engine filters by seq.
  */
-export interface MemtableIterator {
-  readonly valid: boolean;
-  /** Requires: `valid`. */
-  readonly entry: MemtableEntry;
-  seekToFirst(): void;
-  seekToLast(): void;
-  /** Moves to the first entry >= (key, seq). The default seq lands on the newest version of `key`. */
-  seek(key: Uint8Array, seq?: SeqNum): void;
-  /** Moves to the last entry <= (key, seq). The default seq lands on the oldest version of `key`. */
-  seekForPrev(key: Uint8Array, seq?: SeqNum): void;
-  /** Requires: `valid`. */
-  next(): void;
-  /** Requires: `valid`. */
-  prev(): void;
-}
+export type MemtableIterator = InternalIterator;
 
 /** Sorts before every real entry of the same key: seqs are safe integers. */
 const SEQ_NEWEST: SeqNum = toSeqNum(Number.MAX_SAFE_INTEGER);

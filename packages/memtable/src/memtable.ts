@@ -1,6 +1,5 @@
-import { assert, EntryKind, equalBytes } from '@kv/base';
+import { assert, EntryKind, equalBytes, keyPrefix } from '@kv/base';
 import type { SeqNum } from '@kv/base';
-import { keyPrefix } from './key-prefix.js';
 import type { MemtableEntry } from './memtable-entry.js';
 import { LeafIterator } from './memtable-iterator.js';
 import type { MemtableIterator } from './memtable-iterator.js';

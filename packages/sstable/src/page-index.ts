@@ -3,10 +3,8 @@
  * fence). Loaded whole at open; a lookup binary-searches the fences to the one page that can
  * hold the first entry at or after a target (key, seq).
  */
-import { assert, compareBytes, CorruptionError } from '@kv/base';
+import { assert, compareBytes, CorruptionError, keyPrefix, compareInternal } from '@kv/base';
 import { FRAME_HEADER_BYTES, INDEX_ENTRY_FIXED_BYTES, KEY_BYTES_MAX, SEQ_MAX } from './format.js';
-import { compareInternal } from './internal-key.js';
-import { keyPrefix } from './key-prefix.js';
 import { readUint64Number, writeUint64Number } from './seq-field.js';
 import type { TableLayout } from './table-layout.js';
 

@@ -1,4 +1,4 @@
-import { assert, compareBytes, EntryKind } from '@kv/base';
+import { assert, compareBytes, EntryKind, compareInternal } from '@kv/base';
 import type { SeqNum } from '@kv/base';
 import type { Vfs, VfsFile } from '@kv/vfs';
 import { bloomKeyHash } from './bloom-filter.js';
@@ -8,7 +8,6 @@ import type { OverflowRef, SlotRecord } from './data-page-builder.js';
 import { encodeMetadata } from './encode-metadata.js';
 import { OVERFLOW_REF_BYTES, PAGE_HEADER_BYTES } from './format.js';
 import { encodeFrame } from './frame-codec.js';
-import { compareInternal } from './internal-key.js';
 import { OutputQueue } from './output-queue.js';
 import { encodeOverflowChain } from './overflow-chain.js';
 import type { IndexEntry } from './page-index.js';

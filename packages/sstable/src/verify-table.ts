@@ -4,10 +4,9 @@
  * against its fence, the statistics against the entries, and that data pages and overflow
  * chains tile the data region exactly with zero padding after it.
  */
-import { CorruptionError, EntryKind, equalBytes } from '@kv/base';
+import { CorruptionError, EntryKind, equalBytes, compareInternal } from '@kv/base';
 import type { InternalEntry } from '@kv/base';
 import type { DataPage } from './data-page.js';
-import { compareInternal } from './internal-key.js';
 import { decodeOverflowChain, overflowPageCount } from './overflow-chain.js';
 import type { TableFile } from './table-file.js';
 import type { TableProperties } from './table-properties.js';

@@ -1,7 +1,6 @@
-import { compareBytes } from '@kv/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyPrefix } from '../src/key-prefix.js';
+import { compareBytes, keyPrefix } from '../src/index.js';
 
 describe('keyPrefix', () => {
   it('never contradicts compareBytes', () => {

@@ -4,8 +4,8 @@
  *
  * Why: on a table bigger than the CPU cache every full comparison chases entry -> Uint8Array ->
  * bytes, three cache misses. Leaves keep the prefixes in a contiguous Float64Array, so most
- * steps of a binary search touch only that array (measured: 2.6 µs instead of 7.8 µs per get at
- * one million entries; see README.md).
+ * steps of a binary search touch only that array (measured in @kv/memtable: 2.6 µs instead of
+ * 7.8 µs per get at one million entries). @kv/sstable's page index uses the same trick.
  *
  * Contract: `keyPrefix(a) < keyPrefix(b)` implies `compareBytes(a, b) < 0`. Equal prefixes say
  * nothing (a key and the same key followed by zero bytes share one), so ties fall back to
