@@ -113,6 +113,11 @@ export class Manifest {
     return this.version;
   }
 
+  /** True once an edit's fate became unknown (a failed sync or switch): reopen to recover. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   get manifestNumber(): number {
     return this.number;
   }

@@ -55,6 +55,12 @@ export class WalWriter {
   }
 
   /** Bytes in the file that belong to the log: the header and every record appended. */
+  /** True once a sync failed: nothing written since the last good sync can be proven durable,
+   *  and the writer refuses all further work (start a new log). */
+  get failed(): boolean {
+    return this.state === 'failed';
+  }
+
   get sizeBytes(): number {
     return this.size;
   }
