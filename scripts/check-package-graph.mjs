@@ -12,9 +12,10 @@ const ALLOWED = {
   '@kv/memtable': ['@kv/base'],
   '@kv/sstable': ['@kv/base', '@kv/vfs'],
   '@kv/manifest': ['@kv/base', '@kv/vfs', '@kv/wal'],
-  '@kv/db': ['@kv/base', '@kv/vfs', '@kv/wal', '@kv/memtable', '@kv/sstable', '@kv/manifest'],
+  '@kv/compaction': ['@kv/base', '@kv/vfs', '@kv/sstable', '@kv/manifest'],
+  '@kv/db': ['@kv/base', '@kv/vfs', '@kv/wal', '@kv/memtable', '@kv/sstable', '@kv/manifest', '@kv/compaction'],
 };
-const APP_DEPS = ['@kv/db', '@kv/base', '@kv/vfs', '@kv/wal', '@kv/sstable', '@kv/manifest', '@kv/memtable'];
+const APP_DEPS = ['@kv/db', '@kv/compaction', '@kv/base', '@kv/vfs', '@kv/wal', '@kv/sstable', '@kv/manifest', '@kv/memtable'];
 
 const problems = [];
 const packages = new Map();

@@ -1,0 +1,153 @@
+/**
+ * Runs compaction jobs in worker threads, so merging and encoding never block the main
+ * thread's event loop. Each worker runs one job at a time; jobs beyond the thread count queue.
+ * Workers start on first use and are `unref`ed while idle, so an idle pool does not keep the
+ * process alive; `close()` terminates them.
+ *
+ * A worker that crashes or exits fails its job with IO_ERROR and is replaced for the next job.
+ * A job's own failure (a KvError in the worker) rejects with a KvError of the same code.
+ */
+import { Worker } from 'node:worker_threads';
+import { InvalidArgumentError, IoError, NotOpenError } from '@kv/base';
+import type { CompactionJobInput, CompactionResult } from './compaction-job.js';
+import { isJobReply, reviveError } from './worker-protocol.js';
+import type { JobReply } from './worker-protocol.js';
+
+const THREADS_MAX = 16;
+
+interface PendingJob {
+  id: number;
+  input: CompactionJobInput;
+  resolve: (result: CompactionResult) => void;
+  reject: (error: unknown) => void;
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  job: PendingJob | undefined;
+  crash: unknown;
+}
+
+export interface CompactionWorkerPoolOptions {
+  /** Worker threads, 1..16; default 1. */
+  threads?: number;
+}
+
+export class CompactionWorkerPool {
+  private readonly threads: number;
+  private readonly slots: WorkerSlot[] = [];
+  private readonly queue: PendingJob[] = [];
+  private nextJobId = 1;
+  private closed = false;
+
+  constructor(options: CompactionWorkerPoolOptions = {}) {
+    const threads = options.threads ?? 1;
+    if (!Number.isSafeInteger(threads) || threads < 1 || threads > THREADS_MAX) {
+      throw new InvalidArgumentError('compaction worker pool threads', `must be 1..${THREADS_MAX}`);
+    }
+    this.threads = threads;
+  }
+
+  /** Runs `input` in a worker with the real file system. Rejects with NOT_OPEN after `close()`. */
+  run(input: CompactionJobInput): Promise<CompactionResult> {
+    if (this.closed) return Promise.reject(new NotOpenError('compaction worker pool'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextJobId++, input, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Rejects queued and running jobs with NOT_OPEN and terminates the workers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new NotOpenError('compaction worker pool'));
+    const slots = this.slots.splice(0);
+    for (const slot of slots) {
+      slot.job?.reject(new NotOpenError('compaction worker pool'));
+      slot.job = undefined;
+    }
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (!this.closed && this.queue.length > 0) {
+      const slot = this.slots.find((candidate) => candidate.job === undefined) ?? (this.slots.length < this.threads ? this.spawn() : undefined);
+      if (slot === undefined) return;
+      const job = this.queue.shift();
+      if (job === undefined) return;
+      slot.job = job;
+      slot.worker.ref();
+      try {
+        slot.worker.postMessage({ id: job.id, input: job.input });
+      } catch (error) {
+        // The input could not be cloned (not plain data): the job fails, the worker stays idle.
+        slot.job = undefined;
+        slot.worker.unref();
+        job.reject(new InvalidArgumentError('compaction job input', `cannot be sent to a worker: ${String(error)}`));
+      }
+    }
+  }
+
+  private spawn(): WorkerSlot {
+    const slot: WorkerSlot = { worker: new Worker(workerScriptUrl(), { execArgv: workerExecArgv(process.execArgv) }), job: undefined, crash: undefined };
+    slot.worker.on('message', (message: unknown) => this.settle(slot, message));
+    slot.worker.on('error', (error: unknown) => {
+      slot.crash = error;
+    });
+    slot.worker.on('exit', (exitCode: number) => this.retire(slot, exitCode));
+    slot.worker.unref();
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private settle(slot: WorkerSlot, message: unknown): void {
+    const job = slot.job;
+    if (!isJobReply(message) || job === undefined || message.id !== job.id) return;
+    slot.job = undefined;
+    slot.worker.unref();
+    settleJob(job, message);
+    this.dispatch();
+  }
+
+  /** A worker stopped: its job fails, and a new worker will take the queue. */
+  private retire(slot: WorkerSlot, exitCode: number): void {
+    const index = this.slots.indexOf(slot);
+    if (index !== -1) this.slots.splice(index, 1);
+    const job = slot.job;
+    slot.job = undefined;
+    if (job !== undefined) {
+      const detail = slot.crash === undefined ? `exited with code ${exitCode}` : `crashed: ${String(slot.crash)}`;
+      job.reject(new IoError('compaction worker', detail, { cause: slot.crash }));
+    }
+    this.dispatch();
+  }
+}
+
+function settleJob(job: PendingJob, reply: JobReply): void {
+  if (reply.ok) job.resolve(reply.result);
+  else job.reject(reviveError(reply.error));
+}
+
+/**
+ * The worker must be compiled JavaScript. From `dist/` it sits next to this module; when this
+ * module runs from `src/` (tests load TypeScript sources), it is the build's copy in `dist/`.
+ */
+export function workerScriptUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../dist/compaction-worker.js', here) : new URL('./compaction-worker.js', here);
+}
+
+/**
+ * The parent's Node flags without its export conditions. A test runner loads the packages'
+ * TypeScript sources through a `--conditions` flag; a worker inheriting it would try to load
+ * `.ts` files, which plain Node cannot. The worker always runs the compiled packages.
+ */
+export function workerExecArgv(parentArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < parentArgv.length; i++) {
+    const argument = parentArgv[i] ?? '';
+    if (argument === '--conditions' || argument === '-C') i++;
+    else if (!argument.startsWith('--conditions=')) kept.push(argument);
+  }
+  return kept;
+}

@@ -1,0 +1,28 @@
+/**
+ * Entry point of a compaction worker thread (loaded from `dist/compaction-worker.js`). It runs
+ * each job it is sent with `runCompaction` on the real file system, opening the files itself,
+ * and replies with the result or the serialized error.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { nodeVfs } from '@kv/vfs';
+import { runCompaction } from './run-compaction.js';
+import { isJobRequest, serializeError } from './worker-protocol.js';
+import type { JobReply, JobRequest } from './worker-protocol.js';
+
+async function handle(port: MessagePort, request: JobRequest): Promise<void> {
+  let reply: JobReply;
+  try {
+    reply = { id: request.id, ok: true, result: await runCompaction(nodeVfs, request.input) };
+  } catch (error) {
+    reply = { id: request.id, ok: false, error: serializeError(error) };
+  }
+  port.postMessage(reply);
+}
+
+const port = parentPort;
+if (port === null) throw new Error('compaction-worker.js runs only as a worker thread');
+port.on('message', (message: unknown) => {
+  if (!isJobRequest(message)) throw new Error('compaction worker: unexpected message');
+  void handle(port, message);
+});

@@ -1,0 +1,74 @@
+/**
+ * Decides, version by version, what a compaction keeps. Snapshots s1 < s2 < … < sk (the last
+ * being the engine's current sequence number) cut each key's history into stripes
+ * (−∞, s1], (s1, s2], …, (s(k−1), sk], plus (sk, ∞) for anything newer. A snapshot reads the
+ * newest version at or below it, so only the newest version of each stripe is ever read; every
+ * other version is dropped.
+ *
+ * A tombstone can go only in a bottommost compaction (no deeper level may hold an older
+ * version it hides) and only when it is the newest version of the oldest stripe: every
+ * snapshot that reads it then reads "absent", and with everything older dropped too, reading
+ * nothing gives the same answer. A tombstone in a younger stripe still hides the version an
+ * older snapshot keeps, so it stays.
+ */
+import { EntryKind, InvalidArgumentError, compareBytes } from '@kv/base';
+import type { InternalEntry } from '@kv/base';
+
+export type RetentionDecision = 'keep' | 'drop-version' | 'drop-tombstone';
+
+export class RetentionFilter {
+  private readonly snapshots: readonly number[];
+  private readonly bottommost: boolean;
+  private currentKey: Uint8Array | undefined;
+  private previousStripe = -1;
+  private droppingRest = false;
+
+  /** Requires: `snapshots` ascending and distinct (INVALID_ARGUMENT otherwise). */
+  constructor(snapshots: readonly number[], bottommost: boolean) {
+    checkSnapshots(snapshots);
+    this.snapshots = snapshots;
+    this.bottommost = bottommost;
+  }
+
+  /**
+   * Requires: entries arrive in internal order (key ascending, seq descending). `entry.key`
+   * may be a view that changes after the call; the filter copies the key it keeps.
+   */
+  decide(entry: InternalEntry): RetentionDecision {
+    if (this.currentKey === undefined || compareBytes(entry.key, this.currentKey) !== 0) {
+      this.currentKey = entry.key.slice();
+      this.previousStripe = -1;
+      this.droppingRest = false;
+    }
+    if (this.droppingRest) return 'drop-version';
+    const stripe = this.stripeOf(entry.seq);
+    if (stripe === this.previousStripe) return 'drop-version';
+    this.previousStripe = stripe;
+    if (entry.kind === EntryKind.Delete && this.bottommost && stripe === 0) {
+      this.droppingRest = true;
+      return 'drop-tombstone';
+    }
+    return 'keep';
+  }
+
+  /** Index of the first snapshot at or above `seq` (binary search); k when above them all. */
+  stripeOf(seq: number): number {
+    let low = 0;
+    let high = this.snapshots.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.snapshots[middle] ?? 0) >= seq) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  }
+}
+
+function checkSnapshots(snapshots: readonly number[]): void {
+  for (let i = 0; i < snapshots.length; i++) {
+    const seq = snapshots[i];
+    if (seq === undefined || !Number.isSafeInteger(seq) || seq < 0) throw new InvalidArgumentError('compaction snapshots', 'must be sequence numbers');
+    const previous = snapshots[i - 1];
+    if (previous !== undefined && previous >= seq) throw new InvalidArgumentError('compaction snapshots', 'must be ascending and distinct');
+  }
+}

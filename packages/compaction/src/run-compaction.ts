@@ -1,0 +1,160 @@
+/**
+ * Runs one compaction job: merges the plan's files, keeps what `RetentionFilter` keeps, and
+ * writes it to new page files at the output level. The job only creates files; the engine
+ * installs them with one manifest edit and deletes the inputs. On failure every output is
+ * deleted (best effort; any left over are orphans the engine removes on open).
+ *
+ * Reads are synchronous page reads; the loop hands the event loop back every
+ * `YIELD_EVERY_ENTRIES` entries and at every slice write, so an inline job never blocks for
+ * long. In a worker the same yields cost almost nothing.
+ */
+import { CorruptionError, compareBytes, equalBytes } from '@kv/base';
+import type { InternalIterator } from '@kv/base';
+import type { TableFileMeta } from '@kv/manifest';
+import { TableReader } from '@kv/sstable';
+import type { TableBuildOptions } from '@kv/sstable';
+import type { Vfs } from '@kv/vfs';
+import type { CompactionJobInput, CompactionResult } from './compaction-job.js';
+import { CompactionOutput } from './compaction-output.js';
+import { planFiles } from './compaction-plan.js';
+import { ConcatenatingIterator } from './concatenating-iterator.js';
+import { MergingIterator } from './merging-iterator.js';
+import { RetentionFilter } from './retention-filter.js';
+import { tableFilePath } from './table-file-name.js';
+
+const YIELD_EVERY_ENTRIES = 4096;
+
+interface OpenInput {
+  meta: TableFileMeta;
+  reader: TableReader;
+}
+
+interface MergeCounts {
+  entriesIn: number;
+  entriesOut: number;
+  droppedVersions: number;
+  droppedTombstones: number;
+}
+
+export async function runCompaction(vfs: Vfs, input: CompactionJobInput): Promise<CompactionResult> {
+  const started = performance.now();
+  const filter = new RetentionFilter(input.snapshots, input.plan.bottommost);
+  const files = planFiles(input.plan);
+  const opened = await openInputs(vfs, input.dir, files);
+  const output = new CompactionOutput({
+    vfs,
+    dir: input.dir,
+    level: input.plan.outputLevel,
+    fileNumbers: input.outputFileNumbers,
+    build: buildOptionsOf(input),
+    targetFileSizeBytes: input.targetFileSizeBytes,
+  });
+  try {
+    const counts = await mergeInto(opened, filter, output);
+    const added = await output.finish();
+    if (added.length > 0) await vfs.syncDir(input.dir);
+    return {
+      added,
+      removed: files.map((file) => ({ level: file.level, fileNumber: file.fileNumber })),
+      bytesRead: sum(files.map((file) => file.sizeBytes)),
+      bytesWritten: sum(added.map((file) => file.sizeBytes)),
+      ...counts,
+      durationMs: performance.now() - started,
+    };
+  } catch (error) {
+    await output.abandon();
+    throw error;
+  } finally {
+    await closeInputs(opened);
+  }
+}
+
+/**
+ * The merge loop. Bounded by the inputs' entry counts (from their verified properties): more
+ * entries than that means a damaged file. Two equal internal keys are damage too (or a file
+ * listed twice), caught here instead of as the builder's order assertion.
+ */
+async function mergeInto(opened: readonly OpenInput[], filter: RetentionFilter, output: CompactionOutput): Promise<MergeCounts> {
+  const entriesMax = sum(opened.map(({ reader }) => reader.properties.entryCount));
+  const counts: MergeCounts = { entriesIn: 0, entriesOut: 0, droppedVersions: 0, droppedTombstones: 0 };
+  const merged = new MergingIterator(sourcesOf(opened));
+  let previousKey: Uint8Array | undefined;
+  let previousSeq = 0;
+  for (merged.seekToFirst(); merged.valid; merged.next()) {
+    const entry = merged.entry;
+    if (++counts.entriesIn > entriesMax) throw new CorruptionError('compaction inputs', 'more entries than the files declare');
+    // The key is copied only when it changes, so a key with many versions costs one copy.
+    const sameKey = previousKey !== undefined && equalBytes(previousKey, entry.key);
+    const outOfOrder = sameKey ? entry.seq >= previousSeq : previousKey !== undefined && compareBytes(entry.key, previousKey) < 0;
+    if (outOfOrder) throw new CorruptionError('compaction inputs', `entry seq ${entry.seq} out of internal order across input files`);
+    if (!sameKey) previousKey = entry.key.slice();
+    previousSeq = entry.seq;
+    const decision = filter.decide(entry);
+    if (decision === 'keep') {
+      counts.entriesOut++;
+      const writing = output.add(entry);
+      if (writing !== undefined) await writing;
+    } else if (decision === 'drop-tombstone') counts.droppedTombstones++;
+    else counts.droppedVersions++;
+    if (counts.entriesIn % YIELD_EVERY_ENTRIES === 0) await yieldToEventLoop();
+  }
+  return counts;
+}
+
+/** One source per level-0 file (they overlap); one concatenated source per deeper level. */
+function sourcesOf(opened: readonly OpenInput[]): InternalIterator[] {
+  const sources: InternalIterator[] = [];
+  const byLevel = new Map<number, OpenInput[]>();
+  for (const item of opened) {
+    if (item.meta.level === 0) sources.push(item.reader.iterator());
+    else byLevel.set(item.meta.level, [...(byLevel.get(item.meta.level) ?? []), item]);
+  }
+  for (const items of byLevel.values()) {
+    const parts = items.map(({ reader }) => ({ smallestKey: reader.properties.smallestKey, largestKey: reader.properties.largestKey, iterator: reader.iterator() }));
+    sources.push(new ConcatenatingIterator(parts));
+  }
+  return sources;
+}
+
+/** Opens every input, checking each file's size against the manifest; closes them all on failure. */
+async function openInputs(vfs: Vfs, dir: string, files: readonly TableFileMeta[]): Promise<OpenInput[]> {
+  const sorted = [...files].sort((a, b) => compareFileOrder(a, b));
+  const opened: OpenInput[] = [];
+  try {
+    for (const meta of sorted) {
+      const reader = await TableReader.open(vfs, tableFilePath(dir, meta.fileNumber), { fileNumber: meta.fileNumber, expectedSizeBytes: meta.sizeBytes });
+      opened.push({ meta, reader });
+    }
+    return opened;
+  } catch (error) {
+    await closeInputs(opened);
+    throw error;
+  }
+}
+
+/** Level, then key: the order `ConcatenatingIterator` needs for deeper levels. */
+function compareFileOrder(a: TableFileMeta, b: TableFileMeta): number {
+  if (a.level !== b.level) return a.level - b.level;
+  return compareBytes(a.smallestKey, b.smallestKey) || a.fileNumber - b.fileNumber;
+}
+
+async function closeInputs(opened: readonly OpenInput[]): Promise<void> {
+  for (const { reader } of opened) await reader.close().catch(() => undefined);
+}
+
+function buildOptionsOf(input: CompactionJobInput): TableBuildOptions {
+  const { pageSizeBytes, compression, bloomBitsPerKey, fixedWidth } = input.build;
+  const options: TableBuildOptions = { pageSizeBytes, compression, bloomBitsPerKey };
+  if (fixedWidth !== undefined) options.fixedWidth = { keySize: fixedWidth.keySize, valueSize: fixedWidth.valueSize };
+  return options;
+}
+
+function sum(values: readonly number[]): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
