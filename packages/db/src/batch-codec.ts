@@ -69,6 +69,7 @@ export function decodeBatch(payload: Uint8Array, where: string): DecodedBatch {
   const count = view.getUint32(8, true);
   if (firstSeq === undefined || firstSeq < 1) throw new CorruptionError(where, 'batch sequence number out of range');
   if (count > BATCH_OPS_MAX) throw new CorruptionError(where, `batch claims ${count} operations`);
+  if (firstSeq + count - 1 > Number.MAX_SAFE_INTEGER) throw new CorruptionError(where, 'batch sequence numbers run past 2^53 - 1');
   const ops: WriteOp[] = [];
   let offset = BATCH_HEADER_BYTES;
   for (let i = 0; i < count; i++) {

@@ -12,13 +12,16 @@ export type Entry = [key: Uint8Array, value: Uint8Array];
 export class DbIterator implements AsyncIterableIterator<Entry> {
   private readonly cursor: UserCursor;
   private readonly isDbOpen: () => boolean;
+  private readonly onClose: () => void;
   private remaining: number;
   private closed = false;
 
-  constructor(options: { cursor: UserCursor; limit: number; isDbOpen: () => boolean }) {
+  /** `onClose` releases what the iterator pins (page files); it runs once. */
+  constructor(options: { cursor: UserCursor; limit: number; isDbOpen: () => boolean; onClose: () => void }) {
     this.cursor = options.cursor;
     this.remaining = options.limit;
     this.isDbOpen = options.isDbOpen;
+    this.onClose = options.onClose;
   }
 
   /** The next entry, or `{ done: true }`. Throws NOT_OPEN once the database is closed. */
@@ -32,9 +35,11 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
     return { done: true, value: undefined };
   }
 
-  /** Releases the iterator. Idempotent. */
+  /** Releases the iterator and the page files it pins. Idempotent. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.onClose();
   }
 
   [Symbol.asyncIterator](): this {
@@ -43,7 +48,11 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
 
   private nextSync(): IteratorResult<Entry, undefined> {
     if (!this.isDbOpen()) throw new NotOpenError('database');
-    if (this.closed || this.remaining <= 0) return { done: true, value: undefined };
+    if (this.closed) return { done: true, value: undefined };
+    if (this.remaining <= 0) {
+      this.close();
+      return { done: true, value: undefined };
+    }
     const found = this.cursor.next();
     if (found === undefined) {
       this.close();

@@ -4,22 +4,27 @@
  * file in the background (`Flusher`). Reads look in the active memtable, the frozen ones
  * (newest first) and then the page files (`TableSet`).
  */
-import { EntryKind, NotOpenError, toFileNum } from '@kv/base';
-import type { InternalEntry } from '@kv/base';
+import { EntryKind, NotOpenError, toFileNum, toSeqNum } from '@kv/base';
+import type { InternalEntry, SeqNum } from '@kv/base';
+import { MergingIterator } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { BlockCache } from '@kv/sstable';
+import { NodeVfs } from '@kv/vfs';
 import type { VfsLock } from '@kv/vfs';
 import { DbIterator } from './db-iterator.js';
 import type { DbStats } from './db-stats.js';
+import { Compactor } from './compactor.js';
 import { Flusher } from './flusher.js';
 import { toKey } from './input-bytes.js';
 import { toKeyRange, toLimit } from './key-range.js';
 import type { IteratorOptions } from './key-range.js';
-import { MergingIterator } from './merging-iterator.js';
 import { openDatabase } from './open-database.js';
 import { compressionForLevel, readSyncFlag, resolveOptions } from './options.js';
 import type { DbOptions, ResolvedOptions } from './options.js';
+import type { SnapshotSource } from './snapshot.js';
 import type { TableSet } from './table-set.js';
+import { Snapshot } from './snapshot.js';
+import { SnapshotList } from './snapshot-list.js';
 import { UserCursor } from './user-cursor.js';
 import { checkFixedWidth, deleteOp, putOp, toWriteOps } from './write-op.js';
 import type { BatchOp, WriteOp } from './write-op.js';
@@ -33,16 +38,18 @@ export interface WriteOptions {
 
 type State = 'open' | 'closing' | 'closed';
 
-export class DB {
+export class DB implements SnapshotSource {
   readonly location: string;
   private readonly pipeline: WritePipeline;
   private readonly flusher: Flusher;
+  private readonly compactor: Compactor;
   private readonly tables: TableSet;
   private readonly cache: BlockCache;
   private readonly manifest: Manifest;
   private readonly lock: VfsLock;
   private readonly fixedWidth: { keySize: number; valueSize: number } | undefined;
   private readonly memtableSizeBytes: number;
+  private readonly snapshots = new SnapshotList();
   private state: State = 'open';
   private closing: Promise<void> | undefined;
   private walBytes = 0;
@@ -64,15 +71,27 @@ export class DB {
     this.flusher = new Flusher({
       vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, build,
       activeWalNumber: () => this.pipeline.wal.number,
+      snapshots: () => this.snapshots.sequences(),
+      onInstalled: () => this.compactor.kick(),
+    });
+    this.compactor = new Compactor({
+      vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, policy: options.compaction,
+      buildFor: (level) => ({ ...build, compression: compressionForLevel(options.compression, level) }),
+      snapshots: () => this.snapshots.sequences(),
+      visibleSeq: () => this.pipeline.visibleSeq,
+      useWorker: options.vfs instanceof NodeVfs,
     });
     this.pipeline = new WritePipeline({
       vfs: options.vfs, dir: location, allocateFileNumber: () => toFileNum(opened.manifest.allocateFileNumber()), memtableSizeBytes: this.memtableSizeBytes,
       memtable: opened.memtable, wal: opened.wal, lastSeq: opened.lastSeq,
       hooks: {
-        waitForRoom: () => this.flusher.waitForRoom(),
+        waitForRoom: async () => {
+          await this.flusher.waitForRoom();
+          await this.compactor.waitForLevel0Room();
+        },
         onFrozen: (frozen) => this.flusher.add(frozen),
         onWalBytes: (bytes) => (this.walBytes += bytes),
-        flushBehind: () => this.flusher.behind,
+        flushBehind: () => this.flusher.behind || this.compactor.level0Files >= options.compaction.level0SlowdownTrigger,
         onSlowdown: () => this.flusher.stats.slowdowns++,
       },
     });
@@ -83,7 +102,10 @@ export class DB {
     const resolved = resolveOptions(options);
     const dir = location.length > 1 ? location.replace(/\/+$/, '') : location;
     const opened = await openDatabase(dir, resolved);
-    return new DB(dir, resolved, opened);
+    const db = new DB(dir, resolved, opened);
+    // Level 0 may already be over its trigger (many flushes before a crash, say).
+    db.compactor.kick();
+    return db;
   }
 
   get isOpen(): boolean {
@@ -110,13 +132,33 @@ export class DB {
 
   /** The value of `key`, as a copy the caller owns, or undefined. */
   async get(key: Uint8Array | string): Promise<Uint8Array | undefined> {
+    return this.readAt(key, this.pipeline.visibleSeq);
+  }
+
+  /**
+   * A consistent view of the database as of now, until `release()`. Works with `await using`:
+   * `await using snap = db.snapshot()`.
+   */
+  snapshot(): Snapshot {
     this.ensureOpen();
-    const found = this.find(toKey(key));
+    const seq = this.pipeline.visibleSeq;
+    this.snapshots.add(seq);
+    return new Snapshot(this, seq);
+  }
+
+  /** @internal Snapshot reads. */
+  readAt(key: Uint8Array | string, seq: number): Uint8Array | undefined {
+    this.ensureOpen();
+    const found = this.find(toKey(key), toSeqNum(seq));
     return found === undefined || found.kind !== EntryKind.Put ? undefined : new Uint8Array(found.value);
   }
 
-  private find(key: Uint8Array): InternalEntry | undefined {
-    const seq = this.pipeline.visibleSeq;
+  /** @internal Called by `Snapshot.release()`. */
+  releaseSnapshot(seq: number): void {
+    this.snapshots.remove(seq);
+  }
+
+  private find(key: Uint8Array, seq: SeqNum): InternalEntry | undefined {
     const inActive = this.pipeline.active.get(key, seq);
     if (inActive !== undefined) return inActive;
     for (const frozen of this.flusher.immutables) {
@@ -126,17 +168,24 @@ export class DB {
     return this.tables.get(key, seq);
   }
 
-  /** Entries in key order (or reverse) within the bounds, read from the state at this call. */
+  /**
+   * Entries in key order (or reverse) within the bounds, read from the state at this call. The
+   * iterator pins the memtables and page files it reads until it ends, is closed, or the loop
+   * that drives it exits (`break`, `return`, an exception).
+   */
   iterator(options: IteratorOptions = {}): DbIterator {
+    return this.iteratorAt(options, this.pipeline.visibleSeq);
+  }
+
+  /** @internal Iterators at a sequence number (the current one, or a snapshot's). */
+  iteratorAt(options: IteratorOptions, seq: number): DbIterator {
     this.ensureOpen();
-    const sources = [this.pipeline.active.iterator(), ...this.flusher.immutables.map((f) => f.memtable.iterator()), ...this.tables.iterators()];
-    const cursor = new UserCursor({
-      source: new MergingIterator(sources),
-      snapshotSeq: this.pipeline.visibleSeq,
-      range: toKeyRange(options),
-      reverse: options.reverse === true,
-    });
-    return new DbIterator({ cursor, limit: toLimit(options.limit), isDbOpen: () => this.state !== 'closed' });
+    const range = toKeyRange(options);
+    const limit = toLimit(options.limit);
+    const view = this.tables.acquire();
+    const sources = [this.pipeline.active.iterator(), ...this.flusher.immutables.map((f) => f.memtable.iterator()), ...view.iterators()];
+    const cursor = new UserCursor({ source: new MergingIterator(sources), snapshotSeq: toSeqNum(seq), range, reverse: options.reverse === true });
+    return new DbIterator({ cursor, limit, isDbOpen: () => this.state === 'open', onClose: () => view.release() });
   }
 
   /** Entries with start <= key <= end, in key order. */
@@ -151,14 +200,34 @@ export class DB {
     await this.flusher.drain();
   }
 
+  /**
+   * Compacts the keys from `start` to `end` (inclusive; open-ended when left out) down to the
+   * bottom level, after flushing the memtables, so old versions and tombstones no snapshot
+   * needs are dropped and the range is read from one file per level.
+   */
+  async compactRange(start?: Uint8Array | string, end?: Uint8Array | string): Promise<void> {
+    this.ensureOpen();
+    const range = { ...(start === undefined ? {} : { start: toKey(start, 'start') }), ...(end === undefined ? {} : { end: toKey(end, 'end') }) };
+    await this.flush();
+    await this.compactor.compactRange(range);
+  }
+
   /** Counters and sizes for monitoring; cheap to call. */
   stats(): DbStats {
     this.ensureOpen();
     const cache = this.cache.stats;
     const flushes = this.flusher.stats;
     const wal = this.pipeline.wal.queue.stats;
+    const compactions = this.compactor.stats;
+    const written = compactions.bytesWrittenByLevel.map((bytes, level) => bytes + (level === 0 ? flushes.bytesWritten : 0));
     return {
-      levels: this.tables.levelStats(),
+      levels: this.tables.levelStats().map((level) => ({
+        ...level,
+        bytesWritten: written[level.level] ?? 0,
+        writeAmplification: this.walBytes === 0 ? 0 : (written[level.level] ?? 0) / this.walBytes,
+      })),
+      compactions: { count: compactions.count, bytesRead: compactions.bytesRead, bytesWritten: compactions.bytesWritten, totalMs: compactions.totalMs, failures: compactions.failures },
+      writeAmplification: this.walBytes === 0 ? 0 : (this.walBytes + flushes.bytesWritten + compactions.bytesWritten) / this.walBytes,
       cache: { hits: cache.hits, misses: cache.misses, evictions: cache.evictions, usageBytes: cache.usageBytes, capacityBytes: cache.capacityBytes },
       memtables: {
         activeBytes: this.pipeline.active.memoryBytes,
@@ -167,7 +236,7 @@ export class DB {
         memtableSizeBytes: this.memtableSizeBytes,
       },
       wal: { segment: this.pipeline.wal.number, groups: wal.groups, records: wal.records, syncs: wal.syncs },
-      bytesWritten: this.walBytes + flushes.bytesWritten,
+      bytesWritten: this.walBytes + flushes.bytesWritten + compactions.bytesWritten,
       flushes: { count: flushes.count, bytesWritten: flushes.bytesWritten, totalMs: flushes.totalMs, failures: flushes.failures },
       stalls: { count: flushes.stallCount, totalMs: flushes.stallMs, slowdowns: flushes.slowdowns },
       sequence: this.pipeline.visibleSeq,
@@ -190,8 +259,11 @@ export class DB {
 
   private async shutDown(): Promise<void> {
     try {
-      await this.pipeline.close();
+      // Stop the flusher first: it releases writers stalled for room, so the pipeline can
+      // drain. Frozen memtables not yet flushed are replayed from their segments on open.
+      await this.compactor.stop();
       await this.flusher.stop();
+      await this.pipeline.close();
     } finally {
       await this.tables.close();
       await this.manifest.close();

@@ -3,14 +3,14 @@
  * until about `SLICE_BYTES` are pending, then written with one async write, which also gives
  * the event loop back. So a flush never blocks reads and writes for longer than one slice.
  *
- * Only the newest version of each key is written. That is safe because nothing reads an
- * older version from a page file: iterators keep the memtables they started with.
+ * Older versions of a key are written only where a live snapshot can still read them (see
+ * `RetentionFilter`); iterators keep the memtables they started with and need nothing here.
  */
-import { equalBytes } from '@kv/base';
 import type { Memtable } from '@kv/memtable';
 import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
+import { RetentionFilter } from '@kv/compaction';
 
 const SLICE_BYTES = 256 * 1024;
 
@@ -19,15 +19,16 @@ export async function writeMemtableTable(options: {
   path: string;
   memtable: Memtable;
   build: TableBuildOptions;
+  /** Live snapshot sequence numbers, ascending. */
+  snapshots: readonly number[];
 }): Promise<TableProperties> {
   const builder = await TableBuilder.create(options.vfs, options.path, options.build);
   try {
     const iterator = options.memtable.iterator();
-    let previousKey: Uint8Array | undefined;
+    const retention = new RetentionFilter(options.snapshots, false);
     for (iterator.seekToFirst(); iterator.valid; iterator.next()) {
       const { key, seq, kind, value } = iterator.entry;
-      if (previousKey !== undefined && equalBytes(previousKey, key)) continue;
-      previousKey = key;
+      if (retention.decide(iterator.entry) !== 'keep') continue;
       builder.add(key, seq, kind, value);
       if (builder.pendingBytes >= SLICE_BYTES) await builder.writePending();
     }

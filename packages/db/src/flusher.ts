@@ -9,7 +9,7 @@
  * A failed flush is retried with backoff; the memtable stays readable meanwhile and writers
  * wait for room once the frozen memtables reach their limit.
  */
-import { toFileNum } from '@kv/base';
+import { isKvError, toFileNum } from '@kv/base';
 import type { FileNum } from '@kv/base';
 import type { Manifest, TableFileMeta } from '@kv/manifest';
 import type { TableBuildOptions } from '@kv/sstable';
@@ -41,6 +41,10 @@ export interface FlusherContext {
   build: TableBuildOptions;
   /** The WAL segment the write path is appending to now. */
   activeWalNumber(): FileNum;
+  /** Live snapshot sequence numbers, ascending. */
+  snapshots(): number[];
+  /** Called after each flush's version is installed (compaction may be due). */
+  onInstalled(): void;
 }
 
 export class Flusher {
@@ -48,9 +52,11 @@ export class Flusher {
   readonly immutables: FrozenMemtable[] = [];
   readonly stats: FlushStats = { count: 0, bytesWritten: 0, totalMs: 0, failures: 0, stallCount: 0, stallMs: 0, slowdowns: 0 };
   lastError: unknown;
+  /** An error retrying cannot cure (a failed manifest, corruption, a bug): flushing stopped. */
+  fatalError: unknown;
   private readonly context: FlusherContext;
   private running: Promise<void> | undefined;
-  private roomWaiters: (() => void)[] = [];
+  private roomWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private stopped = false;
 
@@ -71,19 +77,28 @@ export class Flusher {
     return this.immutables.length >= IMMUTABLE_MEMTABLES_MAX;
   }
 
-  /** Resolves once fewer than the maximum number of frozen memtables wait (time counted as stall). */
+  /**
+   * Resolves once fewer than the maximum number of frozen memtables wait (time counted as
+   * stall). Rejects with the flush's error when a flush fails meanwhile, so a stalled writer
+   * fails (NO_SPACE on a full disk, say) instead of hanging; a later write tries again.
+   */
   async waitForRoom(): Promise<void> {
+    if (this.fatalError !== undefined) throw this.fatalError;
     if (this.immutables.length < IMMUTABLE_MEMTABLES_MAX) return;
     const started = performance.now();
     this.stats.stallCount++;
-    while (this.immutables.length >= IMMUTABLE_MEMTABLES_MAX && !this.stopped) {
-      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    try {
+      while (this.immutables.length >= IMMUTABLE_MEMTABLES_MAX && !this.stopped) {
+        await new Promise<void>((resolve, reject) => this.roomWaiters.push({ resolve, reject }));
+      }
+    } finally {
+      this.stats.stallMs += performance.now() - started;
     }
-    this.stats.stallMs += performance.now() - started;
   }
 
   /** Resolves when nothing is waiting to be flushed; rejects with the error of the next failed flush. */
   drain(): Promise<void> {
+    if (this.fatalError !== undefined && this.immutables.length > 0) return Promise.reject(this.fatalError);
     if (this.running === undefined) return Promise.resolve();
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
@@ -91,7 +106,7 @@ export class Flusher {
   /** Stops retrying after the current flush; waiters are released. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const wake of this.roomWaiters.splice(0)) wake();
+    for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
     await this.running;
   }
 
@@ -105,7 +120,11 @@ export class Flusher {
       } catch (error) {
         this.lastError = error;
         this.stats.failures++;
-        for (const waiter of this.drainWaiters.splice(0)) waiter.reject(error);
+        for (const waiter of [...this.drainWaiters.splice(0), ...this.roomWaiters.splice(0)]) waiter.reject(error);
+        if (!this.retryable(error)) {
+          this.fatalError = error;
+          return;
+        }
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         delayMs = Math.min(delayMs * 2, RETRY_DELAY_MAX_MS);
       }
@@ -116,22 +135,33 @@ export class Flusher {
     const started = performance.now();
     const { vfs, dir, manifest, tables } = this.context;
     const fileNumber = toFileNum(manifest.allocateFileNumber());
-    const properties = await writeMemtableTable({ vfs, path: `${dir}/${tableFileName(fileNumber)}`, memtable: frozen.memtable, build: this.context.build });
-    await vfs.syncDir(dir);
-    const version = await manifest.logAndApply({
-      addedFiles: [toFileMeta(0, fileNumber, properties)],
-      logNumber: this.oldestNeededWal(frozen),
-      lastSequence: properties.seqMax,
-    });
-    await tables.install(version);
+    const path = `${dir}/${tableFileName(fileNumber)}`;
+    const properties = await writeMemtableTable({ vfs, path, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots() });
+    try {
+      await vfs.syncDir(dir);
+      await manifest.logAndApply({ addedFiles: [toFileMeta(0, fileNumber, properties)], logNumber: this.oldestNeededWal(frozen), lastSequence: properties.seqMax });
+    } catch (error) {
+      // Unless the edit's fate is unknown (a failed manifest may have made it durable), the
+      // page file is an orphan: remove it now rather than leak a memtable of disk per retry.
+      if (!manifest.failed) await vfs.unlink(path).catch(() => undefined);
+      throw error;
+    }
+    await tables.install(manifest.current);
+    this.context.onInstalled();
     this.immutables.pop();
-    for (const wake of this.roomWaiters.splice(0)) wake();
+    for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
     // The segment is obsolete now (the manifest says so); if it cannot be removed here, open
     // removes it later.
     await vfs.unlink(`${dir}/${logFileName(frozen.walNumber)}`).catch(() => undefined);
     this.stats.count++;
     this.stats.bytesWritten += properties.fileSizeBytes;
     this.stats.totalMs += performance.now() - started;
+  }
+
+  /** Whether a later attempt can succeed: not after a failed manifest, corruption or a bug. */
+  private retryable(error: unknown): boolean {
+    if (this.context.manifest.failed) return false;
+    return isKvError(error) && error.code !== 'CORRUPTION';
   }
 
   /** After `flushed` is in a page file, the oldest segment still holding unflushed writes. */

@@ -20,8 +20,9 @@ export async function removeObsoleteFiles(options: { vfs: Vfs; dir: string; vers
       (file.kind === 'manifest' && file.number !== options.manifestNumber) ||
       file.kind === 'temp';
     if (!obsolete) continue;
-    await vfs.unlink(`${dir}/${name}`);
-    removed.push(name);
+    // Best effort: a file that cannot be removed now is still obsolete at the next open.
+    const gone = await vfs.unlink(`${dir}/${name}`).then(() => true, () => false);
+    if (gone) removed.push(name);
   }
   return removed;
 }

@@ -66,15 +66,17 @@ interface DirectoryScan {
   logs: FileNum[];
   tables: number;
   maxNumber: number;
+  hasCurrent: boolean;
 }
 
 async function scanDirectory(vfs: Vfs, dir: string): Promise<DirectoryScan> {
-  const scan: DirectoryScan = { logs: [], tables: 0, maxNumber: 0 };
+  const scan: DirectoryScan = { logs: [], tables: 0, maxNumber: 0, hasCurrent: false };
   for (const name of await vfs.list(dir)) {
     const file = classifyFileName(name);
     if (file.number !== undefined) scan.maxNumber = Math.max(scan.maxNumber, file.number);
     if (file.kind === 'log' && file.number !== undefined) scan.logs.push(file.number);
     if (file.kind === 'table') scan.tables++;
+    if (file.kind === 'current') scan.hasCurrent = true;
   }
   scan.logs.sort((a, b) => a - b);
   return scan;
@@ -83,15 +85,17 @@ async function scanDirectory(vfs: Vfs, dir: string): Promise<DirectoryScan> {
 async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: VfsLock, opened: Closer[]): Promise<OpenedDatabase> {
   const { vfs } = options;
   const scan = await scanDirectory(vfs, dir);
-  const existing = await Manifest.open(vfs, dir);
-  if ((existing !== undefined || scan.logs.length > 0) && options.errorIfExists) {
+  // Decided from the listing alone: opening the manifest already rewrites it.
+  if ((scan.hasCurrent || scan.logs.length > 0) && options.errorIfExists) {
     throw new InvalidArgumentError('database directory', `${dir} already holds a database (errorIfExists is true)`);
   }
+  const existing = await Manifest.open(vfs, dir);
+  if (existing !== undefined) opened.push(() => existing.manifest.close());
   if (existing === undefined && scan.tables > 0) {
     throw new CorruptionError(`${dir}/CURRENT`, 'missing while page files exist; DB.repair can rebuild the manifest');
   }
   const { manifest, version } = existing ?? (await createManifest(vfs, dir, options, scan.maxNumber + 1));
-  opened.push(() => manifest.close());
+  if (existing === undefined) opened.push(() => manifest.close());
   const allocate = (): FileNum => toFileNum(manifest.allocateFileNumber());
   const record = version.options ?? creationRecord(options);
   checkCreationRecord(record, options);
@@ -102,7 +106,7 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   if (replayed.memtable.entryCount > 0) {
     const fileNumber = allocate();
     const build = { pageSizeBytes: record.pageSizeBytes, compression: compressionForLevel(options.compression, 0), bloomBitsPerKey: options.bloomBitsPerKey, ...(record.fixedWidth === undefined ? {} : { fixedWidth: record.fixedWidth }) };
-    const properties = await writeMemtableTable({ vfs, path: `${dir}/${tableFileName(fileNumber)}`, memtable: replayed.memtable, build });
+    const properties = await writeMemtableTable({ vfs, path: `${dir}/${tableFileName(fileNumber)}`, memtable: replayed.memtable, build, snapshots: [] });
     await vfs.syncDir(dir);
     edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
   }

@@ -4,6 +4,8 @@
  * type or range is INVALID_ARGUMENT.
  */
 import { InvalidArgumentError } from '@kv/base';
+import { resolvePolicy } from '@kv/compaction';
+import type { CompactionPolicy } from '@kv/compaction';
 import { nodeVfs } from '@kv/vfs';
 import type { Vfs } from '@kv/vfs';
 import type { WalRecoveryMode } from '@kv/wal';
@@ -37,6 +39,8 @@ export interface DbOptions {
   valueSize?: number;
   /** Bloom filter bits per key in page files. Default 10; 0 disables the filter. */
   bloomBitsPerKey?: number;
+  /** Leveled compaction knobs (see @kv/compaction's README); invalid ones are INVALID_ARGUMENT. */
+  compaction?: Partial<CompactionPolicy>;
   /** How damage in the WAL is treated on open. Default 'tolerateCorruptedTail'. */
   walRecoveryMode?: WalRecoveryMode;
   /** The file system. Default: the real one (node:fs). Tests pass a `MemoryVfs`. */
@@ -53,6 +57,7 @@ export interface ResolvedOptions {
   compression: readonly Compression[];
   fixedWidth: { keySize: number; valueSize: number } | undefined;
   bloomBitsPerKey: number;
+  compaction: CompactionPolicy;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -86,6 +91,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     compression: readCompression(given),
     fixedWidth: readFixedWidth(given),
     bloomBitsPerKey: readOptionalInteger(given, 'bloomBitsPerKey', { min: 0, max: 32 }) ?? 10,
+    compaction: readCompactionPolicy(given),
   };
 }
 
@@ -117,6 +123,13 @@ function readOptionalInteger(given: Record<string, unknown>, name: string, rule:
     throw new InvalidArgumentError(`option ${name}`, `must be an integer from ${rule.min} to ${rule.max}, got ${String(value)}`);
   }
   return value;
+}
+
+function readCompactionPolicy(given: Record<string, unknown>): CompactionPolicy {
+  const value = given['compaction'];
+  if (value === undefined) return resolvePolicy();
+  if (typeof value !== 'object' || value === null) throw new InvalidArgumentError('option compaction', `must be an object, got ${describe(value)}`);
+  return resolvePolicy(value as Partial<CompactionPolicy>);
 }
 
 function readPageSize(given: Record<string, unknown>): number | undefined {

@@ -22,9 +22,6 @@ import { logFileName } from './file-names.js';
 export interface RecoveredWal {
   memtable: Memtable;
   lastSeq: SeqNum;
-  /** Segments that still hold replayed records (the rest were empty and may be removed). */
-  liveLogs: FileNum[];
-  emptyLogs: FileNum[];
 }
 
 interface ReplayContext {
@@ -37,20 +34,17 @@ interface ReplayContext {
 
 export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum }): Promise<RecoveredWal> {
   const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: new Memtable(), lastSeq: options.lastSeq };
-  const liveLogs: FileNum[] = [];
-  const emptyLogs: FileNum[] = [];
   for (const [index, logNumber] of options.logs.entries()) {
     const outcome = await replaySegment(context, logNumber);
-    (outcome.records > 0 ? liveLogs : emptyLogs).push(logNumber);
     if (outcome.stoppedEarly && options.mode === 'pointInTime') {
       await discardSegments(context, options.logs.slice(index + 1));
       break;
     }
   }
-  return { memtable: context.memtable, lastSeq: context.lastSeq, liveLogs, emptyLogs };
+  return { memtable: context.memtable, lastSeq: context.lastSeq };
 }
 
-async function replaySegment(context: ReplayContext, logNumber: FileNum): Promise<{ records: number; stoppedEarly: boolean }> {
+async function replaySegment(context: ReplayContext, logNumber: FileNum): Promise<{ stoppedEarly: boolean }> {
   const name = logFileName(logNumber);
   const path = `${context.dir}/${name}`;
   const reader = await WalReader.open(context.vfs, path, { logNumber, mode: context.mode });
@@ -63,7 +57,7 @@ async function replaySegment(context: ReplayContext, logNumber: FileNum): Promis
   }
   const report = reader.report;
   await cutDroppedTail(context.vfs, path, report.lastGoodOffset);
-  return { records: report.records, stoppedEarly: report.stoppedEarly };
+  return { stoppedEarly: report.stoppedEarly };
 }
 
 function applyRecord(context: ReplayContext, payload: Uint8Array, where: string): void {

@@ -1,7 +1,12 @@
 /**
  * The page files of the current version, open and ready to read. Level 0 files may overlap
  * and are searched newest first; files of deeper levels do not overlap and are found by key
- * range. Installing a new version opens the files it adds and closes the ones it drops.
+ * range.
+ *
+ * Files are reference-counted: an iterator pins the files of the version it started with
+ * (`acquire`). Installing a new version opens the files it adds; a file it drops is closed
+ * and deleted once no pinned view uses it any more (deleting it earlier would pull the file
+ * out from under an iterator). A crash before that leaves an orphan that open removes.
  */
 import { CorruptionError, compareBytes, isKvError, toFileNum } from '@kv/base';
 import type { IoError } from '@kv/base';
@@ -18,12 +23,29 @@ export interface LevelStats {
   bytes: number;
 }
 
+interface OpenTable {
+  reader: TableReader;
+  /** Views (iterators) using this file. */
+  refs: number;
+  /** Dropped by the installed version: delete when `refs` reaches 0. */
+  obsolete: boolean;
+}
+
+/** The page files of one version, pinned until `release()`. */
+export interface TableView {
+  iterators(): InternalIterator[];
+  release(): void;
+}
+
 export class TableSet {
   private readonly vfs: Vfs;
   private readonly dir: string;
   private readonly cache: BlockCache;
-  private readonly readers = new Map<number, TableReader>();
+  private readonly readers = new Map<number, OpenTable>();
   private installed: Version | undefined;
+  private installing: Promise<void> = Promise.resolve();
+  /** Errors from deleting obsolete files in the background (the next open retries). */
+  deleteFailures = 0;
 
   constructor(options: { vfs: Vfs; dir: string; cache: BlockCache }) {
     this.vfs = options.vfs;
@@ -35,20 +57,64 @@ export class TableSet {
     return this.installed;
   }
 
-  /** Opens the files `version` adds, then switches to it, then closes the files it dropped. */
-  async install(version: Version): Promise<void> {
+  /**
+   * Opens the files `version` adds, then switches to it, then retires the files it dropped.
+   * Installs run one at a time, in call order: flushes and compactions both install, and
+   * each passes the manifest's newest version, so the last install wins with the newest.
+   */
+  install(version: Version): Promise<void> {
+    const next = this.installing.then(() => this.installNow(version));
+    this.installing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async installNow(version: Version): Promise<void> {
     const wanted = new Set<number>();
     for (const file of version.files()) {
       wanted.add(file.fileNumber);
-      if (!this.readers.has(file.fileNumber)) this.readers.set(file.fileNumber, await this.openReader(file));
+      if (!this.readers.has(file.fileNumber)) this.readers.set(file.fileNumber, { reader: await this.openReader(file), refs: 0, obsolete: false });
     }
     this.installed = version;
-    for (const [number, reader] of this.readers) {
-      if (wanted.has(number)) continue;
-      this.readers.delete(number);
-      this.cache.evictFile(number);
-      await reader.close();
+    for (const [number, table] of this.readers) {
+      if (wanted.has(number) || table.obsolete) continue;
+      table.obsolete = true;
+      if (table.refs === 0) this.retire(number, table);
     }
+  }
+
+  /** Pins the installed version's files for an iterator. */
+  acquire(): TableView {
+    const version = this.installed;
+    const tables = (version?.files() ?? []).flatMap((file) => {
+      const table = this.readers.get(file.fileNumber);
+      return table === undefined ? [] : [{ number: file.fileNumber, table }];
+    });
+    for (const { table } of tables) table.refs++;
+    let released = false;
+    return {
+      iterators: () => tables.map(({ table }) => table.reader.iterator()),
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const { number, table } of tables) {
+          table.refs--;
+          if (table.refs === 0 && table.obsolete) this.retire(number, table);
+        }
+      },
+    };
+  }
+
+  /** Closes and deletes a file no version or view uses. Runs in the background. */
+  private retire(number: number, table: OpenTable): void {
+    this.readers.delete(number);
+    this.cache.evictFile(number);
+    const path = `${this.dir}/${tableFileName(toFileNum(number))}`;
+    void table.reader
+      .close()
+      .then(() => this.vfs.unlink(path))
+      .catch(() => {
+        this.deleteFailures++;
+      });
   }
 
   private async openReader(file: TableFileMeta): Promise<TableReader> {
@@ -70,21 +136,11 @@ export class TableSet {
     for (const [level, files] of version.levels.entries()) {
       const candidates = level === 0 ? files.filter((file) => covers(file, key)) : findCovering(files, key);
       for (const file of candidates) {
-        const found = this.readers.get(file.fileNumber)?.get(key, seqMax);
+        const found = this.readers.get(file.fileNumber)?.reader.get(key, seqMax);
         if (found !== undefined) return found;
       }
     }
     return undefined;
-  }
-
-  /** One iterator per page file, for merging. */
-  iterators(): InternalIterator[] {
-    const version = this.installed;
-    if (version === undefined) return [];
-    return version.files().flatMap((file) => {
-      const reader = this.readers.get(file.fileNumber);
-      return reader === undefined ? [] : [reader.iterator()];
-    });
   }
 
   levelStats(): LevelStats[] {
@@ -93,8 +149,9 @@ export class TableSet {
     return version.levels.map((files, level) => ({ level, files: files.length, bytes: files.reduce((sum, f) => sum + f.sizeBytes, 0) }));
   }
 
+  /** Closes every file (pinned or not); obsolete ones are left for the next open to delete. */
   async close(): Promise<void> {
-    for (const reader of this.readers.values()) await reader.close();
+    for (const table of this.readers.values()) await table.reader.close();
     this.readers.clear();
   }
 }

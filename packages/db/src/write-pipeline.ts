@@ -6,17 +6,20 @@
  * - A write takes its sequence numbers and submits its WAL record synchronously, in call
  *   order; the commit queue settles in submission order, so writes apply to the memtable in
  *   sequence order and `visibleSeq` only grows.
- * - The switch closes a gate: writes that arrive meanwhile wait, in order, until every
+ * - Writes are admitted strictly in call order (`AdmissionQueue`). The switch closes a gate:
+ *   writes that arrive meanwhile queue, in order, until every
  *   submitted write has been applied to the old memtable and the new segment exists. So no
  *   write lands in a newer segment before an older write reached its own, and a crash can
  *   never keep a later write without an earlier one. The old segment is synced before the
  *   new one takes writes, for the same reason under power loss.
  */
-import { assert, toSeqNum } from '@kv/base';
+import { IoError, assert, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
 import { ENTRY_OVERHEAD_BYTES, Memtable } from '@kv/memtable';
 import type { Vfs } from '@kv/vfs';
 import { WalCommitQueue, WalWriter } from '@kv/wal';
+import { AdmissionQueue } from './admission-queue.js';
+import type { Verdict } from './admission-queue.js';
 import { encodeBatch } from './batch-codec.js';
 import { MEMTABLE_HARD_LIMIT_FACTOR } from './memory-plan.js';
 import { logFileName } from './file-names.js';
@@ -31,6 +34,12 @@ export interface FrozenMemtable {
   memtable: Memtable;
   /** The WAL segment holding exactly this memtable's writes. */
   walNumber: FileNum;
+}
+
+interface StartedWrite {
+  firstSeq: SeqNum;
+  payloadBytes: number;
+  submitted: Promise<unknown>;
 }
 
 export interface WalSegment {
@@ -59,6 +68,9 @@ export class WritePipeline {
   /** Every write with a sequence number at or below this is applied and visible. */
   visibleSeq: SeqNum;
   private gate: Promise<void> | undefined;
+  private readonly admission: AdmissionQueue;
+  private closing = false;
+  private walSyncError: unknown;
   /** Writes admitted and not yet applied (or failed). */
   private inFlight = 0;
   /** Estimated memtable bytes of the writes in flight. */
@@ -81,20 +93,28 @@ export class WritePipeline {
     this.visibleSeq = options.lastSeq;
     this.nextSeq = toSeqNum(options.lastSeq + 1);
     this.hooks = options.hooks;
+    this.admission = new AdmissionQueue({
+      verdict: (costBytes, slowed) => this.verdict(costBytes, slowed),
+      blocker: () => this.gate,
+      makeRoom: () => this.switchNow(),
+      slowDown: () => {
+        this.hooks.onSlowdown();
+        return new Promise((resolve) => setTimeout(resolve, SLOWDOWN_DELAY_MS));
+      },
+    });
   }
 
   /** Logs and applies one atomic batch. */
   async commit(ops: readonly WriteOp[], sync: boolean): Promise<void> {
     if (ops.length === 0) return;
     const costBytes = memoryCost(ops);
-    await this.admit(costBytes);
+    const started = await this.admission.admit(costBytes, () => this.start(ops, sync, costBytes));
     try {
-      const firstSeq = this.nextSeq;
-      const payload = encodeBatch(firstSeq, ops);
-      this.nextSeq = toSeqNum(firstSeq + ops.length);
-      await this.wal.queue.submit(payload, { sync });
-      this.apply(firstSeq, ops);
-      this.hooks.onWalBytes(payload.length);
+      await started.submitted;
+      this.apply(started.firstSeq, ops);
+      this.hooks.onWalBytes(started.payloadBytes);
+    } catch (error) {
+      throw this.walFailure(error);
     } finally {
       this.pendingBytes -= costBytes;
       this.settle();
@@ -103,40 +123,35 @@ export class WritePipeline {
   }
 
   /**
-   * Admits a write, in call order, counting it as in flight from that moment, so a switch
-   * waits for it and the memory check of the next write sees it. Waits for any switch or
-   * slowdown in progress. Past the hard limit a write waits for a real switch (and the room
-   * it needs), or fails with the switch's error: memtables never grow without bound. When
-   * flushes are behind and the memtable is nearly full, each write is delayed once by
-   * `SLOWDOWN_DELAY_MS` through the same gate, so the delay gives the flush time without
-   * reordering writes.
+   * Runs when a write is admitted, synchronously: takes its sequence numbers and submits its
+   * WAL record, so both follow admission order, which is call order.
    */
-  private async admit(costBytes: number): Promise<void> {
-    let slowed = false;
-    for (;;) {
-      while (this.gate !== undefined) await this.gate;
-      const usedBytes = this.active.memoryBytes + this.pendingBytes + costBytes;
-      if (usedBytes >= this.memtableSizeBytes * MEMTABLE_HARD_LIMIT_FACTOR && this.inFlight + this.active.entryCount > 0) {
-        await this.switchNow();
-        continue;
-      }
-      if (!slowed && usedBytes >= this.memtableSizeBytes * SLOWDOWN_FILL_FRACTION && this.hooks.flushBehind()) {
-        slowed = true;
-        this.hooks.onSlowdown();
-        this.closeGateFor(SLOWDOWN_DELAY_MS);
-        continue;
-      }
-      this.inFlight++;
-      this.pendingBytes += costBytes;
-      return;
-    }
+  private start(ops: readonly WriteOp[], sync: boolean, costBytes: number): StartedWrite {
+    if (this.wal.writer.failed) throw this.walFailure(undefined);
+    const firstSeq = this.nextSeq;
+    const payload = encodeBatch(firstSeq, ops);
+    this.nextSeq = toSeqNum(firstSeq + ops.length);
+    this.inFlight++;
+    this.pendingBytes += costBytes;
+    return { firstSeq, payloadBytes: payload.length, submitted: this.wal.queue.submit(payload, { sync }) };
   }
 
-  private closeGateFor(delayMs: number): void {
-    const delay = new Promise<void>((resolve) => setTimeout(resolve, delayMs));
-    this.gate = delay.finally(() => {
-      this.gate = undefined;
-    });
+  /** What the next write must do first: wait for a switch, be slowed once, or go. */
+  private verdict(costBytes: number, slowed: boolean): Verdict {
+    const usedBytes = this.active.memoryBytes + this.pendingBytes + costBytes;
+    if (usedBytes >= this.memtableSizeBytes * MEMTABLE_HARD_LIMIT_FACTOR && this.inFlight + this.active.entryCount > 0) return 'switch';
+    if (!slowed && usedBytes >= this.memtableSizeBytes * SLOWDOWN_FILL_FRACTION && this.hooks.flushBehind()) return 'slow';
+    return 'admit';
+  }
+
+  /**
+   * After a failed fdatasync nothing written to the segment since its last good sync can be
+   * proven durable, and retrying the sync could falsely report success. So the database stops
+   * taking writes (reads go on) until it is reopened, which recovers what is really on disk.
+   */
+  private walFailure(error: unknown): unknown {
+    if (!this.wal.writer.failed) return error;
+    return new IoError('database', 'a WAL sync failed; the database is read-only until reopened', { cause: error ?? this.walSyncError });
   }
 
   /** Runs in sequence order: the commit queue resolves submissions first-in, first-out. */
@@ -166,7 +181,7 @@ export class WritePipeline {
    * writes go on into it and a later write tries again.
    */
   requestSwitch(): void {
-    if (this.gate !== undefined || Date.now() < this.switchRetryAt) return;
+    if (this.closing || this.gate !== undefined || Date.now() < this.switchRetryAt) return;
     this.runSwitch().catch(() => {
       this.switchRetryAt = Date.now() + SWITCH_RETRY_DELAY_MS;
     });
@@ -193,7 +208,10 @@ export class WritePipeline {
     await this.waitIdle();
     // Default writes in the old segment must be durable before any write in the new one can
     // be acknowledged with sync, or power loss could keep a later write without an earlier one.
-    await this.wal.writer.sync();
+    await this.wal.writer.sync().catch((error: unknown) => {
+      this.walSyncError = error;
+      throw error;
+    });
     const number = this.allocateFileNumber();
     const writer = await WalWriter.create(this.vfs, `${this.dir}/${logFileName(number)}`, { logNumber: number });
     const old: FrozenMemtable = { memtable: this.active, walNumber: this.wal.number };
@@ -205,12 +223,20 @@ export class WritePipeline {
     await closeSegment(oldWal);
   }
 
-  /** Waits for writes in flight and any switch, then closes the active segment durably. */
+  /**
+   * Stops background switches, waits for queued and in-flight writes and any switch, then
+   * closes the active segment durably (a failed writer is closed without a sync).
+   */
   async close(): Promise<void> {
-    while (this.gate !== undefined) await this.gate;
-    await this.waitIdle();
+    this.closing = true;
+    for (;;) {
+      await this.admission.drain();
+      if (this.gate !== undefined) await this.gate;
+      else if (this.inFlight > 0) await this.waitIdle();
+      else break;
+    }
     try {
-      await this.wal.writer.sync();
+      if (!this.wal.writer.failed) await this.wal.writer.sync();
     } finally {
       await closeSegment(this.wal);
     }

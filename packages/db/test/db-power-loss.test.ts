@@ -9,11 +9,12 @@ import type { ModelOp } from './support/sorted-model.js';
 // Goal: a crash at any moment loses no acknowledged write the durability table promises,
 // never leaves a batch half applied, and never reorders writes.
 // Strategy: run a seeded workload of batches (some sync, some issued concurrently so group
-// commit is exercised, with a reopen in the middle and an explicit flush near the end) on a
+// commit is exercised, with a reopen in the middle and a compactRange near the end) on a
 // MemoryVfs; after every file-system operation take a crash image (power loss; torn writes;
 // process kill), reopen each image and scan it. The second variant uses a 4 KiB memtable,
 // so memtable switches, level-0 flushes, manifest edits and the open-time flush all happen
-// inside the recorded operations.
+// inside the recorded operations; the third also compacts level 0 after two files, so
+// compaction outputs, their manifest edit and the deletion of inputs are crashed at every step.
 // Invariants: the recovered state equals the model after a prefix of the issued writes;
 // after power loss the prefix covers every write up to the last acknowledged sync write;
 // after a process kill it covers every acknowledged write.
@@ -48,7 +49,7 @@ async function runWorkload(rounds: { ops: ModelOp[]; sync: boolean }[][], take: 
       await db.close();
       db = await DB.open('/db', { ...options, vfs });
     }
-    if (index === rounds.length - 2) await db.flush();
+    if (index === rounds.length - 2) await db.compactRange();
   }
   await db.close();
   stop();
@@ -70,6 +71,7 @@ describe('power loss and process kill at every file-system operation', () => {
   it.each([
     ['WAL only', {}],
     ['flushes and manifest edits (4 KiB memtable)', { memtableSize: 4096, pageSize: 1024 }],
+    ['compactions (4 KiB memtable, compaction after 2 level-0 files)', { memtableSize: 4096, pageSize: 1024, compaction: { level0CompactionTrigger: 2, baseLevelBytesMin: 8192, targetFileSizeBytes: 4096 } }],
   ] as [string, DbOptions][])('recovers a prefix that keeps every write the durability table promises: %s', async (_name, options) => {
     let checked = 0;
     await fc.assert(

@@ -1,0 +1,158 @@
+/**
+ * Background leveled compaction. After every flush and compaction it asks the picker for the
+ * level most over its target and runs that job — in a worker thread on the real file system,
+ * inline in slices otherwise (the in-memory file system of tests cannot cross threads). One
+ * job runs at a time. Each job's outputs are durable before one manifest edit swaps them in
+ * for its inputs; the inputs are deleted once no iterator pins them (see `TableSet`).
+ *
+ * A failed job is retried with backoff; errors retrying cannot cure (a failed manifest,
+ * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
+ */
+import { isKvError, toFileNum } from '@kv/base';
+import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, runCompaction } from '@kv/compaction';
+import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
+import type { Manifest } from '@kv/manifest';
+import type { Vfs } from '@kv/vfs';
+import { tableFileName } from './file-names.js';
+import type { TableSet } from './table-set.js';
+
+const RETRY_DELAY_MIN_MS = 50;
+const RETRY_DELAY_MAX_MS = 5000;
+
+export interface CompactionStats {
+  count: number;
+  bytesRead: number;
+  bytesWritten: number;
+  totalMs: number;
+  failures: number;
+  /** Bytes written into each level by compactions (flushes count for level 0). */
+  bytesWrittenByLevel: number[];
+}
+
+export interface CompactorContext {
+  vfs: Vfs;
+  dir: string;
+  manifest: Manifest;
+  tables: TableSet;
+  policy: CompactionPolicy;
+  buildFor(level: number): CompactionBuildOptions;
+  /** Live snapshot sequence numbers, ascending. */
+  snapshots(): number[];
+  visibleSeq(): number;
+  /** Run jobs in a worker thread (real file system only). */
+  useWorker: boolean;
+}
+
+export class Compactor {
+  readonly stats: CompactionStats = { count: 0, bytesRead: 0, bytesWritten: 0, totalMs: 0, failures: 0, bytesWrittenByLevel: [0, 0, 0, 0, 0, 0, 0] };
+  fatalError: unknown;
+  private readonly context: CompactorContext;
+  private readonly picker: PickerState = { cursors: new Map() };
+  private readonly pool: CompactionWorkerPool | undefined;
+  private running: Promise<void> | undefined;
+  private pending = false;
+  private stopped = false;
+  private level0Waiters: (() => void)[] = [];
+
+  constructor(context: CompactorContext) {
+    this.context = context;
+    this.pool = context.useWorker ? new CompactionWorkerPool({ threads: 1 }) : undefined;
+  }
+
+  /** Starts compacting if anything is over its target (called after every version change). */
+  kick(): void {
+    if (this.stopped || this.fatalError !== undefined) return;
+    this.pending = true;
+    this.running ??= this.run().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Level-0 files in the installed version. */
+  get level0Files(): number {
+    return this.context.manifest.current.levels[0]?.length ?? 0;
+  }
+
+  /** Resolves while level 0 is under its stop trigger, waiting for compaction otherwise. */
+  async waitForLevel0Room(): Promise<void> {
+    while (this.level0Files >= this.context.policy.level0StopTrigger && !this.stopped) {
+      if (this.fatalError !== undefined) throw this.fatalError;
+      this.kick();
+      await new Promise<void>((resolve) => this.level0Waiters.push(resolve));
+    }
+  }
+
+  /** Compacts the key range (all keys when open-ended) down to the bottom level. */
+  async compactRange(range: { start?: Uint8Array; end?: Uint8Array }): Promise<void> {
+    if (this.fatalError !== undefined) throw this.fatalError;
+    while (this.running !== undefined) await this.running;
+    for (const plan of planManualCompaction(this.context.manifest.current, range, this.context.policy)) await this.runJob(plan);
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeLevel0();
+    await this.running;
+    await this.pool?.close();
+  }
+
+  private async run(): Promise<void> {
+    let delayMs = RETRY_DELAY_MIN_MS;
+    while (this.pending && !this.stopped) {
+      this.pending = false;
+      const plan = pickCompaction(this.context.manifest.current, this.context.policy, this.picker);
+      if (plan === undefined) break;
+      try {
+        await this.runJob(plan);
+        this.pending = true;
+        delayMs = RETRY_DELAY_MIN_MS;
+      } catch (error) {
+        this.stats.failures++;
+        if (this.context.manifest.failed || !isKvError(error) || error.code === 'CORRUPTION') {
+          this.fatalError = error;
+          this.wakeLevel0();
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, RETRY_DELAY_MAX_MS);
+        this.pending = true;
+      }
+    }
+  }
+
+  private async runJob(plan: CompactionPlan): Promise<void> {
+    const started = performance.now();
+    const { manifest, policy } = this.context;
+    const outputFileNumbers = Array.from({ length: outputFileCountFor(plan, policy.targetFileSizeBytes) }, () => manifest.allocateFileNumber());
+    const snapshots = [...this.context.snapshots().filter((seq) => seq < this.context.visibleSeq()), this.context.visibleSeq()];
+    const input = { dir: this.context.dir, plan, outputFileNumbers, snapshots, build: this.context.buildFor(plan.outputLevel), targetFileSizeBytes: policy.targetFileSizeBytes };
+    const result = this.pool === undefined ? await runCompaction(this.context.vfs, input) : await this.pool.run(input);
+    try {
+      await manifest.logAndApply({ addedFiles: result.added, removedFiles: result.removed });
+    } catch (error) {
+      if (!manifest.failed) await this.removeOutputs(result);
+      throw error;
+    }
+    await this.context.tables.install(manifest.current);
+    this.record(plan, result, performance.now() - started);
+    this.wakeLevel0();
+  }
+
+  private async removeOutputs(result: CompactionResult): Promise<void> {
+    const { vfs, dir } = this.context;
+    for (const file of result.added) await vfs.unlink(`${dir}/${tableFileName(toFileNum(file.fileNumber))}`).catch(() => undefined);
+  }
+
+  private record(plan: CompactionPlan, result: CompactionResult, durationMs: number): void {
+    this.stats.count++;
+    this.stats.bytesRead += result.bytesRead;
+    this.stats.bytesWritten += result.bytesWritten;
+    this.stats.totalMs += durationMs;
+    this.stats.bytesWrittenByLevel[plan.outputLevel] = (this.stats.bytesWrittenByLevel[plan.outputLevel] ?? 0) + result.bytesWritten;
+  }
+
+  private wakeLevel0(): void {
+    for (const wake of this.level0Waiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { NoSpaceError } from '@kv/base';
+import { MemoryVfs } from '@kv/vfs';
+import type { Vfs } from '@kv/vfs';
+import { DB } from '../src/index.js';
+
+// Named regressions for defects found by review; each reproduced before its fix.
+const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
+
+/** A Vfs on which every page file creation fails with ENOSPC (the disk is full for flushes). */
+function pageFilesFail(inner: MemoryVfs): Vfs {
+  const vfs: Vfs = Object.create(inner) as Vfs;
+  vfs.open = async (path, options) => {
+    if (path.endsWith('.sst') && options?.create === true) throw new NoSpaceError(`create ${path}`);
+    return inner.open(path, options);
+  };
+  return vfs;
+}
+
+describe('review regressions', () => {
+  it('applies unawaited writes in call order even when a burst hits the memtable hard limit', async () => {
+    const db = await DB.open('/db', { vfs: new MemoryVfs(), memtableSize: 4096 });
+    for (let round = 0; round < 3; round++) {
+      const writes = Array.from({ length: 60 }, (_, i) => db.put('same', `r${round}w${i}`));
+      await Promise.all(writes);
+      expect(text(await db.get('same'))).toBe(`r${round}w59`);
+    }
+    await db.close();
+  });
+
+  it('fails writes with NO_SPACE instead of hanging while flushes cannot run, stays readable, and closes', async () => {
+    const inner = new MemoryVfs();
+    const db = await DB.open('/db', { vfs: pageFilesFail(inner), memtableSize: 4096 });
+    let failure: unknown;
+    for (let i = 0; i < 500 && failure === undefined; i++) {
+      await db.put(`k${i}`, 'x'.repeat(100)).catch((error: unknown) => (failure = error));
+    }
+    expect(failure).toMatchObject({ code: 'NO_SPACE' });
+    expect(text(await db.get('k0'))).toBe('x'.repeat(100));
+    await db.close();
+    expect((await inner.list('/db')).filter((name) => name.endsWith('.sst'))).toEqual([]);
+    const again = await DB.open('/db', { vfs: inner });
+    expect(text(await again.get('k0'))).toBe('x'.repeat(100));
+    await again.close();
+  });
+
+  it('turns read-only with IO_ERROR after a failed WAL sync, keeps reads, closes, and recovers on reopen', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    await db.put('before', '1', { sync: true });
+    vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO' });
+    await expect(db.put('during', '2', { sync: true })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(db.put('after', '3')).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringContaining('read-only until reopened') });
+    expect(text(await db.get('before'))).toBe('1');
+    await db.close();
+    const again = await DB.open('/db', { vfs });
+    expect(text(await again.get('before'))).toBe('1');
+    await again.put('after', '3');
+    await again.close();
+  });
+
+  it('finishes a switch started by writes in flight when close begins', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs, memtableSize: 4096 });
+    const writes = Array.from({ length: 40 }, (_, i) => db.put(`k${i}`, 'x'.repeat(100)));
+    await db.close();
+    await Promise.all(writes);
+    const again = await DB.open('/db', { vfs });
+    for (let i = 0; i < 40; i++) expect(text(await again.get(`k${i}`))).toBe('x'.repeat(100));
+    await again.close();
+  });
+
+  it('rejects errorIfExists without touching the manifest', async () => {
+    const vfs = new MemoryVfs();
+    await (await DB.open('/db', { vfs })).close();
+    const before = await vfs.list('/db');
+    await expect(DB.open('/db', { vfs, errorIfExists: true })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await vfs.list('/db')).toEqual(before);
+    await (await vfs.lock('/db/LOCK')).release();
+  });
+});
