@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DB } from '../src/index.js';
 
 // Goal: an acknowledged `sync: true` write survives the writing process being SIGKILLed at
-// any moment, including while other writes of its group commit are in flight.
+// any moment, including while other writes of its group commit are in flight and while
+// memtable switches, flushes and compactions (in a worker thread) run.
 // Strategy: a child process (the compiled engine, dist/) writes numbered keys with sync: true
 // from several concurrent writers and reports each acknowledgement on stdout; the test kills
 // it with SIGKILL after a varying number of acknowledgements, reopens the database and
@@ -45,6 +46,7 @@ const keyOf = (run: number, i: number): string => `${run}:${String(i).padStart(8
 describe('SIGKILL of a writing process', () => {
   it('keeps every acknowledged sync write across repeated kills', async () => {
     const acknowledged: [number, number][] = [];
+    let flushes = 0;
     const plan = [
       { acks: 1, concurrency: 1 },
       { acks: 57, concurrency: 1 },
@@ -59,8 +61,10 @@ describe('SIGKILL of a writing process', () => {
       const db = await DB.open(dir, { createIfMissing: false });
       const decoder = new TextDecoder();
       for (const [r, i] of acknowledged) expect(decoder.decode(await db.get(keyOf(r, i)))).toBe(valueOf(r, i));
+      flushes += db.stats().levels.reduce((sum, level) => sum + level.files, 0) > 0 ? 1 : 0;
       await db.close();
     }
     expect(acknowledged.length).toBeGreaterThanOrEqual(1181);
+    expect(flushes).toBeGreaterThan(0);
   });
 });

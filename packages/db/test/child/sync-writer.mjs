@@ -1,11 +1,16 @@
-// Child process for the SIGKILL test. Opens the database in argv[2] and writes keys
-// `<run>:<i>` with `sync: true`, `concurrency` writes in flight at once, printing
-// `ack <i>` on stdout once each write resolved. It never stops by itself: the parent kills it.
+// Child process for the SIGKILL test. Opens the database in argv[2] with tiny memtables and
+// compaction targets (so memtable switches, flushes and worker-thread compactions run all the
+// time) and writes keys `<run>:<i>` with `sync: true`, `concurrency` writes in flight at once,
+// printing `ack <i>` on stdout once each write resolved. It never stops by itself: the parent
+// kills it.
 import { DB } from '../../dist/index.js';
 
 const [dir, run, concurrencyText] = process.argv.slice(2);
 const concurrency = Number(concurrencyText);
-const db = await DB.open(dir);
+const db = await DB.open(dir, {
+  memtableSize: 8192,
+  compaction: { level0CompactionTrigger: 2, baseLevelBytesMin: 32 * 1024, targetFileSizeBytes: 16 * 1024 },
+});
 let next = 0;
 
 async function writer() {
