@@ -10,10 +10,12 @@ import { MergingIterator } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { BlockCache } from '@kv/sstable';
 import { NodeVfs } from '@kv/vfs';
-import type { VfsLock } from '@kv/vfs';
+import type { Vfs, VfsLock } from '@kv/vfs';
 import { DbIterator } from './db-iterator.js';
 import type { DbStats } from './db-stats.js';
+import { writeCheckpoint } from './checkpoint.js';
 import { Compactor } from './compactor.js';
+import { destroyDatabase } from './destroy-database.js';
 import { Flusher } from './flusher.js';
 import { toKey } from './input-bytes.js';
 import { toKeyRange, toLimit } from './key-range.js';
@@ -47,6 +49,7 @@ export class DB implements SnapshotSource {
   private readonly cache: BlockCache;
   private readonly manifest: Manifest;
   private readonly lock: VfsLock;
+  private readonly vfs: Vfs;
   private readonly fixedWidth: { keySize: number; valueSize: number } | undefined;
   private readonly memtableSizeBytes: number;
   private readonly snapshots = new SnapshotList();
@@ -56,6 +59,7 @@ export class DB implements SnapshotSource {
 
   private constructor(location: string, options: ResolvedOptions, opened: Awaited<ReturnType<typeof openDatabase>>) {
     this.location = location;
+    this.vfs = options.vfs;
     this.tables = opened.tables;
     this.cache = opened.cache;
     this.manifest = opened.manifest;
@@ -210,6 +214,26 @@ export class DB implements SnapshotSource {
     const range = { ...(start === undefined ? {} : { start: toKey(start, 'start') }), ...(end === undefined ? {} : { end: toKey(end, 'end') }) };
     await this.flush();
     await this.compactor.compactRange(range);
+  }
+
+  /**
+   * Writes a consistent, openable copy of the database to `targetDir` (which must not exist
+   * or be empty) while writes go on. It holds every write acknowledged before the call.
+   */
+  async checkpoint(targetDir: string): Promise<void> {
+    this.ensureOpen();
+    await this.flush();
+    const view = this.tables.acquire();
+    try {
+      await writeCheckpoint({ vfs: this.vfs, sourceDir: this.location, targetDir, version: view.version });
+    } finally {
+      view.release();
+    }
+  }
+
+  /** Deletes the database in `location` (LOCKED while it is open). Other files are kept. */
+  static async destroy(location: string, options?: { vfs?: Vfs }): Promise<void> {
+    await destroyDatabase(resolveOptions({ vfs: options?.vfs }).vfs, location);
   }
 
   /** Counters and sizes for monitoring; cheap to call. */

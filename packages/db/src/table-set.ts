@@ -11,7 +11,8 @@
 import { CorruptionError, compareBytes, isKvError, toFileNum } from '@kv/base';
 import type { IoError } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
-import type { TableFileMeta, Version } from '@kv/manifest';
+import { Version } from '@kv/manifest';
+import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
 import type { BlockCache } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
@@ -33,6 +34,7 @@ interface OpenTable {
 
 /** The page files of one version, pinned until `release()`. */
 export interface TableView {
+  readonly version: Version;
   iterators(): InternalIterator[];
   release(): void;
 }
@@ -84,14 +86,15 @@ export class TableSet {
 
   /** Pins the installed version's files for an iterator. */
   acquire(): TableView {
-    const version = this.installed;
-    const tables = (version?.files() ?? []).flatMap((file) => {
+    const version = this.installed ?? Version.empty();
+    const tables = version.files().flatMap((file) => {
       const table = this.readers.get(file.fileNumber);
       return table === undefined ? [] : [{ number: file.fileNumber, table }];
     });
     for (const { table } of tables) table.refs++;
     let released = false;
     return {
+      version,
       iterators: () => tables.map(({ table }) => table.reader.iterator()),
       release: () => {
         if (released) return;
