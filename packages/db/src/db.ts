@@ -16,6 +16,8 @@ import type { DbStats } from './db-stats.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { Compactor } from './compactor.js';
 import { destroyDatabase } from './destroy-database.js';
+import { repairDatabase } from './repair-database.js';
+import type { RepairReport } from './repair-database.js';
 import { Flusher } from './flusher.js';
 import { toKey } from './input-bytes.js';
 import { toKeyRange, toLimit } from './key-range.js';
@@ -229,6 +231,15 @@ export class DB implements SnapshotSource {
     } finally {
       view.release();
     }
+  }
+
+  /**
+   * Rebuilds the database in `location` (closed; LOCKED while open) from the page files and
+   * WAL segments that verify, dropping what cannot be proven good, and reports what it kept
+   * and what it moved to `lost/`.
+   */
+  static async repair(location: string, options?: { vfs?: Vfs }): Promise<RepairReport> {
+    return repairDatabase(resolveOptions({ vfs: options?.vfs }).vfs, location);
   }
 
   /** Deletes the database in `location` (LOCKED while it is open). Other files are kept. */

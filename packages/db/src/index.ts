@@ -2,6 +2,7 @@ export { DB } from './db.js';
 export type { WriteOptions } from './db.js';
 export { DbIterator } from './db-iterator.js';
 export { Snapshot } from './snapshot.js';
+export type { RepairReport } from './repair-database.js';
 export type { Entry } from './db-iterator.js';
 export type { IteratorOptions } from './key-range.js';
 export { BATCH_OPS_MAX, BATCH_SIZE_MAX_BYTES, KEY_SIZE_MAX_BYTES, VALUE_SIZE_MAX_BYTES } from './limits.js';
