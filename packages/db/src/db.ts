@@ -58,6 +58,7 @@ export class DB implements SnapshotSource {
   private state: State = 'open';
   private closing: Promise<void> | undefined;
   private walBytes = 0;
+  private readonly flushTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(location: string, options: ResolvedOptions, opened: Awaited<ReturnType<typeof openDatabase>>) {
     this.location = location;
@@ -80,6 +81,7 @@ export class DB implements SnapshotSource {
       snapshots: () => this.snapshots.sequences(),
       onInstalled: () => this.compactor.kick(),
     });
+    this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);
     this.compactor = new Compactor({
       vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, policy: options.compaction,
       buildFor: (level) => ({ ...build, compression: compressionForLevel(options.compression, level) }),
@@ -292,7 +294,23 @@ export class DB implements SnapshotSource {
     return this.closing;
   }
 
+  /**
+   * Switches out a memtable that has held writes for a whole interval, so its WAL segment is
+   * flushed and deleted even when writes are too slow to fill it.
+   */
+  private startFlushTimer(intervalMs: number): ReturnType<typeof setInterval> {
+    let seen: unknown;
+    const timer = setInterval(() => {
+      const active = this.pipeline.active;
+      if (active.entryCount > 0 && active === seen) this.pipeline.requestSwitch();
+      seen = active;
+    }, intervalMs);
+    timer.unref();
+    return timer;
+  }
+
   private async shutDown(): Promise<void> {
+    clearInterval(this.flushTimer);
     try {
       // Stop the flusher first: it releases writers stalled for room, so the pipeline can
       // drain. Frozen memtables not yet flushed are replayed from their segments on open.

@@ -39,6 +39,9 @@ export interface DbOptions {
   valueSize?: number;
   /** Bloom filter bits per key in page files. Default 10; 0 disables the filter. */
   bloomBitsPerKey?: number;
+  /** Also flush a memtable that has held writes for this long (ms), so WAL segments are
+   *  truncated and reopening stays fast under a slow write rate. Default: off (size only). */
+  flushIntervalMs?: number;
   /** Leveled compaction knobs (see @kv/compaction's README); invalid ones are INVALID_ARGUMENT. */
   compaction?: Partial<CompactionPolicy>;
   /** How damage in the WAL is treated on open. Default 'tolerateCorruptedTail'. */
@@ -58,6 +61,7 @@ export interface ResolvedOptions {
   fixedWidth: { keySize: number; valueSize: number } | undefined;
   bloomBitsPerKey: number;
   compaction: CompactionPolicy;
+  flushIntervalMs: number | undefined;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -92,6 +96,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     fixedWidth: readFixedWidth(given),
     bloomBitsPerKey: readOptionalInteger(given, 'bloomBitsPerKey', { min: 0, max: 32 }) ?? 10,
     compaction: readCompactionPolicy(given),
+    flushIntervalMs: readOptionalInteger(given, 'flushIntervalMs', { min: 10, max: 24 * 3600 * 1000 }),
   };
 }
 

@@ -220,3 +220,17 @@ describe('backpressure', () => {
     await db.close();
   });
 });
+
+describe('flush interval', () => {
+  it('flushes a memtable that held writes for a whole interval, deleting its WAL segment', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs, flushIntervalMs: 10 });
+    await db.put('slow', 'writer');
+    for (let i = 0; i < 400 && db.stats().flushes.count === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(db.stats().flushes.count).toBe(1);
+    expect((await vfs.list('/db')).filter((name) => name.endsWith('.log'))).toHaveLength(1);
+    expect(text(await db.get('slow'))).toBe('writer');
+    await db.close();
+    await expect(DB.open('/x', { vfs, flushIntervalMs: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
