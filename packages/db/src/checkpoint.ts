@@ -6,7 +6,8 @@
  * CURRENT. The copy needs no WAL: it holds the state after some flush, which contains every
  * write before the call and no write without all earlier ones (flushes are in sequence order).
  *
- * Files are copied, not hard-linked: the file-system interface has no link operation yet.
+ * Page files never change once written, so each is hard-linked where the file system allows
+ * (same device) and copied and fsynced otherwise.
  */
 import { InvalidArgumentError, toFileNum } from '@kv/base';
 import { Manifest } from '@kv/manifest';
@@ -25,7 +26,8 @@ export async function writeCheckpoint(options: { vfs: Vfs; sourceDir: string; ta
   await vfs.mkdir(targetDir, { recursive: true });
   for (const file of version.files()) {
     const name = tableFileName(toFileNum(file.fileNumber));
-    await copyFile(vfs, `${sourceDir}/${name}`, `${targetDir}/${name}`);
+    const linked = await vfs.link(`${sourceDir}/${name}`, `${targetDir}/${name}`).then(() => true, () => false);
+    if (!linked) await copyFile(vfs, `${sourceDir}/${name}`, `${targetDir}/${name}`);
   }
   await vfs.syncDir(targetDir);
   const manifestNumber = version.nextFileNumber;

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryVfs } from '@kv/vfs';
 import { DB } from '../src/index.js';
@@ -45,6 +48,25 @@ describe('checkpoint', () => {
     const copy = await DB.open('/fresh', { vfs });
     expect(text(await copy.get('k'))).toBe('v');
     await copy.close();
+  });
+});
+
+describe('checkpoint on the real file system', () => {
+  it('hard-links page files into the copy', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kv-checkpoint-'));
+    try {
+      const db = await DB.open(join(root, 'db'), { memtableSize: 4096 });
+      for (let i = 0; i < 300; i++) await db.put(key(i), 'x'.repeat(40));
+      await db.checkpoint(join(root, 'copy'));
+      await db.close();
+      const table = readdirSync(join(root, 'copy')).find((name) => name.endsWith('.sst')) ?? '';
+      expect(statSync(join(root, 'copy', table)).nlink).toBeGreaterThanOrEqual(2);
+      const copy = await DB.open(join(root, 'copy'));
+      expect(text(await copy.get(key(299)))).toBe('x'.repeat(40));
+      await copy.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { osError } from './vfs-error.js';
 
 /** The operations a fault can target. `read` includes `readFile`; `stat` includes `size()`. */
 export type FaultOperation =
-  | 'open' | 'read' | 'write' | 'sync' | 'syncDir' | 'rename' | 'unlink'
+  | 'open' | 'read' | 'write' | 'sync' | 'syncDir' | 'rename' | 'link' | 'unlink'
   | 'truncate' | 'mkdir' | 'rmdir' | 'list' | 'stat';
 
 export type FaultKind = FaultOperation | 'any';

@@ -4,7 +4,7 @@ import type { DirNode } from './memory-node.js';
 
 /** The mutating operations `MemoryVfs` counts and reports. */
 export type MemoryOperationKind =
-  | 'create' | 'write' | 'sync' | 'syncDir' | 'rename' | 'unlink' | 'truncate' | 'mkdir' | 'rmdir';
+  | 'create' | 'write' | 'sync' | 'syncDir' | 'rename' | 'link' | 'unlink' | 'truncate' | 'mkdir' | 'rmdir';
 
 /** One mutating operation that took effect; `index` is `operationCount` right after it (1-based). */
 export interface MemoryOperation {

@@ -77,6 +77,20 @@ export class MemoryVfs implements Vfs {
     this.device.record('rename', source, target);
   }
 
+  async link(existing: string, newPath: string): Promise<void> {
+    const source = normalizePath(existing);
+    const target = normalizePath(newPath);
+    const where = `link ${source} -> ${target}`;
+    this.device.faults.check('link', where);
+    const root = this.device.root;
+    const node = requireNode(root, source, where);
+    if (node.kind === 'dir') throw osError(where, 'EPERM');
+    const targetEntry = requireParent(root, target, where);
+    if (targetEntry.dir.current.has(targetEntry.name)) throw osError(where, 'EEXIST');
+    targetEntry.dir.current.set(targetEntry.name, node);
+    this.device.record('link', source, target);
+  }
+
   async unlink(path: string): Promise<void> {
     const normalized = normalizePath(path);
     const where = `unlink ${normalized}`;

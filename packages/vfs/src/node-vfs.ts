@@ -45,6 +45,10 @@ export class NodeVfs implements Vfs {
     }
   }
 
+  async link(existing: string, newPath: string): Promise<void> {
+    await wrap(`link ${existing} -> ${newPath}`, fsp.link(existing, newPath));
+  }
+
   async rename(from: string, to: string): Promise<void> {
     await wrap(`rename ${from} -> ${to}`, fsp.rename(from, to));
   }

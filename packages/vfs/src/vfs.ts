@@ -71,6 +71,12 @@ export interface Vfs {
   readFile(path: string): Promise<Uint8Array>;
   /** Renames atomically, replacing `to` if it exists. */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * Makes `newPath` a second name of the file `existing` (a hard link): both names share one
+   * content. Fails with `osCode: 'EEXIST'` when `newPath` exists, and with the OS's code
+   * (e.g. `EXDEV` across devices) when the file system cannot link; callers copy instead.
+   */
+  link(existing: string, newPath: string): Promise<void>;
   /** Removes a file. */
   unlink(path: string): Promise<void>;
   /** Names (not paths) of the entries of a directory, sorted. */

@@ -71,6 +71,17 @@ describe.each(backends)('Vfs contract: $name', (backend) => {
     expect(await readText(vfs, at('own'))).toBe('abc');
   });
 
+  it('link gives a file a second name sharing its content, and refuses an existing target', async () => {
+    await writeText(vfs, at('original'), 'shared');
+    await vfs.link(at('original'), at('second'));
+    expect(await readText(vfs, at('second'))).toBe('shared');
+    await vfs.unlink(at('original'));
+    expect(await readText(vfs, at('second'))).toBe('shared');
+    await writeText(vfs, at('other'), 'x');
+    await expectOsCode(vfs.link(at('other'), at('second')), 'EEXIST');
+    await expectOsCode(vfs.link(at('missing'), at('third')), 'ENOENT');
+  });
+
   it('rename replaces the target atomically', async () => {
     await writeText(vfs, at('from'), 'new');
     await writeText(vfs, at('to'), 'old');
