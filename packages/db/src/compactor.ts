@@ -2,13 +2,14 @@
  * Background leveled compaction. After every flush and compaction it asks the picker for the
  * level most over its target and runs that job — in a worker thread on the real file system,
  * inline in slices otherwise (the in-memory file system of tests cannot cross threads). One
- * job runs at a time. Each job's outputs are durable before one manifest edit swaps them in
+ * job runs at a time, background and manual (`compactRange`) alike: every job holds the same
+ * lock from planning to install, so no job ever plans with files another job is replacing. Each job's outputs are durable before one manifest edit swaps them in
  * for its inputs; the inputs are deleted once no iterator pins them (see `TableSet`).
  *
  * A failed job is retried with backoff; errors retrying cannot cure (a failed manifest,
  * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
  */
-import { isKvError, toFileNum } from '@kv/base';
+import { IoError, NotOpenError, isKvError, toFileNum } from '@kv/base';
 import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, runCompaction } from '@kv/compaction';
 import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
@@ -52,7 +53,10 @@ export class Compactor {
   private running: Promise<void> | undefined;
   private pending = false;
   private stopped = false;
-  private level0Waiters: (() => void)[] = [];
+  private level0Waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** Held by one job (or one whole compactRange) at a time, from planning to install. */
+  private jobLock: Promise<void> = Promise.resolve();
+  private cancelBackoff: (() => void) | undefined;
 
   constructor(context: CompactorContext) {
     this.context = context;
@@ -73,52 +77,90 @@ export class Compactor {
     return this.context.manifest.current.levels[0]?.length ?? 0;
   }
 
-  /** Resolves while level 0 is under its stop trigger, waiting for compaction otherwise. */
+  /**
+   * Resolves while level 0 is under its stop trigger, waiting for compaction otherwise.
+   * Rejects with a compaction's error when one fails meanwhile (NO_SPACE on a full disk, say),
+   * so writers waiting for room fail instead of hanging.
+   */
   async waitForLevel0Room(): Promise<void> {
     while (this.level0Files >= this.context.policy.level0StopTrigger && !this.stopped) {
       if (this.fatalError !== undefined) throw this.fatalError;
       this.kick();
-      await new Promise<void>((resolve) => this.level0Waiters.push(resolve));
+      await new Promise<void>((resolve, reject) => this.level0Waiters.push({ resolve, reject }));
     }
   }
 
   /** Compacts the key range (all keys when open-ended) down to the bottom level. */
   async compactRange(range: { start?: Uint8Array; end?: Uint8Array }): Promise<void> {
-    if (this.fatalError !== undefined) throw this.fatalError;
-    while (this.running !== undefined) await this.running;
-    for (const plan of planManualCompaction(this.context.manifest.current, range, this.context.policy)) await this.runJob(plan);
+    await this.exclusive(async () => {
+      if (this.stopped) throw new NotOpenError('database');
+      if (this.fatalError !== undefined) throw this.fatalError;
+      for (const plan of planManualCompaction(this.context.manifest.current, range, this.context.policy)) await this.runJob(plan);
+    });
     this.kick();
   }
 
+  /** Stops after the job in progress (background or manual); waits for it. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.cancelBackoff?.();
     this.wakeLevel0();
     await this.running;
+    await this.jobLock;
     await this.pool?.close();
+  }
+
+  /** Runs `job` while holding the job lock. */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.jobLock.then(job);
+    this.jobLock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   private async run(): Promise<void> {
     let delayMs = RETRY_DELAY_MIN_MS;
     while (this.pending && !this.stopped) {
       this.pending = false;
-      const plan = pickCompaction(this.context.manifest.current, this.context.policy, this.picker);
-      if (plan === undefined) break;
       try {
-        await this.runJob(plan);
+        const ran = await this.exclusive(() => this.runPicked());
+        if (!ran) break;
         this.pending = true;
         delayMs = RETRY_DELAY_MIN_MS;
       } catch (error) {
         this.stats.failures++;
-        if (this.context.manifest.failed || !isKvError(error) || error.code === 'CORRUPTION') {
-          this.fatalError = error;
-          this.wakeLevel0();
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        const fatal = this.context.manifest.failed || !isKvError(error) || error.code === 'CORRUPTION';
+        const reported = isKvError(error) ? error : new IoError('compaction', 'failed', { cause: error });
+        if (fatal) this.fatalError = reported;
+        this.failLevel0(reported);
+        if (fatal) return;
+        await this.backoff(delayMs);
         delayMs = Math.min(delayMs * 2, RETRY_DELAY_MAX_MS);
         this.pending = true;
       }
     }
+  }
+
+  /** Plans and runs one background job under the lock; false when nothing is due. */
+  private async runPicked(): Promise<boolean> {
+    if (this.stopped) return false;
+    const plan = pickCompaction(this.context.manifest.current, this.context.policy, this.picker);
+    if (plan === undefined) return false;
+    await this.runJob(plan);
+    return true;
+  }
+
+  /** Sleeps before a retry; `stop()` cuts it short. */
+  private backoff(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, delayMs);
+      this.cancelBackoff = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   private async runJob(plan: CompactionPlan): Promise<void> {
@@ -153,6 +195,10 @@ export class Compactor {
   }
 
   private wakeLevel0(): void {
-    for (const wake of this.level0Waiters.splice(0)) wake();
+    for (const waiter of this.level0Waiters.splice(0)) waiter.resolve();
+  }
+
+  private failLevel0(error: unknown): void {
+    for (const waiter of this.level0Waiters.splice(0)) waiter.reject(error);
   }
 }

@@ -5,7 +5,7 @@
  * the thread pool. Entries are fresh copies the caller owns.
  */
 import { NotOpenError } from '@kv/base';
-import type { UserCursor } from './user-cursor.js';
+import type { UserCursor, UserEntry } from './user-cursor.js';
 
 export type Entry = [key: Uint8Array, value: Uint8Array];
 
@@ -53,7 +53,14 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
       this.close();
       return { done: true, value: undefined };
     }
-    const found = this.cursor.next();
+    let found: UserEntry | undefined;
+    try {
+      found = this.cursor.next();
+    } catch (error) {
+      // `for await` does not call return() after a throw: release the pinned files here.
+      this.close();
+      throw error;
+    }
     if (found === undefined) {
       this.close();
       return { done: true, value: undefined };

@@ -9,7 +9,7 @@
  * A failed flush is retried with backoff; the memtable stays readable meanwhile and writers
  * wait for room once the frozen memtables reach their limit.
  */
-import { isKvError, toFileNum } from '@kv/base';
+import { IoError, isKvError, toFileNum } from '@kv/base';
 import type { FileNum } from '@kv/base';
 import type { Manifest, TableFileMeta } from '@kv/manifest';
 import type { TableBuildOptions } from '@kv/sstable';
@@ -59,6 +59,8 @@ export class Flusher {
   private roomWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private stopped = false;
+  /** Flushes whose manifest edit is logged but whose install has not finished, with file size. */
+  private readonly committed = new Map<FrozenMemtable, number>();
 
   constructor(context: FlusherContext) {
     this.context = context;
@@ -66,6 +68,7 @@ export class Flusher {
 
   add(frozen: FrozenMemtable): void {
     this.immutables.unshift(frozen);
+    if (this.fatalError !== undefined) return;
     this.running ??= this.run().finally(() => {
       this.running = undefined;
       for (const waiter of this.drainWaiters.splice(0)) waiter.resolve();
@@ -118,11 +121,12 @@ export class Flusher {
         await this.flush(oldest);
         delayMs = RETRY_DELAY_MIN_MS;
       } catch (error) {
-        this.lastError = error;
+        const reported = isKvError(error) ? error : new IoError('flush', 'failed', { cause: error });
+        this.lastError = reported;
         this.stats.failures++;
-        for (const waiter of [...this.drainWaiters.splice(0), ...this.roomWaiters.splice(0)]) waiter.reject(error);
+        for (const waiter of [...this.drainWaiters.splice(0), ...this.roomWaiters.splice(0)]) waiter.reject(reported);
         if (!this.retryable(error)) {
-          this.fatalError = error;
+          this.fatalError = reported;
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -131,9 +135,35 @@ export class Flusher {
     }
   }
 
+  /**
+   * Flushes `frozen`. Once its manifest edit is logged the flush is committed: a failure
+   * after that (installing the new version, say) retries only the install, never the write
+   * and the edit, which would record the same entries in a second level-0 file.
+   */
   private async flush(frozen: FrozenMemtable): Promise<void> {
     const started = performance.now();
+    let written = this.committed.get(frozen);
+    if (written === undefined) {
+      written = await this.writeAndRecord(frozen);
+      this.committed.set(frozen, written);
+    }
     const { vfs, dir, manifest, tables } = this.context;
+    await tables.install(manifest.current);
+    this.context.onInstalled();
+    this.committed.delete(frozen);
+    this.immutables.pop();
+    for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
+    // The segment is obsolete now (the manifest says so); if it cannot be removed here, open
+    // removes it later.
+    await vfs.unlink(`${dir}/${logFileName(frozen.walNumber)}`).catch(() => undefined);
+    this.stats.count++;
+    this.stats.bytesWritten += written;
+    this.stats.totalMs += performance.now() - started;
+  }
+
+  /** Writes the page file and logs the edit that records it; returns the file's size. */
+  private async writeAndRecord(frozen: FrozenMemtable): Promise<number> {
+    const { vfs, dir, manifest } = this.context;
     const fileNumber = toFileNum(manifest.allocateFileNumber());
     const path = `${dir}/${tableFileName(fileNumber)}`;
     const properties = await writeMemtableTable({ vfs, path, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots() });
@@ -146,16 +176,7 @@ export class Flusher {
       if (!manifest.failed) await vfs.unlink(path).catch(() => undefined);
       throw error;
     }
-    await tables.install(manifest.current);
-    this.context.onInstalled();
-    this.immutables.pop();
-    for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
-    // The segment is obsolete now (the manifest says so); if it cannot be removed here, open
-    // removes it later.
-    await vfs.unlink(`${dir}/${logFileName(frozen.walNumber)}`).catch(() => undefined);
-    this.stats.count++;
-    this.stats.bytesWritten += properties.fileSizeBytes;
-    this.stats.totalMs += performance.now() - started;
+    return properties.fileSizeBytes;
   }
 
   /** Whether a later attempt can succeed: not after a failed manifest, corruption or a bug. */

@@ -3,11 +3,9 @@
  * sequence number: for each user key, its newest version at or below `snapshotSeq`, with
  * deleted keys left out, inside a key range, in either direction.
  */
-import { EntryKind, compareBytes, toSeqNum } from '@kv/base';
+import { EntryKind, compareBytes } from '@kv/base';
 import type { InternalIterator, SeqNum } from '@kv/base';
 import type { KeyRange } from './key-range.js';
-
-const SEQ_MAX = toSeqNum(Number.MAX_SAFE_INTEGER);
 
 export interface UserEntry {
   key: Uint8Array;
@@ -77,22 +75,24 @@ export class UserCursor {
   }
 
   /**
-   * Backward: versions of a key arrive oldest first, so for each key the cursor seeks to its
-   * newest visible version, then jumps to the last entry of the previous key.
+   * Backward: versions of a key arrive oldest first, so the cursor walks all of a key's
+   * versions and keeps the last one at or below the snapshot (the newest visible), then
+   * decides the key. Fields are captured as they pass: a source may reuse its entry object.
    */
   private stepBackward(): UserEntry | undefined {
     const source = this.source;
     while (source.valid) {
       const key = source.entry.key;
       if (!this.range.aboveLower(key)) return undefined;
-      source.seek(key, this.snapshotSeq);
-      const visible = source.valid && compareBytes(source.entry.key, key) === 0 ? source.entry : undefined;
-      const decided =
-        visible !== undefined && visible.kind === EntryKind.Put && this.range.belowUpper(key)
-          ? { key, value: visible.value }
-          : undefined;
-      source.seekForPrev(key, SEQ_MAX);
-      if (decided !== undefined) return decided;
+      let kind: number | undefined;
+      let value: Uint8Array | undefined;
+      for (; source.valid && compareBytes(source.entry.key, key) === 0; source.prev()) {
+        const entry = source.entry;
+        if (entry.seq > this.snapshotSeq) continue;
+        kind = entry.kind;
+        value = entry.value;
+      }
+      if (kind === EntryKind.Put && value !== undefined && this.range.belowUpper(key)) return { key, value };
     }
     return undefined;
   }

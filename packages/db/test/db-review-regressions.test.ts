@@ -79,3 +79,58 @@ describe('review regressions', () => {
     await (await vfs.lock('/db/LOCK')).release();
   });
 });
+
+describe('second review regressions', () => {
+  const small = { memtableSize: 4096, pageSize: 1024, compaction: { level0CompactionTrigger: 2, baseLevelBytesMin: 8192, targetFileSizeBytes: 4096 } };
+  const key = (i: number): string => `key${String(i).padStart(6, '0')}`;
+
+  it('runs concurrent compactRange calls and background compaction one job at a time', async () => {
+    const db = await DB.open('/db', { vfs: new MemoryVfs(), ...small });
+    for (let round = 0; round < 5; round++) {
+      const writes = (async () => {
+        for (let i = 0; i < 200; i++) await db.put(key((i * 7 + round) % 300), `r${round}i${i}`);
+      })();
+      await Promise.all([db.compactRange(), db.compactRange(key(10), key(90)), writes]);
+    }
+    expect(db.stats().compactions.failures).toBe(0);
+    for (let i = 0; i < 200; i++) expect(text(await db.get(key((i * 7 + 4) % 300)))).toBeDefined();
+    await db.close();
+  });
+
+  it('close waits for a compactRange in progress', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs, ...small });
+    for (let i = 0; i < 500; i++) await db.put(key(i % 300), 'x'.repeat(30));
+    const compaction = db.compactRange().catch((error: unknown) => error);
+    await db.close();
+    const outcome = await compaction;
+    expect(outcome === undefined || (outcome as { code?: string }).code === 'NOT_OPEN').toBe(true);
+    const names = await vfs.list('/db');
+    const again = await DB.open('/db', { vfs, ...small });
+    expect(text(await again.get(key(299)))).toBe('x'.repeat(30));
+    await again.close();
+    expect(names).not.toContain('LOCK.held-by-a-closed-instance');
+  });
+
+  it('fails writers waiting at the level-0 stop trigger when compaction cannot write', async () => {
+    const inner = new MemoryVfs();
+    const vfs: Vfs = Object.create(inner) as Vfs;
+    // Compaction reads its inputs by opening existing page files; installing a flush opens
+    // only the newest one. So failing opens of older page files fails compactions alone.
+    let compactionsFail = false;
+    let newest = 0;
+    vfs.open = async (path, options) => {
+      const number = path.endsWith('.sst') ? Number(path.slice(-10, -4)) : 0;
+      if (options?.create === true) newest = Math.max(newest, number);
+      else if (compactionsFail && number > 0 && number < newest) throw new NoSpaceError(`open ${path}`);
+      return inner.open(path, options);
+    };
+    const db = await DB.open('/db', { vfs, memtableSize: 4096, compaction: { level0CompactionTrigger: 2, level0SlowdownTrigger: 2, level0StopTrigger: 3 } });
+    compactionsFail = true;
+    let failure: unknown;
+    for (let i = 0; i < 3000 && failure === undefined; i++) await db.put(key(i), 'y'.repeat(100)).catch((error: unknown) => (failure = error));
+    expect(failure).toMatchObject({ name: 'KvError' });
+    compactionsFail = false;
+    await db.close();
+  });
+});
