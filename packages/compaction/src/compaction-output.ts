@@ -10,8 +10,9 @@ import { InvalidArgumentError, equalBytes, toSeqNum } from '@kv/base';
 import type { InternalEntry } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableBuilder } from '@kv/sstable';
-import type { TableBuildOptions, TableProperties } from '@kv/sstable';
+import type { TableBuildOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
+import { toFileMeta } from './file-meta.js';
 import { tableFilePath } from './table-file-name.js';
 
 export const SLICE_BYTES: number = 256 * 1024;
@@ -108,19 +109,4 @@ export class CompactionOutput {
     this.builder = undefined;
     this.finished.push(toFileMeta(this.options.level, this.builderFileNumber, properties));
   }
-}
-
-/** The manifest's record of an output file. */
-function toFileMeta(level: number, fileNumber: number, properties: TableProperties): TableFileMeta {
-  return {
-    level,
-    fileNumber,
-    sizeBytes: properties.fileSizeBytes,
-    smallestKey: properties.smallestKey,
-    largestKey: properties.largestKey,
-    seqMin: properties.seqMin,
-    seqMax: properties.seqMax,
-    entryCount: properties.entryCount,
-    tombstoneCount: properties.tombstoneCount,
-  };
 }

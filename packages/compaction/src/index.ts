@@ -4,6 +4,7 @@ export type { CompactionBuildOptions, CompactionJobInput, CompactionResult } fro
 export { isBottommost, outputFileCountFor, planFiles, planInputBytes, planSpan } from './compaction-plan.js';
 export type { CompactionPlan } from './compaction-plan.js';
 export { DEFAULT_COMPACTION_POLICY, resolvePolicy } from './compaction-policy.js';
+export { toFileMeta } from './file-meta.js';
 export type { CompactionPolicy } from './compaction-policy.js';
 export { CompactionWorkerPool } from './compaction-worker-pool.js';
 export type { CompactionWorkerPoolOptions } from './compaction-worker-pool.js';

@@ -10,7 +10,7 @@ import type { TableFileMeta } from '@kv/manifest';
 import { TableBuilder, TableReader } from '@kv/sstable';
 import type { TableBuildOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
-import { tableFileName } from '../src/index.js';
+import { tableFileName, toFileMeta } from '../src/index.js';
 
 export const DIR = '/db';
 export const SEQ_MAX = Number.MAX_SAFE_INTEGER;
@@ -70,18 +70,7 @@ export async function buildInput(vfs: Vfs, options: { dir?: string; fileNumber: 
   const dir = options.dir ?? DIR;
   const builder = await TableBuilder.create(vfs, `${dir}/${tableFileName(options.fileNumber)}`, options.build ?? { pageSizeBytes: 1024 });
   for (const entry of sortEntries(options.entries)) builder.add(entry.key, toSeqNum(entry.seq), entry.kind, entry.value);
-  const properties = await builder.finish();
-  return {
-    level: options.level,
-    fileNumber: options.fileNumber,
-    sizeBytes: properties.fileSizeBytes,
-    smallestKey: properties.smallestKey,
-    largestKey: properties.largestKey,
-    seqMin: properties.seqMin,
-    seqMax: properties.seqMax,
-    entryCount: properties.entryCount,
-    tombstoneCount: properties.tombstoneCount,
-  };
+  return toFileMeta(options.level, options.fileNumber, await builder.finish());
 }
 
 /** Every entry of the files, in file order then internal order (copied). */

@@ -11,7 +11,8 @@
  */
 import { IoError, isKvError, toFileNum } from '@kv/base';
 import type { FileNum } from '@kv/base';
-import type { Manifest, TableFileMeta } from '@kv/manifest';
+import { toFileMeta } from '@kv/compaction';
+import type { Manifest } from '@kv/manifest';
 import type { TableBuildOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { logFileName, tableFileName } from './file-names.js';
@@ -190,19 +191,4 @@ export class Flusher {
     const remaining = this.immutables.filter((frozen) => frozen !== flushed).map((frozen) => frozen.walNumber);
     return Math.min(this.context.activeWalNumber(), ...remaining);
   }
-}
-
-/** The manifest's record of a page file built from `properties`. */
-export function toFileMeta(level: number, fileNumber: FileNum, properties: { fileSizeBytes: number; smallestKey: Uint8Array; largestKey: Uint8Array; seqMin: number; seqMax: number; entryCount: number; tombstoneCount: number }): TableFileMeta {
-  return {
-    level,
-    fileNumber: toFileNum(fileNumber),
-    sizeBytes: properties.fileSizeBytes,
-    smallestKey: properties.smallestKey,
-    largestKey: properties.largestKey,
-    seqMin: properties.seqMin,
-    seqMax: properties.seqMax,
-    entryCount: properties.entryCount,
-    tombstoneCount: properties.tombstoneCount,
-  };
 }

@@ -7,6 +7,7 @@
 import { dirname } from 'node:path';
 import { CorruptionError, InvalidArgumentError, toFileNum, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
+import { toFileMeta } from '@kv/compaction';
 import { Manifest, Version } from '@kv/manifest';
 import type { VersionEdit } from '@kv/manifest';
 import { Memtable } from '@kv/memtable';
@@ -16,7 +17,6 @@ import { WalCommitQueue, WalWriter } from '@kv/wal';
 import { checkCreationRecord, creationRecord } from './creation-options.js';
 import { classifyFileName, logFileName, tableFileName } from './file-names.js';
 import { writeMemtableTable } from './flush-job.js';
-import { toFileMeta } from './flusher.js';
 import { LOCK_FILE_NAME } from './format.js';
 import { removeObsoleteFiles } from './obsolete-files.js';
 import { compressionForLevel } from './options.js';

@@ -13,14 +13,13 @@
  */
 import { InvalidArgumentError, toFileNum, toSeqNum } from '@kv/base';
 import type { FileNum } from '@kv/base';
-import { runCompaction } from '@kv/compaction';
+import { runCompaction, toFileMeta } from '@kv/compaction';
 import { Manifest, Version, readManifest } from '@kv/manifest';
 import type { DatabaseOptionsRecord, TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { classifyFileName, tableFileName } from './file-names.js';
 import { writeMemtableTable } from './flush-job.js';
-import { toFileMeta } from './flusher.js';
 import { LOCK_FILE_NAME } from './format.js';
 import { PAGE_SIZE_DEFAULT_BYTES } from './creation-options.js';
 import { recoverWal } from './recover-wal.js';
