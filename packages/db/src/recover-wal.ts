@@ -22,6 +22,8 @@ import { logFileName } from './file-names.js';
 export interface RecoveredWal {
   memtable: Memtable;
   lastSeq: SeqNum;
+  /** Bytes of damaged or torn records the recovery mode dropped, over all segments. */
+  droppedBytes: number;
 }
 
 interface ReplayContext {
@@ -30,10 +32,11 @@ interface ReplayContext {
   mode: WalRecoveryMode;
   memtable: Memtable;
   lastSeq: SeqNum;
+  droppedBytes: number;
 }
 
 export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum }): Promise<RecoveredWal> {
-  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: new Memtable(), lastSeq: options.lastSeq };
+  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: new Memtable(), lastSeq: options.lastSeq, droppedBytes: 0 };
   for (const [index, logNumber] of options.logs.entries()) {
     const outcome = await replaySegment(context, logNumber);
     if (outcome.stoppedEarly && options.mode === 'pointInTime') {
@@ -41,7 +44,7 @@ export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalReco
       break;
     }
   }
-  return { memtable: context.memtable, lastSeq: context.lastSeq };
+  return { memtable: context.memtable, lastSeq: context.lastSeq, droppedBytes: context.droppedBytes };
 }
 
 async function replaySegment(context: ReplayContext, logNumber: FileNum): Promise<{ stoppedEarly: boolean }> {
@@ -56,6 +59,7 @@ async function replaySegment(context: ReplayContext, logNumber: FileNum): Promis
     await reader.close();
   }
   const report = reader.report;
+  context.droppedBytes += report.droppedBytes;
   await cutDroppedTail(context.vfs, path, report.lastGoodOffset);
   return { stoppedEarly: report.stoppedEarly };
 }

@@ -31,6 +31,8 @@ export interface RepairReport {
   tablesLost: { name: string; reason: string }[];
   /** WAL segments replayed (damaged records skipped). */
   logsReplayed: number;
+  /** Bytes of damaged WAL records skipped during the replay. */
+  walBytesDropped: number;
   /** Entries in the rebuilt database's page files. */
   entries: number;
 }
@@ -76,7 +78,7 @@ async function repairUnderLock(vfs: Vfs, dir: string): Promise<RepairReport> {
   const version = Version.empty().apply({ options, nextFileNumber: next + 1, logNumber: next, lastSequence: survivors.maxSeq, addedFiles: outputs });
   await (await Manifest.create(vfs, dir, { manifestNumber, version })).close();
   await removeReplaced(vfs, dir, { keep: new Set(outputs.map((f) => f.fileNumber)), manifestNumber });
-  return { tablesKept: survivors.metas.length, tablesLost: survivors.lost, logsReplayed: logs.length, entries: outputs.reduce((sum, f) => sum + f.entryCount, 0) };
+  return { tablesKept: survivors.metas.length, tablesLost: survivors.lost, logsReplayed: logs.length, walBytesDropped: replayed?.droppedBytes ?? 0, entries: outputs.reduce((sum, f) => sum + f.entryCount, 0) };
 }
 
 /** Opens and verifies every page file; moves damaged ones to `lost/`. */
