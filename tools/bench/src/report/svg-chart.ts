@@ -101,7 +101,7 @@ function renderGroup(report: BenchReport, group: GroupSpec): string {
     }
     const width = Math.max(1, group.scale.x(result.opsPerSec) - PLOT_LEFT);
     parts.push(`<rect x="${PLOT_LEFT}" y="${y}" width="${width.toFixed(1)}" height="${BAR}" fill="${COLORS[i % COLORS.length] ?? '#000'}"><title>${escapeXml(`${engine} ${group.workload}: ${formatRate(result.opsPerSec)} ops/s`)}</title></rect>`);
-    parts.push(`<text x="${(PLOT_LEFT + width + 3).toFixed(1)}" y="${y + BAR}" font-size="8" fill="#333">${formatRate(result.opsPerSec)}</text>`);
+    parts.push(`<text x="${(PLOT_LEFT + width + 3).toFixed(1)}" y="${y + BAR}" font-size="8" fill="#333" stroke="#fff" stroke-width="2" paint-order="stroke">${formatRate(result.opsPerSec)}</text>`);
   });
   const limit = report.limits === undefined ? undefined : physicalLimit(group.workload, report.limits, report.settings);
   if (limit !== undefined) {
