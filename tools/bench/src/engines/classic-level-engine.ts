@@ -5,6 +5,7 @@
  */
 import type { ClassicLevel } from 'classic-level';
 import type { EngineAdapter, EngineFactory, KeyValue, OpenOptions, ScanOptions, ScanVisitor } from './engine-adapter.js';
+import { putOps, visitEntries } from './visit-entries.js';
 
 type Db = ClassicLevel<Buffer, Buffer>;
 
@@ -19,7 +20,7 @@ class ClassicLevelAdapter implements EngineAdapter {
   }
 
   async putBatch(entries: readonly KeyValue[]): Promise<void> {
-    await this.db.batch(entries.map((entry) => ({ type: 'put' as const, key: entry.key, value: entry.value })));
+    await this.db.batch(putOps(entries));
   }
 
   async put(key: Buffer, value: Buffer): Promise<void> {
@@ -47,14 +48,8 @@ class ClassicLevelAdapter implements EngineAdapter {
   }
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
-    let visited = 0;
     const range = options.gte === undefined ? {} : { gte: options.gte };
-    for await (const entry of this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit })) {
-      void entry;
-      visited++;
-      if (!visit()) break;
-    }
-    return visited;
+    return visitEntries(this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit }), visit);
   }
 
   async compact(): Promise<string> {

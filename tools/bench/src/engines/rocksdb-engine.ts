@@ -6,6 +6,7 @@
  * binding exposes no compactRange. It ships no type declarations, so its surface is typed here.
  */
 import type { EngineAdapter, EngineFactory, KeyValue, OpenOptions, ScanOptions, ScanVisitor } from './engine-adapter.js';
+import { putOps, visitEntries } from './visit-entries.js';
 
 const PACKAGE = '@nxtedition/rocksdb';
 
@@ -36,7 +37,7 @@ class RocksDbAdapter implements EngineAdapter {
   }
 
   async putBatch(entries: readonly KeyValue[]): Promise<void> {
-    await this.db.batch(entries.map((entry) => ({ type: 'put' as const, key: entry.key, value: entry.value })));
+    await this.db.batch(putOps(entries));
   }
 
   async put(key: Buffer, value: Buffer): Promise<void> {
@@ -68,14 +69,8 @@ class RocksDbAdapter implements EngineAdapter {
   }
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
-    let visited = 0;
     const range = options.gte === undefined ? {} : { gte: options.gte };
-    for await (const entry of this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit })) {
-      void entry;
-      visited++;
-      if (!visit()) break;
-    }
-    return visited;
+    return visitEntries(this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit }), visit);
   }
 
   async compact(): Promise<undefined> {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SnapDB } from 'snap-db';
 import type { EngineAdapter, EngineFactory, KeyValue, OpenOptions, ScanOptions, ScanVisitor } from './engine-adapter.js';
+import { visitEntries } from './visit-entries.js';
 
 type Db = SnapDB<string>;
 
@@ -63,15 +64,8 @@ class SnapDbAdapter implements EngineAdapter {
   }
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
-    let visited = 0;
     const range = options.gte === undefined ? {} : { gte: text(options.gte) };
-    const entries = await this.db.queryIt({ ...range, reverse: options.reverse, limit: options.limit });
-    for await (const entry of entries) {
-      void entry;
-      visited++;
-      if (!visit()) break;
-    }
-    return visited;
+    return visitEntries(await this.db.queryIt({ ...range, reverse: options.reverse, limit: options.limit }), visit);
   }
 
   async compact(): Promise<string> {
