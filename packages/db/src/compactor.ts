@@ -9,16 +9,14 @@
  * A failed job is retried with backoff; errors retrying cannot cure (a failed manifest,
  * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
  */
-import { IoError, NotOpenError, isKvError, toFileNum } from '@kv/base';
+import { NotOpenError, toFileNum } from '@kv/base';
 import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, runCompaction } from '@kv/compaction';
 import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { Vfs } from '@kv/vfs';
+import { RetryBackoff, classifyFailure } from './background-retry.js';
 import { tableFileName } from './file-names.js';
 import type { TableSet } from './table-set.js';
-
-const RETRY_DELAY_MIN_MS = 50;
-const RETRY_DELAY_MAX_MS = 5000;
 
 export interface CompactionStats {
   count: number;
@@ -56,7 +54,7 @@ export class Compactor {
   private level0Waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Held by one job (or one whole compactRange) at a time, from planning to install. */
   private jobLock: Promise<void> = Promise.resolve();
-  private cancelBackoff: (() => void) | undefined;
+  private readonly backoff = new RetryBackoff();
 
   constructor(context: CompactorContext) {
     this.context = context;
@@ -103,7 +101,7 @@ export class Compactor {
   /** Stops after the job in progress (background or manual); waits for it. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.cancelBackoff?.();
+    this.backoff.cancel();
     this.wakeLevel0();
     await this.running;
     await this.jobLock;
@@ -121,23 +119,20 @@ export class Compactor {
   }
 
   private async run(): Promise<void> {
-    let delayMs = RETRY_DELAY_MIN_MS;
     while (this.pending && !this.stopped) {
       this.pending = false;
       try {
         const ran = await this.exclusive(() => this.runPicked());
         if (!ran) break;
         this.pending = true;
-        delayMs = RETRY_DELAY_MIN_MS;
+        this.backoff.reset();
       } catch (error) {
         this.stats.failures++;
-        const fatal = this.context.manifest.failed || !isKvError(error) || error.code === 'CORRUPTION';
-        const reported = isKvError(error) ? error : new IoError('compaction', 'failed', { cause: error });
+        const { reported, fatal } = classifyFailure('compaction', error, this.context.manifest.failed);
         if (fatal) this.fatalError = reported;
         this.failLevel0(reported);
         if (fatal) return;
-        await this.backoff(delayMs);
-        delayMs = Math.min(delayMs * 2, RETRY_DELAY_MAX_MS);
+        await this.backoff.wait();
         this.pending = true;
       }
     }
@@ -150,17 +145,6 @@ export class Compactor {
     if (plan === undefined) return false;
     await this.runJob(plan);
     return true;
-  }
-
-  /** Sleeps before a retry; `stop()` cuts it short. */
-  private backoff(delayMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, delayMs);
-      this.cancelBackoff = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   private async runJob(plan: CompactionPlan): Promise<void> {

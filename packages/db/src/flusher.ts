@@ -9,20 +9,18 @@
  * A failed flush is retried with backoff; the memtable stays readable meanwhile and writers
  * wait for room once the frozen memtables reach their limit.
  */
-import { IoError, isKvError, toFileNum } from '@kv/base';
+import { toFileNum } from '@kv/base';
 import type { FileNum } from '@kv/base';
 import { toFileMeta } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { TableBuildOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
+import { RetryBackoff, classifyFailure } from './background-retry.js';
 import { logFileName, tableFileName } from './file-names.js';
 import { writeMemtableTable } from './flush-job.js';
 import { IMMUTABLE_MEMTABLES_MAX } from './memory-plan.js';
 import type { TableSet } from './table-set.js';
 import type { FrozenMemtable } from './write-pipeline.js';
-
-const RETRY_DELAY_MIN_MS = 50;
-const RETRY_DELAY_MAX_MS = 5000;
 
 export interface FlushStats {
   count: number;
@@ -60,6 +58,7 @@ export class Flusher {
   private roomWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private stopped = false;
+  private readonly backoff = new RetryBackoff();
   /** Flushes whose manifest edit is logged but whose install has not finished, with file size. */
   private readonly committed = new Map<FrozenMemtable, number>();
 
@@ -110,28 +109,27 @@ export class Flusher {
   /** Stops retrying after the current flush; waiters are released. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.backoff.cancel();
     for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
     await this.running;
   }
 
   private async run(): Promise<void> {
-    let delayMs = RETRY_DELAY_MIN_MS;
     while (this.immutables.length > 0 && !this.stopped) {
       const oldest = this.immutables[this.immutables.length - 1] as FrozenMemtable;
       try {
         await this.flush(oldest);
-        delayMs = RETRY_DELAY_MIN_MS;
+        this.backoff.reset();
       } catch (error) {
-        const reported = isKvError(error) ? error : new IoError('flush', 'failed', { cause: error });
+        const { reported, fatal } = classifyFailure('flush', error, this.context.manifest.failed);
         this.lastError = reported;
         this.stats.failures++;
         for (const waiter of [...this.drainWaiters.splice(0), ...this.roomWaiters.splice(0)]) waiter.reject(reported);
-        if (!this.retryable(error)) {
+        if (fatal) {
           this.fatalError = reported;
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        delayMs = Math.min(delayMs * 2, RETRY_DELAY_MAX_MS);
+        await this.backoff.wait();
       }
     }
   }
@@ -180,11 +178,6 @@ export class Flusher {
     return properties.fileSizeBytes;
   }
 
-  /** Whether a later attempt can succeed: not after a failed manifest, corruption or a bug. */
-  private retryable(error: unknown): boolean {
-    if (this.context.manifest.failed) return false;
-    return isKvError(error) && error.code !== 'CORRUPTION';
-  }
 
   /** After `flushed` is in a page file, the oldest segment still holding unflushed writes. */
   private oldestNeededWal(flushed: FrozenMemtable): number {
