@@ -5,9 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryVfs } from '@kv/vfs';
 import { DB } from '../src/index.js';
-import type { DbOptions, Snapshot } from '../src/index.js';
+import type { DbOptions } from '../src/index.js';
 import { SortedModel, collect, show } from './support/sorted-model.js';
-import type { ModelOp } from './support/sorted-model.js';
+import { runSnapshotStep, snapshotStep } from './support/snapshot-workload.js';
+import type { LiveSnapshot } from './support/snapshot-workload.js';
 
 const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
 const key = (i: number): string => `key${String(i).padStart(6, '0')}`;
@@ -73,30 +74,14 @@ describe('leveled compaction', () => {
   // frozen at its creation, and the database with the current model.
   // Invariants: no snapshot view changes; tombstones and old versions a snapshot can see survive.
   it('keeps every snapshot exact through compactions', async () => {
-    const op: fc.Arbitrary<ModelOp> = fc.oneof(
-      fc.record({ type: fc.constant('put' as const), key: fc.uint8Array({ minLength: 1, maxLength: 2, max: 7 }), value: fc.uint8Array({ maxLength: 400 }) }),
-      fc.record({ type: fc.constant('del' as const), key: fc.uint8Array({ minLength: 1, maxLength: 2, max: 7 }) }),
-    );
-    const step = fc.oneof(
-      { weight: 8, arbitrary: fc.array(op, { minLength: 1, maxLength: 6 }).map((ops) => ({ kind: 'write' as const, ops })) },
-      { weight: 2, arbitrary: fc.constant({ kind: 'snapshot' as const }) },
-      { weight: 1, arbitrary: fc.nat(5).map((index) => ({ kind: 'release' as const, index })) },
-      { weight: 1, arbitrary: fc.constant({ kind: 'compact' as const }) },
-    );
+    const step = snapshotStep({ valueBytesMax: 400, opsMax: 6, writeWeight: 8, releaseIndexMax: 5 });
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 60 }), async (steps) => {
         const db = await DB.open('/db', { vfs: new MemoryVfs(), ...small });
         const model = new SortedModel();
-        const live: { snapshot: Snapshot; model: SortedModel }[] = [];
+        const live: LiveSnapshot[] = [];
         try {
-          for (const s of steps) {
-            if (s.kind === 'write') {
-              await db.write(s.ops);
-              model.apply(s.ops);
-            } else if (s.kind === 'snapshot') live.push({ snapshot: db.snapshot(), model: model.clone() });
-            else if (s.kind === 'release') live.splice(s.index % Math.max(1, live.length), 1).forEach((l) => l.snapshot.release());
-            else await db.compactRange();
-          }
+          for (const s of steps) await runSnapshotStep(db, { model, live }, s, () => db.compactRange());
           await settle(db);
           for (const l of live) expect(show(await collect(l.snapshot.iterator()))).toEqual(show(l.model.scan()));
           expect(show(await collect(db.iterator({ reverse: true })))).toEqual(show(model.scan().reverse()));

@@ -4,7 +4,8 @@ import { MemoryVfs } from '@kv/vfs';
 import { DB } from '../src/index.js';
 import type { Snapshot } from '../src/index.js';
 import { SortedModel, collect, show } from './support/sorted-model.js';
-import type { ModelOp } from './support/sorted-model.js';
+import { runSnapshotStep, snapshotStep } from './support/snapshot-workload.js';
+import type { LiveSnapshot } from './support/snapshot-workload.js';
 
 const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
 
@@ -15,16 +16,7 @@ const text = (value: Uint8Array | undefined): string | undefined => (value === u
 // model frozen when it was taken.
 // Invariants: snapshot reads equal the model at its creation; the live database equals the
 // current model; releasing a snapshot never changes what other snapshots see.
-const op: fc.Arbitrary<ModelOp> = fc.oneof(
-  fc.record({ type: fc.constant('put' as const), key: fc.uint8Array({ minLength: 1, maxLength: 2, max: 7 }), value: fc.uint8Array({ maxLength: 300 }) }),
-  fc.record({ type: fc.constant('del' as const), key: fc.uint8Array({ minLength: 1, maxLength: 2, max: 7 }) }),
-);
-const step = fc.oneof(
-  { weight: 6, arbitrary: fc.array(op, { minLength: 1, maxLength: 5 }).map((ops) => ({ kind: 'write' as const, ops })) },
-  { weight: 2, arbitrary: fc.constant({ kind: 'snapshot' as const }) },
-  { weight: 1, arbitrary: fc.nat(10).map((index) => ({ kind: 'release' as const, index })) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
-);
+const step = snapshotStep({ valueBytesMax: 300, opsMax: 5, writeWeight: 6, releaseIndexMax: 10 });
 const allKeys: Uint8Array[] = [];
 for (let a = 0; a <= 7; a++) {
   allKeys.push(Uint8Array.of(a));
@@ -43,15 +35,10 @@ describe('snapshots', () => {
       fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 40 }), async (steps) => {
         const db = await DB.open('/db', { vfs: new MemoryVfs(), memtableSize: 4096, pageSize: 1024 });
         const model = new SortedModel();
-        const live: { snapshot: Snapshot; model: SortedModel }[] = [];
+        const live: LiveSnapshot[] = [];
         try {
           for (const s of steps) {
-            if (s.kind === 'write') {
-              await db.write(s.ops);
-              model.apply(s.ops);
-            } else if (s.kind === 'snapshot') live.push({ snapshot: db.snapshot(), model: model.clone() });
-            else if (s.kind === 'release') live.splice(s.index % Math.max(1, live.length), 1).forEach((l) => l.snapshot.release());
-            else await db.flush();
+            await runSnapshotStep(db, { model, live }, s, () => db.flush());
             for (const l of live) await expectSnapshotView(l.snapshot, l.model);
           }
           expect(show(await collect(db.iterator()))).toEqual(show(model.scan()));
