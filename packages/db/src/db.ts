@@ -19,7 +19,7 @@ import { destroyDatabase } from './destroy-database.js';
 import { repairDatabase } from './repair-database.js';
 import type { RepairReport } from './repair-database.js';
 import { Flusher } from './flusher.js';
-import { toKey } from './input-bytes.js';
+import { toKey, toLookupKey } from './input-bytes.js';
 import { toKeyRange, toLimit } from './key-range.js';
 import type { IteratorOptions } from './key-range.js';
 import { openDatabase } from './open-database.js';
@@ -157,7 +157,7 @@ export class DB implements SnapshotSource {
   /** @internal Snapshot reads. */
   readAt(key: Uint8Array | string, seq: number): Uint8Array | undefined {
     this.ensureOpen();
-    const found = this.find(toKey(key), toSeqNum(seq));
+    const found = this.find(toLookupKey(key), toSeqNum(seq));
     return found === undefined || found.kind !== EntryKind.Put ? undefined : new Uint8Array(found.value);
   }
 

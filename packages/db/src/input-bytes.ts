@@ -1,37 +1,39 @@
 /**
- * Turns caller input (Uint8Array or UTF-8 string) into bytes the engine owns. Every path
- * copies: the caller may reuse or mutate its buffer as soon as the call returns.
+ * Turns caller input (Uint8Array or UTF-8 string) into bytes. Everything the engine keeps is
+ * copied (the caller may reuse or mutate its buffer as soon as the call returns); a key used
+ * only for the duration of a lookup is validated without a copy.
  */
 import { InvalidArgumentError } from '@kv/base';
 import { KEY_SIZE_MAX_BYTES, VALUE_SIZE_MAX_BYTES } from './limits.js';
 
 const encoder = new TextEncoder();
-/** Bytes of a string or byte array, copied; `undefined` for anything else. */
-function toOwnedBytes(input: unknown): Uint8Array | undefined {
-  if (typeof input === 'string') return encoder.encode(input);
+
+/** Bytes of a string or byte array (copied when `copy`), of at most `maxBytes`; else INVALID_ARGUMENT. */
+function checkedBytes(input: unknown, rule: { what: string; maxBytes: number; copy: boolean }): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof input === 'string') bytes = encoder.encode(input);
   // `new Uint8Array(view)` copies into a plain Uint8Array even when given a Buffer.
-  if (input instanceof Uint8Array) return new Uint8Array(input);
-  return undefined;
+  else if (input instanceof Uint8Array) bytes = rule.copy ? new Uint8Array(input) : input;
+  else throw new InvalidArgumentError(rule.what, `must be a Uint8Array or a string, got ${describe(input)}`);
+  if (bytes.length > rule.maxBytes) {
+    throw new InvalidArgumentError(rule.what, `${bytes.length} bytes exceeds the maximum of ${rule.maxBytes}`);
+  }
+  return bytes;
 }
 
 /** A key the engine can keep. Throws INVALID_ARGUMENT for wrong types and oversized keys. */
 export function toKey(input: unknown, what = 'key'): Uint8Array {
-  const bytes = toOwnedBytes(input);
-  if (bytes === undefined) throw new InvalidArgumentError(what, `must be a Uint8Array or a string, got ${describe(input)}`);
-  if (bytes.length > KEY_SIZE_MAX_BYTES) {
-    throw new InvalidArgumentError(what, `${bytes.length} bytes exceeds the maximum of ${KEY_SIZE_MAX_BYTES}`);
-  }
-  return bytes;
+  return checkedBytes(input, { what, maxBytes: KEY_SIZE_MAX_BYTES, copy: true });
+}
+
+/** A key for one synchronous lookup: validated like `toKey`, but a byte array is used as is. */
+export function toLookupKey(input: unknown): Uint8Array {
+  return checkedBytes(input, { what: 'key', maxBytes: KEY_SIZE_MAX_BYTES, copy: false });
 }
 
 /** A value the engine can keep. Throws INVALID_ARGUMENT for wrong types and oversized values. */
 export function toValue(input: unknown, what = 'value'): Uint8Array {
-  const bytes = toOwnedBytes(input);
-  if (bytes === undefined) throw new InvalidArgumentError(what, `must be a Uint8Array or a string, got ${describe(input)}`);
-  if (bytes.length > VALUE_SIZE_MAX_BYTES) {
-    throw new InvalidArgumentError(what, `${bytes.length} bytes exceeds the maximum of ${VALUE_SIZE_MAX_BYTES}`);
-  }
-  return bytes;
+  return checkedBytes(input, { what, maxBytes: VALUE_SIZE_MAX_BYTES, copy: true });
 }
 
 /** A short description of a value's type for error messages. */
