@@ -65,7 +65,7 @@ export class Memtable {
     return new LeafIterator(this.tree);
   }
 
-  /** Makes the table read-only: any later `add` is a bug. */
+  /** Makes the table read-only; a later `add` is a bug. */
   freeze(): void {
     this.isFrozen = true;
   }
