@@ -16,7 +16,14 @@ export function toFileNum(value: number): FileNum {
 
 /**
  * What an internal entry says about its key. Stored on disk by the WAL batch encoding and
- * page files: values never change.
+ * page files: values never change, new kinds are only appended.
+ * - `PutExpiring`: a put whose value starts with its expiry time (see `expiring-value.ts`);
+ *   once that time has passed, the entry reads as a delete.
  */
-export const EntryKind = { Delete: 0, Put: 1 } as const;
+export const EntryKind = { Delete: 0, Put: 1, PutExpiring: 2 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
+
+/** Whether entries of `kind` carry a value (every kind except a delete). */
+export function hasValue(kind: EntryKind): boolean {
+  return kind !== EntryKind.Delete;
+}

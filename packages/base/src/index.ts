@@ -1,9 +1,10 @@
 export { AssertionError, assert, invariantsEnabled, setInvariantsEnabled } from './assert.js';
-export { EntryKind, toFileNum, toSeqNum } from './brands.js';
+export { EntryKind, hasValue, toFileNum, toSeqNum } from './brands.js';
 export type { FileNum, SeqNum } from './brands.js';
 export { concatBytes, readUint64, viewOf, writeUint64 } from './bytes.js';
 export { compareBytes, equalBytes } from './compare-bytes.js';
 export { compareInternal } from './internal-order.js';
+export { EXPIRY_BYTES, encodeExpiringValue, expiryOf, readsAsDeleted, userValueOf } from './expiring-value.js';
 export { KEY_PREFIX_BYTES, keyPrefix } from './key-prefix.js';
 export { crc32, maskCrc, unmaskCrc } from './crc32.js';
 export {
@@ -22,3 +23,6 @@ export type { KvErrorCode } from './errors.js';
 export type { InternalEntry, InternalIterator } from './internal-iterator.js';
 export { VARINT_MAX_BYTES, decodeVarint, encodeVarint, varintLength } from './varint.js';
 export type { DecodedVarint } from './varint.js';
+export { tombstoneCovers, tombstoneIsEmpty, tombstoneOverlaps } from './range-tombstone.js';
+export type { RangeTombstone } from './range-tombstone.js';
+export { RangeTombstoneIndex } from './range-tombstone-index.js';

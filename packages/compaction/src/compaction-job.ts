@@ -2,6 +2,7 @@
  * The plain-data description of one compaction job and its result. Both cross the worker
  * boundary by structured clone, so they hold only numbers, strings, arrays and Uint8Arrays.
  */
+import type { RangeTombstone } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import type { CompactionPlan } from './compaction-plan.js';
 
@@ -25,6 +26,10 @@ export interface CompactionJobInput {
   outputFileNumbers: number[];
   /** Live snapshots' sequence numbers, ascending, the last being the current visible seq. */
   snapshots: number[];
+  /** The version's range tombstones that overlap the plan's files (they may hide entries). */
+  rangeTombstones?: RangeTombstone[];
+  /** Wall-clock ms at planning: expiring entries at or past it are dropped (default: none). */
+  nowMs?: number;
   /** How to build the output level's files. */
   build: CompactionBuildOptions;
   targetFileSizeBytes: number;

@@ -10,24 +10,43 @@
  * snapshot that reads it then reads "absent", and with everything older dropped too, reading
  * nothing gives the same answer. A tombstone in a younger stripe still hides the version an
  * older snapshot keeps, so it stays.
+ *
+ * Two more things hide a version:
+ * - a range tombstone in the same stripe with a higher sequence number: no snapshot reads
+ *   the version (those above the tombstone see the tombstone; there is none between them), so
+ *   it is dropped like a shadowed version;
+ * - its own expiry: an expiring put past `nowMs` reads as deleted for every reader, so it is
+ *   treated as a point tombstone ('keep-as-tombstone': write a delete in its place, or drop it
+ *   with the rest of the key at the bottom).
  */
-import { EntryKind, InvalidArgumentError, compareBytes } from '@kv/base';
+import { EntryKind, InvalidArgumentError, RangeTombstoneIndex, compareBytes, readsAsDeleted } from '@kv/base';
 import type { InternalEntry } from '@kv/base';
 
-export type RetentionDecision = 'keep' | 'drop-version' | 'drop-tombstone';
+export type RetentionDecision = 'keep' | 'keep-as-tombstone' | 'drop-version' | 'drop-tombstone';
+
+export interface RetentionExtras {
+  /** Range tombstones that may hide versions of the input (default none). */
+  rangeTombstones?: RangeTombstoneIndex;
+  /** Wall-clock milliseconds: expiring puts at or past it are deleted (default: none expire). */
+  nowMs?: number;
+}
 
 export class RetentionFilter {
   private readonly snapshots: readonly number[];
   private readonly bottommost: boolean;
+  private readonly rangeTombstones: RangeTombstoneIndex;
+  private readonly nowMs: number;
   private currentKey: Uint8Array | undefined;
   private previousStripe = -1;
   private droppingRest = false;
 
   /** Requires: `snapshots` ascending and distinct (INVALID_ARGUMENT otherwise). */
-  constructor(snapshots: readonly number[], bottommost: boolean) {
+  constructor(snapshots: readonly number[], bottommost: boolean, extras: RetentionExtras = {}) {
     checkSnapshots(snapshots);
     this.snapshots = snapshots;
     this.bottommost = bottommost;
+    this.rangeTombstones = extras.rangeTombstones ?? RangeTombstoneIndex.EMPTY;
+    this.nowMs = extras.nowMs ?? -1;
   }
 
   /**
@@ -44,11 +63,16 @@ export class RetentionFilter {
     const stripe = this.stripeOf(entry.seq);
     if (stripe === this.previousStripe) return 'drop-version';
     this.previousStripe = stripe;
-    if (entry.kind === EntryKind.Delete && this.bottommost && stripe === 0) {
+    if (this.rangeTombstones.size > 0) {
+      const hiding = this.rangeTombstones.nextCoveringAbove(entry.key, entry.seq);
+      if (hiding !== 0 && this.stripeOf(hiding) === stripe) return 'drop-version';
+    }
+    if (!readsAsDeleted(entry, this.nowMs)) return 'keep';
+    if (this.bottommost && stripe === 0) {
       this.droppingRest = true;
       return 'drop-tombstone';
     }
-    return 'keep';
+    return entry.kind === EntryKind.Delete ? 'keep' : 'keep-as-tombstone';
   }
 
   /** Index of the first snapshot at or above `seq` (binary search); k when above them all. */

@@ -8,7 +8,7 @@
  * `YIELD_EVERY_ENTRIES` entries and at every slice write, so an inline job never blocks for
  * long. In a worker the same yields cost almost nothing.
  */
-import { CorruptionError, compareBytes, equalBytes } from '@kv/base';
+import { CorruptionError, EntryKind, RangeTombstoneIndex, compareBytes, equalBytes } from '@kv/base';
 import type { InternalIterator } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
@@ -23,6 +23,7 @@ import { RetentionFilter } from './retention-filter.js';
 import { tableFilePath } from './table-file-name.js';
 
 const YIELD_EVERY_ENTRIES = 4096;
+const EMPTY = new Uint8Array(0);
 
 interface OpenInput {
   meta: TableFileMeta;
@@ -38,7 +39,10 @@ interface MergeCounts {
 
 export async function runCompaction(vfs: Vfs, input: CompactionJobInput): Promise<CompactionResult> {
   const started = performance.now();
-  const filter = new RetentionFilter(input.snapshots, input.plan.bottommost);
+  const filter = new RetentionFilter(input.snapshots, input.plan.bottommost, {
+    rangeTombstones: new RangeTombstoneIndex(input.rangeTombstones ?? []),
+    ...(input.nowMs === undefined ? {} : { nowMs: input.nowMs }),
+  });
   const files = planFiles(input.plan);
   const opened = await openInputs(vfs, input.dir, files);
   const output = new CompactionOutput({
@@ -90,9 +94,9 @@ async function mergeInto(opened: readonly OpenInput[], filter: RetentionFilter, 
     if (!sameKey) previousKey = entry.key.slice();
     previousSeq = entry.seq;
     const decision = filter.decide(entry);
-    if (decision === 'keep') {
+    if (decision === 'keep' || decision === 'keep-as-tombstone') {
       counts.entriesOut++;
-      const writing = output.add(entry);
+      const writing = output.add(decision === 'keep' ? entry : { key: entry.key, seq: entry.seq, kind: EntryKind.Delete, value: EMPTY });
       if (writing !== undefined) await writing;
     } else if (decision === 'drop-tombstone') counts.droppedTombstones++;
     else counts.droppedVersions++;

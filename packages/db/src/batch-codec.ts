@@ -3,7 +3,7 @@
  */
 import {
   CorruptionError,
-  EntryKind,
+  EXPIRY_BYTES,
   InvalidArgumentError,
   decodeVarint,
   encodeVarint,
@@ -16,7 +16,13 @@ import {
 import type { SeqNum } from '@kv/base';
 import { BATCH_HEADER_BYTES } from './format.js';
 import { BATCH_OPS_MAX, BATCH_SIZE_MAX_BYTES } from './limits.js';
+import { OpKind } from './write-op.js';
 import type { WriteOp } from './write-op.js';
+
+/** A range deletion's end flag: whether an end key follows. */
+const RangeEnd = { Unbounded: 0, Bounded: 1 } as const;
+
+const hasValue = (kind: OpKind): boolean => kind === OpKind.Put || kind === OpKind.PutExpiring;
 
 export interface DecodedBatch {
   /** Sequence number of the first operation; operation i has `firstSeq + i`. */
@@ -36,10 +42,17 @@ export function encodeBatch(firstSeq: SeqNum, ops: readonly WriteOp[]): Uint8Arr
     offset = encodeVarint(op.key.length, out, offset);
     out.set(op.key, offset);
     offset += op.key.length;
-    if (op.kind === EntryKind.Put) {
+    if (hasValue(op.kind)) {
       offset = encodeVarint(op.value.length, out, offset);
       out.set(op.value, offset);
       offset += op.value.length;
+    } else if (op.kind === OpKind.RangeDelete) {
+      out[offset++] = op.end === undefined ? RangeEnd.Unbounded : RangeEnd.Bounded;
+      if (op.end !== undefined) {
+        offset = encodeVarint(op.end.length, out, offset);
+        out.set(op.end, offset);
+        offset += op.end.length;
+      }
     }
   }
   return out;
@@ -49,7 +62,8 @@ function encodedBatchBytes(ops: readonly WriteOp[]): number {
   let total = BATCH_HEADER_BYTES;
   for (const op of ops) {
     total += 1 + varintLength(op.key.length) + op.key.length;
-    if (op.kind === EntryKind.Put) total += varintLength(op.value.length) + op.value.length;
+    if (hasValue(op.kind)) total += varintLength(op.value.length) + op.value.length;
+    else if (op.kind === OpKind.RangeDelete) total += 1 + (op.end === undefined ? 0 : varintLength(op.end.length) + op.end.length);
   }
   if (total > BATCH_SIZE_MAX_BYTES) {
     throw new InvalidArgumentError('batch', `${total} encoded bytes exceeds the maximum of ${BATCH_SIZE_MAX_BYTES}`);
@@ -74,16 +88,30 @@ export function decodeBatch(payload: Uint8Array, where: string): DecodedBatch {
   let offset = BATCH_HEADER_BYTES;
   for (let i = 0; i < count; i++) {
     const kind = payload[offset];
-    if (kind !== EntryKind.Put && kind !== EntryKind.Delete) throw new CorruptionError(where, `batch op ${i} has unknown kind ${String(kind)}`);
-    const key = readLengthPrefixed(payload, offset + 1, where);
-    let value = key.bytes.subarray(0, 0);
-    offset = key.next;
-    if (kind === EntryKind.Put) {
-      const read = readLengthPrefixed(payload, offset, where);
-      value = read.bytes;
-      offset = read.next;
+    if (kind !== OpKind.Put && kind !== OpKind.Delete && kind !== OpKind.PutExpiring && kind !== OpKind.RangeDelete) {
+      throw new CorruptionError(where, `batch op ${i} has unknown kind ${String(kind)}`);
     }
-    ops.push({ kind, key: key.bytes, value });
+    const key = readLengthPrefixed(payload, offset + 1, where);
+    const empty = key.bytes.subarray(0, 0);
+    offset = key.next;
+    if (hasValue(kind)) {
+      const read = readLengthPrefixed(payload, offset, where);
+      offset = read.next;
+      if (kind === OpKind.PutExpiring && read.bytes.length < EXPIRY_BYTES) throw new CorruptionError(where, `batch op ${i} is an expiring put without its expiry time`);
+      ops.push({ kind, key: key.bytes, value: read.bytes });
+    } else if (kind === OpKind.RangeDelete) {
+      const flag = payload[offset++];
+      if (flag !== RangeEnd.Unbounded && flag !== RangeEnd.Bounded) throw new CorruptionError(where, `batch op ${i} has range end flag ${String(flag)}`);
+      let end: Uint8Array | undefined;
+      if (flag === RangeEnd.Bounded) {
+        const read = readLengthPrefixed(payload, offset, where);
+        end = read.bytes;
+        offset = read.next;
+      }
+      ops.push({ kind, key: key.bytes, value: empty, end });
+    } else {
+      ops.push({ kind, key: key.bytes, value: empty });
+    }
   }
   if (offset !== payload.length) throw new CorruptionError(where, `batch has ${payload.length - offset} trailing bytes`);
   return { firstSeq: toSeqNum(firstSeq), ops };

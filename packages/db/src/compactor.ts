@@ -9,12 +9,13 @@
  * A failed job is retried with backoff; errors retrying cannot cure (a failed manifest,
  * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
  */
-import { NotOpenError, toFileNum } from '@kv/base';
-import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, runCompaction } from '@kv/compaction';
+import { NotOpenError, toFileNum, tombstoneOverlaps } from '@kv/base';
+import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction } from '@kv/compaction';
 import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
-import type { Manifest } from '@kv/manifest';
+import type { Manifest, VersionEdit } from '@kv/manifest';
 import type { Vfs } from '@kv/vfs';
 import { RetryBackoff, classifyFailure } from './background-retry.js';
+import type { EngineEventSink } from './db-events.js';
 import { tableFileName } from './file-names.js';
 import type { TableSet } from './table-set.js';
 
@@ -40,6 +41,9 @@ export interface CompactorContext {
   visibleSeq(): number;
   /** Run jobs in a worker thread (real file system only). */
   useWorker: boolean;
+  /** Wall-clock ms: expiring entries past it are dropped. */
+  clock(): number;
+  events: EngineEventSink;
 }
 
 export class Compactor {
@@ -81,10 +85,16 @@ export class Compactor {
    * so writers waiting for room fail instead of hanging.
    */
   async waitForLevel0Room(): Promise<void> {
-    while (this.level0Files >= this.context.policy.level0StopTrigger && !this.stopped) {
-      if (this.fatalError !== undefined) throw this.fatalError;
-      this.kick();
-      await new Promise<void>((resolve, reject) => this.level0Waiters.push({ resolve, reject }));
+    if (this.level0Files < this.context.policy.level0StopTrigger) return;
+    const started = performance.now();
+    try {
+      while (this.level0Files >= this.context.policy.level0StopTrigger && !this.stopped) {
+        if (this.fatalError !== undefined) throw this.fatalError;
+        this.kick();
+        await new Promise<void>((resolve, reject) => this.level0Waiters.push({ resolve, reject }));
+      }
+    } finally {
+      this.context.events.stall({ cause: 'level0', durationMs: performance.now() - started });
     }
   }
 
@@ -130,6 +140,7 @@ export class Compactor {
         this.stats.failures++;
         const { reported, fatal } = classifyFailure('compaction', error, this.context.manifest.failed);
         if (fatal) this.fatalError = reported;
+        this.context.events.backgroundError(reported, { job: 'compaction', willRetry: !fatal });
         this.failLevel0(reported);
         if (fatal) return;
         await this.backoff.wait();
@@ -141,6 +152,7 @@ export class Compactor {
   /** Plans and runs one background job under the lock; false when nothing is due. */
   private async runPicked(): Promise<boolean> {
     if (this.stopped) return false;
+    if (await this.dropRangeDeleted()) return true;
     const plan = pickCompaction(this.context.manifest.current, this.context.policy, this.picker);
     if (plan === undefined) return false;
     await this.runJob(plan);
@@ -152,7 +164,12 @@ export class Compactor {
     const { manifest, policy } = this.context;
     const outputFileNumbers = Array.from({ length: outputFileCountFor(plan, policy.targetFileSizeBytes) }, () => manifest.allocateFileNumber());
     const snapshots = [...this.context.snapshots().filter((seq) => seq < this.context.visibleSeq()), this.context.visibleSeq()];
-    const input = { dir: this.context.dir, plan, outputFileNumbers, snapshots, build: this.context.buildFor(plan.outputLevel), targetFileSizeBytes: policy.targetFileSizeBytes };
+    const span = planSpan(plan);
+    const rangeTombstones = manifest.current.rangeTombstones.filter((tombstone) => tombstoneOverlaps(tombstone, span.smallest, span.largest));
+    const input = {
+      dir: this.context.dir, plan, outputFileNumbers, snapshots, rangeTombstones, nowMs: this.context.clock(),
+      build: this.context.buildFor(plan.outputLevel), targetFileSizeBytes: policy.targetFileSizeBytes,
+    };
     const result = this.pool === undefined ? await runCompaction(this.context.vfs, input) : await this.pool.run(input);
     try {
       await manifest.logAndApply({ addedFiles: result.added, removedFiles: result.removed });
@@ -163,6 +180,27 @@ export class Compactor {
     await this.context.tables.install(manifest.current);
     this.record(plan, result, performance.now() - started);
     this.wakeLevel0();
+  }
+
+  /**
+   * Removes, with one edit and no merge, the files range deletions hide entirely and the
+   * range tombstones that no longer hide anything. False when there is nothing to remove.
+   */
+  private async dropRangeDeleted(): Promise<boolean> {
+    const { manifest } = this.context;
+    const edit: VersionEdit | undefined = planRangeTombstoneCleanup(manifest.current, this.context.snapshots());
+    if (edit === undefined) return false;
+    const started = performance.now();
+    await manifest.logAndApply(edit);
+    await this.context.tables.install(manifest.current);
+    const levels = (edit.removedFiles ?? []).map((file) => file.level);
+    this.context.events.compaction({
+      reason: 'range-deletion', inputLevel: Math.min(0, ...levels), outputLevel: Math.max(0, ...levels),
+      inputFiles: levels.length, outputFiles: 0, bytesRead: 0, bytesWritten: 0, entriesIn: 0, entriesOut: 0,
+      droppedVersions: 0, droppedTombstones: edit.removedRangeTombstones?.length ?? 0, durationMs: performance.now() - started,
+    });
+    this.wakeLevel0();
+    return true;
   }
 
   private async removeOutputs(result: CompactionResult): Promise<void> {
@@ -176,6 +214,11 @@ export class Compactor {
     this.stats.bytesWritten += result.bytesWritten;
     this.stats.totalMs += durationMs;
     this.stats.bytesWrittenByLevel[plan.outputLevel] = (this.stats.bytesWrittenByLevel[plan.outputLevel] ?? 0) + result.bytesWritten;
+    this.context.events.compaction({
+      reason: plan.reason, inputLevel: plan.inputLevel, outputLevel: plan.outputLevel,
+      inputFiles: result.removed.length, outputFiles: result.added.length, bytesRead: result.bytesRead, bytesWritten: result.bytesWritten,
+      entriesIn: result.entriesIn, entriesOut: result.entriesOut, droppedVersions: result.droppedVersions, droppedTombstones: result.droppedTombstones, durationMs,
+    });
   }
 
   private wakeLevel0(): void {

@@ -1,32 +1,86 @@
 /**
- * The async iterator `db.iterator()` returns. It reads one consistent snapshot (the sequence
+ * The iterator `db.iterator()` returns. It reads one consistent snapshot (the sequence
  * number current when it was created) while writes go on. Every step is computed
- * synchronously from memory, so an iteration step costs one resolved promise, not a trip to
- * the thread pool. Entries are fresh copies the caller owns.
+ * synchronously from memory and the page cache (a page not cached is one synchronous read),
+ * so the async `next()` costs one resolved promise, and `nextSync()` / `read(n)` cost none:
+ * `read(n)` hands over up to n entries per call. Entries are fresh copies the caller owns.
+ *
+ * Resources: the iterator pins the memtables and page files it reads until it is closed. The
+ * async protocol (`next()`, so `for await`) closes it when it reaches the end, and the loop
+ * closes it when it exits early (`break`, `return`, an exception). `nextSync()` and `read()`
+ * leave it open at the end, so `seek()` can still move it back: call `close()`. An iterator
+ * dropped without closing is released when it is garbage-collected, and every iterator is
+ * released when the database closes (it then throws NOT_OPEN).
  */
 import { NotOpenError } from '@kv/base';
+import { toLookupKey } from './input-bytes.js';
 import type { UserCursor, UserEntry } from './user-cursor.js';
 
 export type Entry = [key: Uint8Array, value: Uint8Array];
+
+/** What an iterator hands out: both sides (default), or only keys or only values. */
+export interface EntryShape {
+  keys: boolean;
+  values: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
 
 export class DbIterator implements AsyncIterableIterator<Entry> {
   private readonly cursor: UserCursor;
   private readonly isDbOpen: () => boolean;
   private readonly onClose: () => void;
+  private readonly shape: EntryShape;
   private remaining: number;
   private closed = false;
 
   /** `onClose` releases what the iterator pins (page files); it runs once. */
-  constructor(options: { cursor: UserCursor; limit: number; isDbOpen: () => boolean; onClose: () => void }) {
+  constructor(options: { cursor: UserCursor; limit: number; shape: EntryShape; isDbOpen: () => boolean; onClose: () => void }) {
     this.cursor = options.cursor;
     this.remaining = options.limit;
+    this.shape = options.shape;
     this.isDbOpen = options.isDbOpen;
     this.onClose = options.onClose;
   }
 
   /** The next entry, or `{ done: true }`. Throws NOT_OPEN once the database is closed. */
   async next(): Promise<IteratorResult<Entry, undefined>> {
-    return this.nextSync();
+    const entry = this.nextSync();
+    if (entry !== undefined) return { done: false, value: entry };
+    this.close();
+    return { done: true, value: undefined };
+  }
+
+  /** The next entry, or undefined at the end (the iterator stays open); never waits. */
+  nextSync(): Entry | undefined {
+    if (!this.isDbOpen()) throw new NotOpenError('database');
+    if (this.closed || this.remaining <= 0) return undefined;
+    const found = this.step();
+    if (found === undefined) return undefined;
+    this.remaining--;
+    return [this.shape.keys ? new Uint8Array(found.key) : EMPTY, this.shape.values ? new Uint8Array(found.value) : EMPTY];
+  }
+
+  /** Up to `count` next entries (fewer only at the end; none once ended), without waiting. */
+  read(count: number): Entry[] {
+    const out: Entry[] = [];
+    while (out.length < count) {
+      const entry = this.nextSync();
+      if (entry === undefined) break;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /**
+   * Repositions within the iterator's range: forward, the next entry is the first key >=
+   * `target`; in reverse, the last key <= `target`. The `limit` keeps counting.
+   */
+  seek(target: Uint8Array | string): void {
+    if (!this.isDbOpen()) throw new NotOpenError('database');
+    const key = toLookupKey(target);
+    if (this.closed) return;
+    this.cursor.seek(key);
   }
 
   /** Ends the iteration early (called by `break` in `for await`). */
@@ -46,26 +100,13 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
     return this;
   }
 
-  private nextSync(): IteratorResult<Entry, undefined> {
-    if (!this.isDbOpen()) throw new NotOpenError('database');
-    if (this.closed) return { done: true, value: undefined };
-    if (this.remaining <= 0) {
-      this.close();
-      return { done: true, value: undefined };
-    }
-    let found: UserEntry | undefined;
+  private step(): UserEntry | undefined {
     try {
-      found = this.cursor.next();
+      return this.cursor.next();
     } catch (error) {
       // `for await` does not call return() after a throw: release the pinned files here.
       this.close();
       throw error;
     }
-    if (found === undefined) {
-      this.close();
-      return { done: true, value: undefined };
-    }
-    this.remaining--;
-    return { done: false, value: [new Uint8Array(found.key), new Uint8Array(found.value)] };
   }
 }

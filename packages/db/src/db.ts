@@ -2,10 +2,12 @@
  * The kv engine. Writes are sequenced, logged to the WAL with group commit and applied to the
  * active memtable (`WritePipeline`). A full memtable is frozen and flushed to a level-0 page
  * file in the background (`Flusher`). Reads look in the active memtable, the frozen ones
- * (newest first) and then the page files (`TableSet`).
+ * (newest first) and then the page files (`TableSet`); the newest version found is hidden
+ * when it is a delete, has expired, or is older than a range tombstone covering its key.
  */
-import { EntryKind, NotOpenError, toFileNum, toSeqNum } from '@kv/base';
-import type { InternalEntry, SeqNum } from '@kv/base';
+import { EventEmitter } from 'node:events';
+import { EntryKind, InvalidArgumentError, NotOpenError, RangeTombstoneIndex, expiryOf, toFileNum, toSeqNum, userValueOf } from '@kv/base';
+import type { InternalEntry, RangeTombstone, SeqNum } from '@kv/base';
 import { MergingIterator } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { BlockCache } from '@kv/sstable';
@@ -19,9 +21,10 @@ import { destroyDatabase } from './destroy-database.js';
 import { repairDatabase } from './repair-database.js';
 import type { RepairReport } from './repair-database.js';
 import { Flusher } from './flusher.js';
-import { toKey, toLookupKey } from './input-bytes.js';
-import { toKeyRange, toLimit } from './key-range.js';
-import type { IteratorOptions } from './key-range.js';
+import type { DbEvents, EngineEventSink } from './db-events.js';
+import { describe, toKey, toLookupKey } from './input-bytes.js';
+import { keySuccessor, rangeBounds, toKeyRange, toLimit, toShape } from './key-range.js';
+import type { ClearOptions, IteratorOptions } from './key-range.js';
 import { openDatabase } from './open-database.js';
 import { compressionForLevel, readSyncFlag, resolveOptions } from './options.js';
 import type { DbOptions, ResolvedOptions } from './options.js';
@@ -30,8 +33,8 @@ import type { TableSet } from './table-set.js';
 import { Snapshot } from './snapshot.js';
 import { SnapshotList } from './snapshot-list.js';
 import { UserCursor } from './user-cursor.js';
-import { checkFixedWidth, deleteOp, putOp, toWriteOps } from './write-op.js';
-import type { BatchOp, WriteOp } from './write-op.js';
+import { checkFixedWidth, deleteOp, putOp, rangeDeleteOp, readTtlOption, toWriteOps } from './write-op.js';
+import type { BatchOp, Clock, WriteOp } from './write-op.js';
 import { WritePipeline } from './write-pipeline.js';
 
 export interface WriteOptions {
@@ -40,9 +43,15 @@ export interface WriteOptions {
   sync?: boolean;
 }
 
+export interface PutOptions extends WriteOptions {
+  /** Milliseconds until the entry expires: from then on it reads as deleted everywhere, and
+   *  compaction drops it. Measured with the database's `clock`. Default: never. */
+  ttl?: number;
+}
+
 type State = 'open' | 'closing' | 'closed';
 
-export class DB implements SnapshotSource {
+export class DB extends EventEmitter<DbEvents> implements SnapshotSource {
   readonly location: string;
   private readonly pipeline: WritePipeline;
   private readonly flusher: Flusher;
@@ -59,9 +68,15 @@ export class DB implements SnapshotSource {
   private closing: Promise<void> | undefined;
   private walBytes = 0;
   private readonly flushTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly clock: Clock;
+  /** Releases what an iterator pins when it is garbage-collected without being closed. */
+  private readonly abandonedIterators = new FinalizationRegistry<() => void>((release) => release());
 
   private constructor(location: string, options: ResolvedOptions, opened: Awaited<ReturnType<typeof openDatabase>>) {
+    super();
     this.location = location;
+    this.clock = options.clock;
+    const events = this.eventSink();
     this.vfs = options.vfs;
     this.tables = opened.tables;
     this.cache = opened.cache;
@@ -80,6 +95,7 @@ export class DB implements SnapshotSource {
       activeWalNumber: () => this.pipeline.wal.number,
       snapshots: () => this.snapshots.sequences(),
       onInstalled: () => this.compactor.kick(),
+      events,
     });
     this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);
     this.compactor = new Compactor({
@@ -88,6 +104,8 @@ export class DB implements SnapshotSource {
       snapshots: () => this.snapshots.sequences(),
       visibleSeq: () => this.pipeline.visibleSeq,
       useWorker: options.vfs instanceof NodeVfs,
+      clock: this.clock,
+      events,
     });
     this.pipeline = new WritePipeline({
       vfs: options.vfs, dir: location, allocateFileNumber: () => toFileNum(opened.manifest.allocateFileNumber()), memtableSizeBytes: this.memtableSizeBytes,
@@ -120,10 +138,11 @@ export class DB implements SnapshotSource {
     return this.state === 'open';
   }
 
-  /** Inserts or replaces `key`. */
-  async put(key: Uint8Array | string, value: Uint8Array | string, options?: WriteOptions): Promise<void> {
+  /** Inserts or replaces `key`; with `ttl`, the entry expires that many milliseconds from now. */
+  async put(key: Uint8Array | string, value: Uint8Array | string, options?: PutOptions): Promise<void> {
     this.ensureOpen();
-    return this.commit([putOp(key, value)], readSyncFlag(options));
+    const sync = readSyncFlag(options);
+    return this.commit([putOp(key, value, readTtlOption(options), this.clock)], sync);
   }
 
   /** Removes `key`; removing a missing key is a no-op. */
@@ -132,15 +151,77 @@ export class DB implements SnapshotSource {
     return this.commit([deleteOp(key)], readSyncFlag(options));
   }
 
-  /** Applies every operation or none. A later operation on the same key wins. */
+  /**
+   * Applies every operation or none. A later operation on the same key wins. `delRange`
+   * deletes the keys in [start, end) as one range tombstone, whatever their number.
+   */
   async write(ops: readonly BatchOp[], options?: WriteOptions): Promise<void> {
     this.ensureOpen();
-    return this.commit(toWriteOps(ops), readSyncFlag(options));
+    return this.commit(toWriteOps(ops, this.clock), readSyncFlag(options));
+  }
+
+  /**
+   * Deletes every key inside the bounds (all keys when none are given) atomically, with one
+   * range tombstone. With `limit`, only the first `limit` keys in iteration order (`reverse`
+   * counts from the top) as of the call: the tombstone then ends just past the last of them.
+   */
+  async clear(options: ClearOptions = {}): Promise<void> {
+    this.ensureOpen();
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('clear options', `must be an object, got ${describe(options)}`);
+    const limit = toLimit(options.limit);
+    let { start, end } = rangeBounds(toKeyRange(options));
+    if (limit === 0) return;
+    if (limit !== Infinity) {
+      const edge = this.limitEdge(options, limit);
+      if (edge === undefined) return;
+      if (options.reverse === true) start = edge;
+      else end = keySuccessor(edge);
+    }
+    return this.commit([rangeDeleteOp(start, end)], false);
+  }
+
+  /** The last key a `limit`-long iteration reaches (undefined when the range is empty). */
+  private limitEdge(options: ClearOptions, limit: number): Uint8Array | undefined {
+    const iterator = this.iterator({ ...options, limit, values: false });
+    try {
+      let last: Uint8Array | undefined;
+      for (let entry = iterator.nextSync(); entry !== undefined; entry = iterator.nextSync()) last = entry[0];
+      return last;
+    } finally {
+      iterator.close();
+    }
   }
 
   /** The value of `key`, as a copy the caller owns, or undefined. */
   async get(key: Uint8Array | string): Promise<Uint8Array | undefined> {
     return this.readAt(key, this.pipeline.visibleSeq);
+  }
+
+  /**
+   * `get` without a promise. Served from memory and the page cache; a page not in the cache
+   * is read with one synchronous read per level that may hold the key (bloom filters skip
+   * most), so it blocks the thread for that long on a cold cache.
+   */
+  getSync(key: Uint8Array | string): Uint8Array | undefined {
+    return this.readAt(key, this.pipeline.visibleSeq);
+  }
+
+  /** The values of `keys` (undefined where absent), all read at one point in time. */
+  async getMany(keys: readonly (Uint8Array | string)[]): Promise<(Uint8Array | undefined)[]> {
+    return this.readManyAt(keys, this.pipeline.visibleSeq);
+  }
+
+  /** Whether `key` is present. */
+  async has(key: Uint8Array | string): Promise<boolean> {
+    this.ensureOpen();
+    return this.lookup(toLookupKey(key), this.pipeline.visibleSeq) !== undefined;
+  }
+
+  /** Whether each of `keys` is present, all read at one point in time. */
+  async hasMany(keys: readonly (Uint8Array | string)[]): Promise<boolean[]> {
+    this.ensureOpen();
+    const seq = this.pipeline.visibleSeq;
+    return checkKeyList(keys).map((key) => this.lookup(toLookupKey(key), seq) !== undefined);
   }
 
   /**
@@ -154,11 +235,40 @@ export class DB implements SnapshotSource {
     return new Snapshot(this, seq);
   }
 
-  /** @internal Snapshot reads. */
+  /** @internal Reads at a sequence number (the current one, or a snapshot's). */
   readAt(key: Uint8Array | string, seq: number): Uint8Array | undefined {
     this.ensureOpen();
-    const found = this.find(toLookupKey(key), toSeqNum(seq));
-    return found === undefined || found.kind !== EntryKind.Put ? undefined : new Uint8Array(found.value);
+    const value = this.lookup(toLookupKey(key), toSeqNum(seq));
+    return value === undefined ? undefined : new Uint8Array(value);
+  }
+
+  /** @internal Reads of several keys at one sequence number. */
+  readManyAt(keys: readonly (Uint8Array | string)[], seq: number): (Uint8Array | undefined)[] {
+    this.ensureOpen();
+    return checkKeyList(keys).map((key) => {
+      const value = this.lookup(toLookupKey(key), toSeqNum(seq));
+      return value === undefined ? undefined : new Uint8Array(value);
+    });
+  }
+
+  /** The user value of `key` at `seq` (a view), or undefined when absent, deleted or expired. */
+  private lookup(key: Uint8Array, seq: SeqNum): Uint8Array | undefined {
+    const found = this.find(key, seq);
+    if (found === undefined || found.kind === EntryKind.Delete) return undefined;
+    if (found.kind === EntryKind.PutExpiring && expiryOf(found.value) <= this.clock()) return undefined;
+    if (this.rangeTombstoneSeq(key, seq) > found.seq) return undefined;
+    return userValueOf(found);
+  }
+
+  /** The newest range tombstone at or below `seq` covering `key`, across memtables and files; 0 if none. */
+  private rangeTombstoneSeq(key: Uint8Array, seq: SeqNum): number {
+    let covering = this.pipeline.active.rangeTombstones.length === 0 ? 0 : this.pipeline.active.rangeTombstoneIndex.coveringSeq(key, seq);
+    for (const frozen of this.flusher.immutables) {
+      if (frozen.memtable.rangeTombstones.length > 0) covering = Math.max(covering, frozen.memtable.rangeTombstoneIndex.coveringSeq(key, seq));
+    }
+    const version = this.tables.version;
+    if (version !== undefined && version.rangeTombstones.length > 0) covering = Math.max(covering, version.rangeTombstoneIndex.coveringSeq(key, seq));
+    return covering;
   }
 
   /** @internal Called by `Snapshot.release()`. */
@@ -177,9 +287,9 @@ export class DB implements SnapshotSource {
   }
 
   /**
-   * Entries in key order (or reverse) within the bounds, read from the state at this call. The
-   * iterator pins the memtables and page files it reads until it ends, is closed, or the loop
-   * that drives it exits (`break`, `return`, an exception).
+   * Entries in key order (or reverse) within the bounds, read from the state at this call.
+   * `keys: false` / `values: false` leave that side empty (not copied). See `DbIterator` for
+   * what the iterator pins and when it lets go.
    */
   iterator(options: IteratorOptions = {}): DbIterator {
     return this.iteratorAt(options, this.pipeline.visibleSeq);
@@ -188,12 +298,34 @@ export class DB implements SnapshotSource {
   /** @internal Iterators at a sequence number (the current one, or a snapshot's). */
   iteratorAt(options: IteratorOptions, seq: number): DbIterator {
     this.ensureOpen();
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('iterator options', `must be an object, got ${describe(options)}`);
     const range = toKeyRange(options);
     const limit = toLimit(options.limit);
+    const shape = toShape(options);
     const view = this.tables.acquire();
-    const sources = [this.pipeline.active.iterator(), ...this.flusher.immutables.map((f) => f.memtable.iterator()), ...view.iterators()];
-    const cursor = new UserCursor({ source: new MergingIterator(sources), snapshotSeq: toSeqNum(seq), range, reverse: options.reverse === true });
-    return new DbIterator({ cursor, limit, isDbOpen: () => this.state === 'open', onClose: () => view.release() });
+    const memtables = [this.pipeline.active, ...this.flusher.immutables.map((f) => f.memtable)];
+    const sources = [...memtables.map((memtable) => memtable.iterator()), ...view.iterators()];
+    const tombstones: RangeTombstone[] = [...view.version.rangeTombstones];
+    for (const memtable of memtables) tombstones.push(...memtable.rangeTombstones);
+    const rangeTombstones = tombstones.length === 0 ? RangeTombstoneIndex.EMPTY : new RangeTombstoneIndex(tombstones);
+    const cursor = new UserCursor({ source: new MergingIterator(sources), snapshotSeq: toSeqNum(seq), range, reverse: options.reverse === true, rangeTombstones, clock: this.clock });
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      view.release();
+    };
+    const token = {};
+    const iterator = new DbIterator({
+      cursor, limit, shape,
+      isDbOpen: () => this.state === 'open',
+      onClose: () => {
+        this.abandonedIterators.unregister(token);
+        release();
+      },
+    });
+    this.abandonedIterators.register(iterator, release, token);
+    return iterator;
   }
 
   /** Entries with start <= key <= end, in key order. */
@@ -204,7 +336,7 @@ export class DB implements SnapshotSource {
   /** Writes the active memtable (if it holds anything) and every frozen one to page files. */
   async flush(): Promise<void> {
     this.ensureOpen();
-    if (this.pipeline.active.entryCount > 0) await this.pipeline.switchNow();
+    if (!this.pipeline.active.isEmpty) await this.pipeline.switchNow();
     await this.flusher.drain();
   }
 
@@ -302,7 +434,7 @@ export class DB implements SnapshotSource {
     let seen: unknown;
     const timer = setInterval(() => {
       const active = this.pipeline.active;
-      if (active.entryCount > 0 && active === seen) this.pipeline.requestSwitch();
+      if (!active.isEmpty && active === seen) this.pipeline.requestSwitch();
       seen = active;
     }, intervalMs);
     timer.unref();
@@ -325,6 +457,18 @@ export class DB implements SnapshotSource {
     }
   }
 
+  /** Forwards background jobs' reports to listeners ('error' only while someone listens). */
+  private eventSink(): EngineEventSink {
+    return {
+      flush: (event) => this.emit('flush', event),
+      compaction: (event) => this.emit('compaction', event),
+      stall: (event) => this.emit('stall', event),
+      backgroundError: (error, info) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)), info);
+      },
+    };
+  }
+
   private ensureOpen(): void {
     if (this.state !== 'open') throw new NotOpenError('database');
   }
@@ -335,3 +479,8 @@ export class DB implements SnapshotSource {
   }
 }
 
+
+function checkKeyList(keys: unknown): readonly unknown[] {
+  if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', `must be an array, got ${describe(keys)}`);
+  return keys;
+}

@@ -11,15 +11,15 @@
  */
 import { toFileNum } from '@kv/base';
 import type { FileNum } from '@kv/base';
-import { toFileMeta } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { TableBuildOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { RetryBackoff, classifyFailure } from './background-retry.js';
-import { logFileName, tableFileName } from './file-names.js';
-import { writeMemtableTable } from './flush-job.js';
+import { logFileName } from './file-names.js';
+import { flushMemtable } from './flush-job.js';
 import { IMMUTABLE_MEMTABLES_MAX } from './memory-plan.js';
 import type { TableSet } from './table-set.js';
+import type { EngineEventSink } from './db-events.js';
 import type { FrozenMemtable } from './write-pipeline.js';
 
 export interface FlushStats {
@@ -30,6 +30,11 @@ export interface FlushStats {
   stallCount: number;
   stallMs: number;
   slowdowns: number;
+}
+
+interface FlushOutcome {
+  bytesWritten: number;
+  fileNumber: number | undefined;
 }
 
 export interface FlusherContext {
@@ -44,6 +49,7 @@ export interface FlusherContext {
   snapshots(): number[];
   /** Called after each flush's version is installed (compaction may be due). */
   onInstalled(): void;
+  events: EngineEventSink;
 }
 
 export class Flusher {
@@ -59,8 +65,8 @@ export class Flusher {
   private drainWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private stopped = false;
   private readonly backoff = new RetryBackoff();
-  /** Flushes whose manifest edit is logged but whose install has not finished, with file size. */
-  private readonly committed = new Map<FrozenMemtable, number>();
+  /** Flushes whose manifest edit is logged but whose install has not finished. */
+  private readonly committed = new Map<FrozenMemtable, FlushOutcome>();
 
   constructor(context: FlusherContext) {
     this.context = context;
@@ -95,7 +101,9 @@ export class Flusher {
         await new Promise<void>((resolve, reject) => this.roomWaiters.push({ resolve, reject }));
       }
     } finally {
-      this.stats.stallMs += performance.now() - started;
+      const durationMs = performance.now() - started;
+      this.stats.stallMs += durationMs;
+      this.context.events.stall({ cause: 'memtables', durationMs });
     }
   }
 
@@ -123,6 +131,7 @@ export class Flusher {
       } catch (error) {
         const { reported, fatal } = classifyFailure('flush', error, this.context.manifest.failed);
         this.lastError = reported;
+        this.context.events.backgroundError(reported, { job: 'flush', willRetry: !fatal });
         this.stats.failures++;
         for (const waiter of [...this.drainWaiters.splice(0), ...this.roomWaiters.splice(0)]) waiter.reject(reported);
         if (fatal) {
@@ -141,10 +150,10 @@ export class Flusher {
    */
   private async flush(frozen: FrozenMemtable): Promise<void> {
     const started = performance.now();
-    let written = this.committed.get(frozen);
-    if (written === undefined) {
-      written = await this.writeAndRecord(frozen);
-      this.committed.set(frozen, written);
+    let outcome = this.committed.get(frozen);
+    if (outcome === undefined) {
+      outcome = await this.writeAndRecord(frozen);
+      this.committed.set(frozen, outcome);
     }
     const { vfs, dir, manifest, tables } = this.context;
     await tables.install(manifest.current);
@@ -156,26 +165,31 @@ export class Flusher {
     // removes it later.
     await vfs.unlink(`${dir}/${logFileName(frozen.walNumber)}`).catch(() => undefined);
     this.stats.count++;
-    this.stats.bytesWritten += written;
-    this.stats.totalMs += performance.now() - started;
+    const durationMs = performance.now() - started;
+    this.stats.bytesWritten += outcome.bytesWritten;
+    this.stats.totalMs += durationMs;
+    const { memtable } = frozen;
+    this.context.events.flush({ ...outcome, entries: memtable.entryCount, rangeTombstones: memtable.rangeTombstones.length, durationMs });
   }
 
-  /** Writes the page file and logs the edit that records it; returns the file's size. */
-  private async writeAndRecord(frozen: FrozenMemtable): Promise<number> {
+  /**
+   * Writes the page file (if the memtable holds entries) and logs the edit that records it
+   * and the memtable's range tombstones.
+   */
+  private async writeAndRecord(frozen: FrozenMemtable): Promise<FlushOutcome> {
     const { vfs, dir, manifest } = this.context;
-    const fileNumber = toFileNum(manifest.allocateFileNumber());
-    const path = `${dir}/${tableFileName(fileNumber)}`;
-    const properties = await writeMemtableTable({ vfs, path, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots() });
+    const allocateFileNumber = (): FileNum => toFileNum(manifest.allocateFileNumber());
+    const flushed = await flushMemtable({ vfs, dir, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber });
     try {
-      await vfs.syncDir(dir);
-      await manifest.logAndApply({ addedFiles: [toFileMeta(0, fileNumber, properties)], logNumber: this.oldestNeededWal(frozen), lastSequence: properties.seqMax });
+      if (flushed.path !== undefined) await vfs.syncDir(dir);
+      await manifest.logAndApply({ ...flushed.edit, logNumber: this.oldestNeededWal(frozen) });
     } catch (error) {
       // Unless the edit's fate is unknown (a failed manifest may have made it durable), the
       // page file is an orphan: remove it now rather than leak a memtable of disk per retry.
-      if (!manifest.failed) await vfs.unlink(path).catch(() => undefined);
+      if (!manifest.failed && flushed.path !== undefined) await vfs.unlink(flushed.path).catch(() => undefined);
       throw error;
     }
-    return properties.fileSizeBytes;
+    return { bytesWritten: flushed.bytesWritten, fileNumber: flushed.edit.addedFiles?.[0]?.fileNumber };
   }
 
 

@@ -1,11 +1,12 @@
 export { DB } from './db.js';
-export type { WriteOptions } from './db.js';
+export type { PutOptions, WriteOptions } from './db.js';
+export type { BackgroundErrorInfo, CompactionEvent, DbEvents, FlushEvent, StallEvent } from './db-events.js';
 export { DbIterator } from './db-iterator.js';
 export { Snapshot } from './snapshot.js';
 export type { RepairReport } from './repair-database.js';
 export type { Entry } from './db-iterator.js';
-export type { IteratorOptions } from './key-range.js';
-export { BATCH_OPS_MAX, BATCH_SIZE_MAX_BYTES, KEY_SIZE_MAX_BYTES, VALUE_SIZE_MAX_BYTES } from './limits.js';
+export type { ClearOptions, IteratorOptions } from './key-range.js';
+export { BATCH_OPS_MAX, BATCH_SIZE_MAX_BYTES, KEY_SIZE_MAX_BYTES, TTL_MAX_MS, VALUE_SIZE_MAX_BYTES } from './limits.js';
 export type { Compression, DbOptions } from './options.js';
 export type { DbStats } from './db-stats.js';
 export { IMMUTABLE_MEMTABLES_MAX, MEMORY_BUDGET_DEFAULT_BYTES } from './memory-plan.js';

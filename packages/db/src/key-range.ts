@@ -3,6 +3,7 @@
  * When both forms of a side are given, both apply (so the stricter wins).
  */
 import { InvalidArgumentError, compareBytes } from '@kv/base';
+import type { EntryShape } from './db-iterator.js';
 import { describe, toKey } from './input-bytes.js';
 
 export interface IteratorOptions {
@@ -14,7 +15,14 @@ export interface IteratorOptions {
   reverse?: boolean;
   /** Most entries to yield; -1 or Infinity for no limit (the default). */
   limit?: number;
+  /** Hand out keys (default true); false leaves each entry's key empty. */
+  keys?: boolean;
+  /** Hand out values (default true); false leaves each entry's value empty. */
+  values?: boolean;
 }
+
+/** The bounds of `db.clear()`: like an iterator's, `limit` counting in iteration order. */
+export type ClearOptions = Pick<IteratorOptions, 'gt' | 'gte' | 'lt' | 'lte' | 'reverse' | 'limit'>;
 
 interface Bound {
   key: Uint8Array;
@@ -72,4 +80,34 @@ export function toLimit(limit: unknown): number {
     throw new InvalidArgumentError('iterator option limit', `must be a non-negative integer, -1 or Infinity, got ${describe(limit)} ${String(limit)}`);
   }
   return limit;
+}
+
+/**
+ * The range as a half-open [start, end) for a range tombstone: an exclusive lower bound and an
+ * inclusive upper bound move to the next key (the key plus a zero byte); no lower bound is the
+ * empty key, no upper bound is `end` undefined.
+ */
+export function rangeBounds(range: KeyRange): { start: Uint8Array; end: Uint8Array | undefined } {
+  const { lower, upper } = range;
+  const start = lower === undefined ? new Uint8Array(0) : lower.inclusive ? lower.key : keySuccessor(lower.key);
+  const end = upper === undefined ? undefined : upper.inclusive ? keySuccessor(upper.key) : upper.key;
+  return { start, end };
+}
+
+/** The smallest key after `key` in byte order: `key` followed by a zero byte. */
+export function keySuccessor(key: Uint8Array): Uint8Array {
+  const next = new Uint8Array(key.length + 1);
+  next.set(key);
+  return next;
+}
+
+/** Reads `keys` and `values` (booleans, default true). */
+export function toShape(options: IteratorOptions): EntryShape {
+  const read = (name: 'keys' | 'values'): boolean => {
+    const value = options[name];
+    if (value === undefined) return true;
+    if (typeof value !== 'boolean') throw new InvalidArgumentError(`iterator option ${name}`, `must be a boolean, got ${describe(value)}`);
+    return value;
+  };
+  return { keys: read('keys'), values: read('values') };
 }

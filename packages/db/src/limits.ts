@@ -15,3 +15,6 @@ export const BATCH_OPS_MAX = 1_000_000;
 
 /** Most encoded bytes in one atomic batch (one WAL record). */
 export const BATCH_SIZE_MAX_BYTES: number = 256 * 1024 * 1024;
+
+/** Longest time-to-live of a put, in milliseconds (about 285,000 years: no overflow with any clock). */
+export const TTL_MAX_MS: number = 2 ** 52;

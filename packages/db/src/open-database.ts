@@ -16,7 +16,7 @@ import type { Vfs, VfsLock } from '@kv/vfs';
 import { WalCommitQueue, WalWriter } from '@kv/wal';
 import { checkCreationRecord, creationRecord } from './creation-options.js';
 import { classifyFileName, logFileName, tableFileName } from './file-names.js';
-import { writeMemtableTable } from './flush-job.js';
+import { flushMemtable } from './flush-job.js';
 import { LOCK_FILE_NAME } from './format.js';
 import { removeObsoleteFiles } from './obsolete-files.js';
 import { compressionForLevel } from './options.js';
@@ -102,13 +102,12 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
   const wal = await startSegment(vfs, dir, allocate());
   opened.push(() => wal.writer.close());
-  const edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
-  if (replayed.memtable.entryCount > 0) {
-    const fileNumber = allocate();
+  let edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
+  if (!replayed.memtable.isEmpty) {
     const build = { pageSizeBytes: record.pageSizeBytes, compression: compressionForLevel(options.compression, 0), bloomBitsPerKey: options.bloomBitsPerKey, ...(record.fixedWidth === undefined ? {} : { fixedWidth: record.fixedWidth }) };
-    const properties = await writeMemtableTable({ vfs, path: `${dir}/${tableFileName(fileNumber)}`, memtable: replayed.memtable, build, snapshots: [] });
-    await vfs.syncDir(dir);
-    edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
+    const flushed = await flushMemtable({ vfs, dir, memtable: replayed.memtable, build, snapshots: [], allocateFileNumber: allocate });
+    if (flushed.path !== undefined) await vfs.syncDir(dir);
+    edit = { ...flushed.edit, ...edit };
   }
   const current = await manifest.logAndApply(edit);
   await removeObsoleteFiles({ vfs, dir, version: current, activeWal: wal.number, manifestNumber: manifest.manifestNumber });

@@ -48,6 +48,8 @@ export interface DbOptions {
   walRecoveryMode?: WalRecoveryMode;
   /** The file system. Default: the real one (node:fs). Tests pass a `MemoryVfs`. */
   vfs?: Vfs;
+  /** Wall-clock milliseconds for `ttl` expiry. Default `Date.now`; tests inject their own. */
+  clock?: () => number;
 }
 
 export interface ResolvedOptions {
@@ -62,6 +64,7 @@ export interface ResolvedOptions {
   bloomBitsPerKey: number;
   compaction: CompactionPolicy;
   flushIntervalMs: number | undefined;
+  clock: () => number;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -97,6 +100,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     bloomBitsPerKey: readOptionalInteger(given, 'bloomBitsPerKey', { min: 0, max: 32 }) ?? 10,
     compaction: readCompactionPolicy(given),
     flushIntervalMs: readOptionalInteger(given, 'flushIntervalMs', { min: 10, max: 24 * 3600 * 1000 }),
+    clock: readClock(given),
   };
 }
 
@@ -189,4 +193,11 @@ function readVfs(given: Record<string, unknown>): Vfs {
     throw new InvalidArgumentError('option vfs', 'must implement the Vfs interface');
   }
   return value as Vfs;
+}
+
+function readClock(given: Record<string, unknown>): () => number {
+  const value = given['clock'];
+  if (value === undefined) return Date.now;
+  if (typeof value !== 'function') throw new InvalidArgumentError('option clock', `must be a function returning milliseconds, got ${describe(value)}`);
+  return value as () => number;
 }

@@ -17,6 +17,7 @@ import type { Vfs } from '@kv/vfs';
 import { WalReader } from '@kv/wal';
 import type { WalRecoveryMode } from '@kv/wal';
 import { decodeBatch } from './batch-codec.js';
+import { applyOp } from './write-op.js';
 import { logFileName } from './file-names.js';
 
 export interface RecoveredWal {
@@ -69,7 +70,7 @@ function applyRecord(context: ReplayContext, payload: Uint8Array, where: string)
   if (batch.firstSeq <= context.lastSeq) {
     throw new CorruptionError(where, `sequence number ${batch.firstSeq} does not follow ${context.lastSeq}`);
   }
-  batch.ops.forEach((op, i) => context.memtable.add(op.key, toSeqNum(batch.firstSeq + i), op.kind, op.value));
+  batch.ops.forEach((op, i) => applyOp(context.memtable, op, batch.firstSeq + i));
   context.lastSeq = toSeqNum(batch.firstSeq + batch.ops.length - 1);
 }
 

@@ -19,7 +19,7 @@ import type { DatabaseOptionsRecord, TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { classifyFileName, tableFileName } from './file-names.js';
-import { writeMemtableTable } from './flush-job.js';
+import { flushMemtable } from './flush-job.js';
 import { LOCK_FILE_NAME } from './format.js';
 import { PAGE_SIZE_DEFAULT_BYTES } from './creation-options.js';
 import { recoverWal } from './recover-wal.js';
@@ -65,17 +65,21 @@ async function repairUnderLock(vfs: Vfs, dir: string): Promise<RepairReport> {
   const logs = names.flatMap((name) => (classifyFileName(name).kind === 'log' ? [classifyFileName(name).number ?? toFileNum(0)] : [])).sort((a, b) => a - b);
   const replayed = await recoverWal({ vfs, dir, mode: 'skipCorrupted', logs, lastSeq: toSeqNum(0) }).catch(() => undefined);
   const build = { pageSizeBytes: options.pageSizeBytes, compression: 'none' as const, bloomBitsPerKey: 10, ...(options.fixedWidth === undefined ? {} : { fixedWidth: options.fixedWidth }) };
-  if (replayed !== undefined && replayed.memtable.entryCount > 0) {
-    const fileNumber = allocate();
-    const properties = await writeMemtableTable({ vfs, path: `${dir}/${tableFileName(fileNumber)}`, memtable: replayed.memtable, build, snapshots: [] });
-    survivors.metas.push(toFileMeta(0, fileNumber, properties));
-    survivors.maxSeq = Math.max(survivors.maxSeq, properties.seqMax);
+  // Range tombstones: the manifest's (when it still reads) and the WAL's. They go into the new
+  // version as they are; the merge below keeps every entry, so they still hide what they hid.
+  const rangeTombstones = [...(recorded?.version.rangeTombstones ?? [])];
+  if (replayed !== undefined && !replayed.memtable.isEmpty) {
+    const flushed = await flushMemtable({ vfs, dir, memtable: replayed.memtable, build, snapshots: [], allocateFileNumber: allocate });
+    survivors.metas.push(...(flushed.edit.addedFiles ?? []));
+    rangeTombstones.push(...(flushed.edit.addedRangeTombstones ?? []).filter((t) => !rangeTombstones.some((known) => known.seq === t.seq)));
+    survivors.maxSeq = Math.max(survivors.maxSeq, flushed.edit.lastSequence ?? 0);
   }
+  for (const tombstone of rangeTombstones) survivors.maxSeq = Math.max(survivors.maxSeq, tombstone.seq);
   const outputs = await mergeToBottom(vfs, dir, survivors, { build, allocate });
   await vfs.syncDir(dir);
   if ((await vfs.stat(`${dir}/CURRENT`)) !== undefined) await vfs.unlink(`${dir}/CURRENT`);
   const manifestNumber = allocate();
-  const version = Version.empty().apply({ options, nextFileNumber: next + 1, logNumber: next, lastSequence: survivors.maxSeq, addedFiles: outputs });
+  const version = Version.empty().apply({ options, nextFileNumber: next + 1, logNumber: next, lastSequence: survivors.maxSeq, addedFiles: outputs, addedRangeTombstones: rangeTombstones });
   await (await Manifest.create(vfs, dir, { manifestNumber, version })).close();
   await removeReplaced(vfs, dir, { keep: new Set(outputs.map((f) => f.fileNumber)), manifestNumber });
   return { tablesKept: survivors.metas.length, tablesLost: survivors.lost, logsReplayed: logs.length, walBytesDropped: replayed?.droppedBytes ?? 0, entries: outputs.reduce((sum, f) => sum + f.entryCount, 0) };

@@ -11,6 +11,7 @@ import type { IteratorOptions } from './key-range.js';
 /** What a snapshot needs from its database. */
 export interface SnapshotSource {
   readAt(key: Uint8Array | string, seq: number): Uint8Array | undefined;
+  readManyAt(keys: readonly (Uint8Array | string)[], seq: number): (Uint8Array | undefined)[];
   iteratorAt(options: IteratorOptions, seq: number): DbIterator;
   releaseSnapshot(seq: number): void;
 }
@@ -30,6 +31,30 @@ export class Snapshot implements AsyncDisposable {
   async get(key: Uint8Array | string): Promise<Uint8Array | undefined> {
     this.ensureLive();
     return this.source.readAt(key, this.sequence);
+  }
+
+  /** `get` without a promise (see `DB.getSync` for when it blocks). */
+  getSync(key: Uint8Array | string): Uint8Array | undefined {
+    this.ensureLive();
+    return this.source.readAt(key, this.sequence);
+  }
+
+  /** The values of `keys` as of the snapshot (undefined where absent). */
+  async getMany(keys: readonly (Uint8Array | string)[]): Promise<(Uint8Array | undefined)[]> {
+    this.ensureLive();
+    return this.source.readManyAt(keys, this.sequence);
+  }
+
+  /** Whether `key` is present as of the snapshot. */
+  async has(key: Uint8Array | string): Promise<boolean> {
+    this.ensureLive();
+    return this.source.readAt(key, this.sequence) !== undefined;
+  }
+
+  /** Whether each of `keys` is present as of the snapshot. */
+  async hasMany(keys: readonly (Uint8Array | string)[]): Promise<boolean[]> {
+    this.ensureLive();
+    return this.source.readManyAt(keys, this.sequence).map((value) => value !== undefined);
   }
 
   /** Entries as of the snapshot, in key order (or reverse) within the bounds. */

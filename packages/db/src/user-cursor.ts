@@ -1,15 +1,27 @@
 /**
  * Turns an internal iterator (every version of every key) into the user's view at one
  * sequence number: for each user key, its newest version at or below `snapshotSeq`, with
- * deleted keys left out, inside a key range, in either direction.
+ * deleted keys left out, inside a key range, in either direction. A key's newest version is
+ * deleted when it is a delete, an expiring put past its time (checked against the clock as
+ * the cursor reaches it), or older than a range tombstone covering the key.
  */
-import { EntryKind, compareBytes } from '@kv/base';
+import { EntryKind, RangeTombstoneIndex, compareBytes, expiryOf, userValueOf } from '@kv/base';
 import type { InternalIterator, SeqNum } from '@kv/base';
 import type { KeyRange } from './key-range.js';
+import type { Clock } from './write-op.js';
 
 export interface UserEntry {
   key: Uint8Array;
   value: Uint8Array;
+}
+
+export interface UserCursorOptions {
+  source: InternalIterator;
+  snapshotSeq: SeqNum;
+  range: KeyRange;
+  reverse: boolean;
+  rangeTombstones: RangeTombstoneIndex;
+  clock: Clock;
 }
 
 export class UserCursor {
@@ -17,13 +29,17 @@ export class UserCursor {
   private readonly snapshotSeq: SeqNum;
   private readonly range: KeyRange;
   private readonly reverse: boolean;
+  private readonly rangeTombstones: RangeTombstoneIndex;
+  private readonly clock: Clock;
   private started = false;
 
-  constructor(options: { source: InternalIterator; snapshotSeq: SeqNum; range: KeyRange; reverse: boolean }) {
+  constructor(options: UserCursorOptions) {
     this.source = options.source;
     this.snapshotSeq = options.snapshotSeq;
     this.range = options.range;
     this.reverse = options.reverse;
+    this.rangeTombstones = options.rangeTombstones;
+    this.clock = options.clock;
   }
 
   /** The next user entry in iteration order (views: copy before keeping), or undefined at the end. */
@@ -33,6 +49,20 @@ export class UserCursor {
       this.positionAtStart();
     }
     return this.reverse ? this.stepBackward() : this.stepForward();
+  }
+
+  /**
+   * Moves to `target` within the range: forward, the next entry is the first key >= target;
+   * in reverse, the last key <= target. A target outside the range moves to the range's start
+   * or past its end, like the bounds themselves.
+   */
+  seek(target: Uint8Array): void {
+    this.started = true;
+    const bound = this.reverse ? this.range.upper : this.range.lower;
+    const beforeStart = bound !== undefined && compareBytes(target, bound.key) * (this.reverse ? -1 : 1) < 0;
+    if (beforeStart) this.positionAtStart();
+    else if (this.reverse) this.source.seekForPrev(target);
+    else this.source.seek(target);
   }
 
   private positionAtStart(): void {
@@ -45,6 +75,13 @@ export class UserCursor {
     } else {
       this.source.seek(bound.key);
     }
+  }
+
+  /** Whether the newest visible version (kind, seq, stored value) of `key` reads as present. */
+  private isLive(key: Uint8Array, kind: EntryKind, seq: SeqNum, value: Uint8Array): boolean {
+    if (kind === EntryKind.Delete) return false;
+    if (kind === EntryKind.PutExpiring && expiryOf(value) <= this.clock()) return false;
+    return this.rangeTombstones.size === 0 || this.rangeTombstones.coveringSeq(key, this.snapshotSeq) <= seq;
   }
 
   /**
@@ -61,7 +98,8 @@ export class UserCursor {
       }
       if (!this.range.belowUpper(entry.key)) return undefined;
       const key = entry.key;
-      const decided = entry.kind === EntryKind.Put && this.range.aboveLower(key) ? { key, value: entry.value } : undefined;
+      const live = this.range.aboveLower(key) && this.isLive(key, entry.kind, entry.seq, entry.value);
+      const decided = live ? { key, value: userValueOf(entry) } : undefined;
       this.skipVersionsOf(key);
       if (decided !== undefined) return decided;
     }
@@ -84,15 +122,19 @@ export class UserCursor {
     while (source.valid) {
       const key = source.entry.key;
       if (!this.range.aboveLower(key)) return undefined;
-      let kind: number | undefined;
+      let kind: EntryKind | undefined;
+      let seq = 0 as SeqNum;
       let value: Uint8Array | undefined;
       for (; source.valid && compareBytes(source.entry.key, key) === 0; source.prev()) {
         const entry = source.entry;
         if (entry.seq > this.snapshotSeq) continue;
         kind = entry.kind;
+        seq = entry.seq;
         value = entry.value;
       }
-      if (kind === EntryKind.Put && value !== undefined && this.range.belowUpper(key)) return { key, value };
+      if (kind !== undefined && value !== undefined && this.range.belowUpper(key) && this.isLive(key, kind, seq, value)) {
+        return { key, value: userValueOf({ kind, value }) };
+      }
     }
     return undefined;
   }

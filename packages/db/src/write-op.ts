@@ -1,62 +1,111 @@
 /**
  * A validated, engine-owned write operation and the conversion from what callers pass to
- * `put`, `delete` and `write`.
+ * `put`, `delete`, `write` and `clear`.
  */
-import { EntryKind, InvalidArgumentError } from '@kv/base';
+import { EntryKind, InvalidArgumentError, encodeExpiringValue, toSeqNum } from '@kv/base';
+import type { Memtable } from '@kv/memtable';
 import { describe, toKey, toValue } from './input-bytes.js';
-import { BATCH_OPS_MAX } from './limits.js';
+import { BATCH_OPS_MAX, TTL_MAX_MS } from './limits.js';
+
+/** What an operation does: the entry kinds (same codes as `EntryKind`), plus a range deletion. */
+export const OpKind: { readonly Delete: 0; readonly Put: 1; readonly PutExpiring: 2; readonly RangeDelete: 3 } = { Delete: 0, Put: 1, PutExpiring: 2, RangeDelete: 3 };
+export type OpKind = (typeof OpKind)[keyof typeof OpKind];
+
 
 export interface WriteOp {
-  kind: EntryKind;
+  kind: OpKind;
+  /** The key, or the first key of a range deletion. */
   key: Uint8Array;
-  /** Empty for deletes. */
+  /** Empty for deletes and range deletions; expiry + value for an expiring put. */
   value: Uint8Array;
+  /** A range deletion's exclusive end; undefined = to the end of the key space. */
+  end?: Uint8Array | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
 
 /** One batch operation as callers write it. */
 export type BatchOp =
-  | { type: 'put'; key: Uint8Array | string; value: Uint8Array | string }
-  | { type: 'del'; key: Uint8Array | string };
+  | { type: 'put'; key: Uint8Array | string; value: Uint8Array | string; ttl?: number }
+  | { type: 'del'; key: Uint8Array | string }
+  | { type: 'delRange'; start: Uint8Array | string; end: Uint8Array | string };
 
-export function putOp(key: unknown, value: unknown): WriteOp {
-  return { kind: EntryKind.Put, key: toKey(key), value: toValue(value) };
+/** Wall-clock milliseconds, as `Date.now()` gives them. */
+export type Clock = () => number;
+
+export function putOp(key: unknown, value: unknown, ttl: unknown, clock: Clock, what = 'put'): WriteOp {
+  const keyBytes = toKey(key, what === 'put' ? 'key' : `${what}.key`);
+  const valueBytes = toValue(value, what === 'put' ? 'value' : `${what}.value`);
+  if (ttl === undefined) return { kind: OpKind.Put, key: keyBytes, value: valueBytes };
+  return { kind: OpKind.PutExpiring, key: keyBytes, value: encodeExpiringValue(clock() + toTtl(ttl, what), valueBytes) };
 }
 
-export function deleteOp(key: unknown): WriteOp {
-  return { kind: EntryKind.Delete, key: toKey(key), value: EMPTY };
+export function deleteOp(key: unknown, what = 'key'): WriteOp {
+  return { kind: OpKind.Delete, key: toKey(key, what), value: EMPTY };
+}
+
+/** Deletes [start, end); `end` undefined = everything from `start` on. */
+export function rangeDeleteOp(start: Uint8Array, end: Uint8Array | undefined): WriteOp {
+  return { kind: OpKind.RangeDelete, key: start, value: EMPTY, end };
+}
+
+/** Reads a time-to-live in milliseconds: a positive safe integer up to `TTL_MAX_MS`. */
+function toTtl(ttl: unknown, what: string): number {
+  if (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl <= 0 || ttl > TTL_MAX_MS) {
+    throw new InvalidArgumentError(`${what} ttl`, `must be a whole number of milliseconds from 1 to ${TTL_MAX_MS}, got ${describe(ttl)} ${String(ttl)}`);
+  }
+  return ttl;
+}
+
+/** Reads the `ttl` of a put's options (undefined when absent). */
+export function readTtlOption(options: unknown): unknown {
+  if (options === undefined || options === null || typeof options !== 'object') return undefined;
+  return (options as Record<string, unknown>)['ttl'];
 }
 
 /**
  * Validates a whole batch before anything is written: one bad operation rejects the batch.
  * Order is kept, so a later operation on the same key wins.
  */
-export function toWriteOps(ops: unknown): WriteOp[] {
+export function toWriteOps(ops: unknown, clock: Clock): WriteOp[] {
   if (!Array.isArray(ops)) throw new InvalidArgumentError('batch', `must be an array, got ${describe(ops)}`);
   if (ops.length > BATCH_OPS_MAX) {
     throw new InvalidArgumentError('batch', `${ops.length} operations exceeds the maximum of ${BATCH_OPS_MAX}`);
   }
-  return ops.map((op: unknown, index) => toWriteOp(op, index));
+  return ops.map((op: unknown, index) => toWriteOp(op, index, clock));
 }
 
-function toWriteOp(op: unknown, index: number): WriteOp {
-  if (typeof op !== 'object' || op === null) {
-    throw new InvalidArgumentError(`batch[${index}]`, `must be an object, got ${describe(op)}`);
+function toWriteOp(op: unknown, index: number, clock: Clock): WriteOp {
+  const where = `batch[${index}]`;
+  if (typeof op !== 'object' || op === null) throw new InvalidArgumentError(where, `must be an object, got ${describe(op)}`);
+  const fields = op as Record<string, unknown>;
+  switch (fields['type']) {
+    case 'put':
+      return putOp(fields['key'], fields['value'], fields['ttl'], clock, where);
+    case 'del':
+      return deleteOp(fields['key'], `${where}.key`);
+    case 'delRange':
+      return rangeDeleteOp(toKey(fields['start'], `${where}.start`), toKey(fields['end'], `${where}.end`));
+    default:
+      throw new InvalidArgumentError(`${where}.type`, `must be 'put', 'del' or 'delRange', got ${String(fields['type'])}`);
   }
-  const { type, key, value } = op as Record<string, unknown>;
-  if (type === 'put') return { kind: EntryKind.Put, key: toKey(key, `batch[${index}].key`), value: toValue(value, `batch[${index}].value`) };
-  if (type === 'del') return { kind: EntryKind.Delete, key: toKey(key, `batch[${index}].key`), value: EMPTY };
-  throw new InvalidArgumentError(`batch[${index}].type`, `must be 'put' or 'del', got ${String(type)}`);
+}
+
+/** Adds `op`, sequenced `seq`, to `memtable`. */
+export function applyOp(memtable: Memtable, op: WriteOp, seq: number): void {
+  if (op.kind === OpKind.RangeDelete) memtable.addRangeTombstone({ start: op.key, end: op.end, seq: toSeqNum(seq) });
+  else memtable.add(op.key, toSeqNum(seq), op.kind, op.value);
 }
 
 /** In strict fixed-width mode every key and put value must have exactly the recorded width. */
 export function checkFixedWidth(ops: readonly WriteOp[], widths: { keySize: number; valueSize: number }): void {
   for (const op of ops) {
+    if (op.kind === OpKind.RangeDelete) continue;
+    if (op.kind === OpKind.PutExpiring) throw new InvalidArgumentError('ttl', 'is not available in fixed-width mode (every value has exactly valueSize bytes)');
     if (op.key.length !== widths.keySize) {
       throw new InvalidArgumentError('key', `is ${op.key.length} bytes; this database stores keys of exactly ${widths.keySize}`);
     }
-    if (op.kind === EntryKind.Put && op.value.length !== widths.valueSize) {
+    if (op.kind === OpKind.Put && op.value.length !== widths.valueSize) {
       throw new InvalidArgumentError('value', `is ${op.value.length} bytes; this database stores values of exactly ${widths.valueSize}`);
     }
   }

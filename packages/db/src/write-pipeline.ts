@@ -23,6 +23,7 @@ import type { Verdict } from './admission-queue.js';
 import { encodeBatch } from './batch-codec.js';
 import { MEMTABLE_HARD_LIMIT_FACTOR } from './memory-plan.js';
 import { logFileName } from './file-names.js';
+import { applyOp } from './write-op.js';
 import type { WriteOp } from './write-op.js';
 
 const SWITCH_RETRY_DELAY_MS = 100;
@@ -139,7 +140,7 @@ export class WritePipeline {
   /** What the next write must do first: wait for a switch, be slowed once, or go. */
   private verdict(costBytes: number, slowed: boolean): Verdict {
     const usedBytes = this.active.memoryBytes + this.pendingBytes + costBytes;
-    if (usedBytes >= this.memtableSizeBytes * MEMTABLE_HARD_LIMIT_FACTOR && this.inFlight + this.active.entryCount > 0) return 'switch';
+    if (usedBytes >= this.memtableSizeBytes * MEMTABLE_HARD_LIMIT_FACTOR && (this.inFlight > 0 || !this.active.isEmpty)) return 'switch';
     if (!slowed && usedBytes >= this.memtableSizeBytes * SLOWDOWN_FILL_FRACTION && this.hooks.flushBehind()) return 'slow';
     return 'admit';
   }
@@ -157,10 +158,7 @@ export class WritePipeline {
   /** Runs in sequence order: the commit queue resolves submissions first-in, first-out. */
   private apply(firstSeq: SeqNum, ops: readonly WriteOp[]): void {
     assert(firstSeq > this.visibleSeq, 'batches apply in sequence order');
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i] as WriteOp;
-      this.active.add(op.key, toSeqNum(firstSeq + i), op.kind, op.value);
-    }
+    for (let i = 0; i < ops.length; i++) applyOp(this.active, ops[i] as WriteOp, firstSeq + i);
     this.visibleSeq = toSeqNum(firstSeq + ops.length - 1);
   }
 
@@ -203,7 +201,7 @@ export class WritePipeline {
 
   private async switchMemtable(): Promise<void> {
     await this.waitIdle();
-    if (this.active.entryCount === 0) return;
+    if (this.active.isEmpty) return;
     await this.hooks.waitForRoom();
     await this.waitIdle();
     // Default writes in the old segment must be durable before any write in the new one can
@@ -251,6 +249,6 @@ async function closeSegment(segment: WalSegment): Promise<void> {
 /** What a batch will add to a memtable's `memoryBytes`, as the memtable counts it. */
 function memoryCost(ops: readonly WriteOp[]): number {
   let bytes = 0;
-  for (const op of ops) bytes += op.key.length + op.value.length + ENTRY_OVERHEAD_BYTES;
+  for (const op of ops) bytes += op.key.length + op.value.length + (op.end?.length ?? 0) + ENTRY_OVERHEAD_BYTES;
   return bytes;
 }

@@ -1,13 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EntryKind, toSeqNum } from '@kv/base';
+import { EntryKind, encodeExpiringValue, toSeqNum } from '@kv/base';
 import { decodeBatch, encodeBatch } from '../src/batch-codec.js';
+import { OpKind } from '../src/write-op.js';
 import type { WriteOp } from '../src/write-op.js';
 
 const writeOp: fc.Arbitrary<WriteOp> = fc.oneof(
   fc.record({ kind: fc.constant(EntryKind.Put), key: fc.uint8Array({ maxLength: 300 }), value: fc.uint8Array({ maxLength: 300 }) }),
   fc.record({ kind: fc.constant(EntryKind.Delete), key: fc.uint8Array({ maxLength: 300 }), value: fc.constant(new Uint8Array(0)) }),
+  fc.record({
+    kind: fc.constant(EntryKind.PutExpiring),
+    key: fc.uint8Array({ maxLength: 300 }),
+    value: fc.tuple(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.uint8Array({ maxLength: 300 })).map(([at, value]) => encodeExpiringValue(at, value)),
+  }),
+  fc.record({
+    kind: fc.constant(OpKind.RangeDelete),
+    key: fc.uint8Array({ maxLength: 300 }),
+    value: fc.constant(new Uint8Array(0)),
+    end: fc.option(fc.uint8Array({ maxLength: 300 }), { nil: undefined }),
+  }),
 );
 const seq = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER - 2000 });
 
@@ -62,5 +74,31 @@ describe('batch codec', () => {
     const decoded = decodeBatch(golden, 'fixture');
     expect(decoded.firstSeq).toBe(1);
     expect(decoded.ops).toEqual(ops);
+  });
+
+  it('matches the version 2 golden fixture (expiring put, range deletions) byte for byte', () => {
+    const url = new URL('./fixtures/v2-batch.bin', import.meta.url);
+    const text = (value: string): Uint8Array => new TextEncoder().encode(value);
+    const ops: WriteOp[] = [
+      { kind: EntryKind.PutExpiring, key: text('session'), value: encodeExpiringValue(1_700_000_060_000, text('token')) },
+      { kind: OpKind.RangeDelete, key: text('a'), value: new Uint8Array(0), end: text('c') },
+      { kind: OpKind.RangeDelete, key: text('x'), value: new Uint8Array(0), end: undefined },
+    ];
+    // Written once when missing, never regenerated.
+    if (!existsSync(url)) writeFileSync(url, encodeBatch(toSeqNum(41), ops));
+    const golden = new Uint8Array(readFileSync(url));
+    expect(encodeBatch(toSeqNum(41), ops)).toEqual(golden);
+    const decoded = decodeBatch(golden, 'fixture');
+    expect(decoded.firstSeq).toBe(41);
+    expect(decoded.ops).toEqual(ops);
+  });
+
+  it('rejects an expiring put too short for its expiry and a bad range end flag', () => {
+    const short = encodeBatch(toSeqNum(1), [{ kind: EntryKind.Put, key: Uint8Array.of(1), value: Uint8Array.of(2) }]);
+    short[12] = EntryKind.PutExpiring;
+    expect(() => decodeBatch(short, 'w')).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+    const range = encodeBatch(toSeqNum(1), [{ kind: OpKind.RangeDelete, key: Uint8Array.of(1), value: new Uint8Array(0), end: undefined }]);
+    range[range.length - 1] = 2;
+    expect(() => decodeBatch(range, 'w')).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
   });
 });

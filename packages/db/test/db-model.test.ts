@@ -7,14 +7,17 @@ import type { DbOptions } from '../src/index.js';
 import { SortedModel, collect, show } from './support/sorted-model.js';
 import type { ModelOp } from './support/sorted-model.js';
 
-// Goal: the engine behaves like a sorted map through any sequence of writes, reads, scans,
-// flushes and close/reopen cycles.
+// Goal: the engine behaves like a sorted map through any sequence of writes (puts, deletes,
+// range deletions in batches and through clear), reads (get, getMany, getSync, has), scans
+// (with seek), flushes, compactions and close/reopen cycles.
 // Strategy: fc.commands over a small key alphabet (so keys collide, overwrite and get
 // deleted), run with fc.asyncModelRun against a MemoryVfs; reopen replays the WAL. A second
 // run uses a 4 KiB memtable (a handful of entries) and values up to 2 KiB, so most reads
 // go to level-0 page files and iterators merge memtables with many files.
-// Invariants: get equals the model; every bounded forward and reverse scan equals the
-// model's sorted entries; batches are atomic and a later op on a key wins.
+// Invariants: get equals the model; getMany equals get key by key; every bounded forward and
+// reverse scan equals the model's sorted entries, also after a seek; batches are atomic and a
+// later op on a key wins; a range deletion removes exactly the keys in [start, end), at every
+// level of the tree, before and after compaction.
 
 const key = fc.uint8Array({ minLength: 0, maxLength: 3, max: 3 });
 const value = fc.oneof(fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 2048 }));
@@ -42,6 +45,55 @@ class GetCommand implements fc.AsyncCommand<SortedModel, Real> {
     expect(await real.db.get(this.key)).toEqual(model.get(this.key));
   }
   toString = (): string => `get(${Buffer.from(this.key).toString('hex')})`;
+}
+
+class GetManyCommand implements fc.AsyncCommand<SortedModel, Real> {
+  constructor(readonly keys: Uint8Array[]) {}
+  check = (): boolean => true;
+  async run(model: SortedModel, real: Real): Promise<void> {
+    const many = await real.db.getMany(this.keys);
+    expect(many).toEqual(this.keys.map((k) => model.get(k)));
+    expect(many).toEqual(this.keys.map((k) => real.db.getSync(k)));
+    expect(await real.db.hasMany(this.keys)).toEqual(this.keys.map((k) => model.get(k) !== undefined));
+  }
+  toString = (): string => `getMany(${this.keys.length})`;
+}
+
+class ClearCommand implements fc.AsyncCommand<SortedModel, Real> {
+  constructor(readonly low: Uint8Array, readonly high: Uint8Array, readonly reverse: boolean, readonly limit: number) {}
+  check = (): boolean => true;
+  async run(model: SortedModel, real: Real): Promise<void> {
+    const inRange = model.scan((k) => compareBytes(k, this.low) > 0 && compareBytes(k, this.high) <= 0);
+    if (this.reverse) inRange.reverse();
+    const doomed = new Set(inRange.slice(0, this.limit).map(([k]) => Buffer.from(k).toString('hex')));
+    await real.db.clear({ gt: this.low, lte: this.high, reverse: this.reverse, limit: this.limit });
+    model.deleteWhere((k) => doomed.has(Buffer.from(k).toString('hex')));
+  }
+  toString = (): string => `clear(${this.reverse ? 'reverse' : 'forward'}, limit ${this.limit})`;
+}
+
+class SeekCommand implements fc.AsyncCommand<SortedModel, Real> {
+  constructor(readonly target: Uint8Array, readonly reverse: boolean) {}
+  check = (): boolean => true;
+  async run(model: SortedModel, real: Real): Promise<void> {
+    const expected = model.scan((k) => (this.reverse ? compareBytes(k, this.target) <= 0 : compareBytes(k, this.target) >= 0));
+    if (this.reverse) expected.reverse();
+    const iterator = real.db.iterator({ reverse: this.reverse });
+    iterator.read(2);
+    iterator.seek(this.target);
+    const actual = iterator.read(1000);
+    iterator.close();
+    expect(show(actual)).toEqual(show(expected));
+  }
+  toString = (): string => `seek(${Buffer.from(this.target).toString('hex')}, ${this.reverse ? 'reverse' : 'forward'})`;
+}
+
+class CompactCommand implements fc.AsyncCommand<SortedModel, Real> {
+  check = (): boolean => true;
+  async run(_model: SortedModel, real: Real): Promise<void> {
+    await real.db.compactRange();
+  }
+  toString = (): string => 'compactRange';
 }
 
 class ScanCommand implements fc.AsyncCommand<SortedModel, Real> {
@@ -75,8 +127,9 @@ class FlushCommand implements fc.AsyncCommand<SortedModel, Real> {
 }
 
 const op: fc.Arbitrary<ModelOp> = fc.oneof(
-  fc.record({ type: fc.constant('put' as const), key, value }),
-  fc.record({ type: fc.constant('del' as const), key }),
+  { weight: 4, arbitrary: fc.record({ type: fc.constant('put' as const), key, value }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('del' as const), key }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('delRange' as const), start: key, end: key }) },
 );
 
 const commands = [
@@ -88,6 +141,13 @@ const commands = [
   }),
   fc.constant(new ReopenCommand()),
   fc.constant(new FlushCommand()),
+  fc.array(key, { maxLength: 5 }).map((keys) => new GetManyCommand(keys)),
+  fc.tuple(key, key, fc.boolean(), fc.oneof(fc.constant(-1), fc.nat(4))).map(([a, b, reverse, limit]) => {
+    const [low, high] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
+    return new ClearCommand(low, high, reverse, limit === -1 ? Infinity : limit);
+  }),
+  fc.tuple(key, fc.boolean()).map(([target, reverse]) => new SeekCommand(target, reverse)),
+  fc.constant(new CompactCommand()),
 ];
 
 describe('DB against a sorted-map model', () => {

@@ -4,10 +4,11 @@
  * then the end tag and nothing after it. Anything else is `CorruptionError`; an edit of a newer format
  * version is `NotSupportedError`.
  */
-import { NotSupportedError } from '@kv/base';
+import { NotSupportedError, toSeqNum } from '@kv/base';
+import type { RangeTombstone } from '@kv/base';
 import { EditCursor } from './edit-cursor.js';
-import { optionsProblem, removedFileProblem, tableFileProblem } from './edit-rules.js';
-import { EDIT_TAG_MAX_V1, EditTag, FORMAT_VERSION_CURRENT, FORMAT_VERSION_MIN, KEY_BYTES_MAX, OptionsFlag } from './format.js';
+import { optionsProblem, rangeTombstoneProblem, removedFileProblem, tableFileProblem, tombstoneSeqProblem } from './edit-rules.js';
+import { EDIT_TAG_MAX_V1, EDIT_TAG_MAX_V2, EditTag, FORMAT_VERSION_CURRENT, FORMAT_VERSION_MIN, KEY_BYTES_MAX, OptionsFlag, TombstoneEndFlag } from './format.js';
 import type { DatabaseOptionsRecord, RemovedFile, TableFileMeta, VersionEdit } from './version-edit.js';
 
 /** Decodes one edit. `where` names its origin (file and offset) in errors. */
@@ -20,21 +21,28 @@ export function decodeVersionEdit(bytes: Uint8Array, where: string): VersionEdit
   const edit: VersionEdit = {};
   const added: TableFileMeta[] = [];
   const removed: RemovedFile[] = [];
+  const removedTombstones: number[] = [];
+  const addedTombstones: RangeTombstone[] = [];
+  const tagMax = version === FORMAT_VERSION_MIN ? EDIT_TAG_MAX_V1 : EDIT_TAG_MAX_V2;
   let previousTag: number = EditTag.End;
   // Each iteration consumes at least one byte, so the loop is bounded by the edit's length.
   for (;;) {
     if (cursor.atEnd) cursor.fail('no end tag (truncated edit)');
     const tag = cursor.varint('tag');
     if (tag === EditTag.End) break;
-    if (tag > EDIT_TAG_MAX_V1) cursor.fail(`unknown tag ${tag}`);
+    if (tag > tagMax) cursor.fail(`unknown tag ${tag} in a version ${version} edit`);
     if (tag < previousTag) cursor.fail(`tag ${tag} after tag ${previousTag} (tags ascend)`);
-    if (tag === previousTag && tag !== EditTag.AddedFile && tag !== EditTag.RemovedFile) cursor.fail(`tag ${tag} repeated`);
+    if (tag === previousTag && tag < EditTag.RemovedFile) cursor.fail(`tag ${tag} repeated`);
     previousTag = tag;
-    readField(cursor, { tag, edit, added, removed });
+    readField(cursor, { tag, edit, added, removed, removedTombstones, addedTombstones });
   }
   if (!cursor.atEnd) cursor.fail('bytes after the end tag');
+  // Edits are written with the lowest version that expresses them (canonical encoding).
+  if (version > FORMAT_VERSION_MIN && removedTombstones.length + addedTombstones.length === 0) cursor.fail(`version ${version} edit without range tombstones`);
   if (removed.length > 0) edit.removedFiles = removed;
   if (added.length > 0) edit.addedFiles = added;
+  if (removedTombstones.length > 0) edit.removedRangeTombstones = removedTombstones;
+  if (addedTombstones.length > 0) edit.addedRangeTombstones = addedTombstones;
   return edit;
 }
 
@@ -43,6 +51,8 @@ interface FieldTarget {
   edit: VersionEdit;
   added: TableFileMeta[];
   removed: RemovedFile[];
+  removedTombstones: number[];
+  addedTombstones: RangeTombstone[];
 }
 
 function readField(cursor: EditCursor, target: FieldTarget): void {
@@ -63,8 +73,14 @@ function readField(cursor: EditCursor, target: FieldTarget): void {
     case EditTag.RemovedFile:
       target.removed.push(readRemovedFile(cursor));
       return;
-    default:
+    case EditTag.AddedFile:
       target.added.push(readAddedFile(cursor));
+      return;
+    case EditTag.RemovedRangeTombstone:
+      target.removedTombstones.push(readRemovedTombstone(cursor));
+      return;
+    default:
+      target.addedTombstones.push(readAddedTombstone(cursor));
   }
 }
 
@@ -107,4 +123,23 @@ function readAddedFile(cursor: EditCursor): TableFileMeta {
   const problem = tableFileProblem(file);
   if (problem !== undefined) cursor.fail(problem);
   return file;
+}
+
+function readRemovedTombstone(cursor: EditCursor): number {
+  const seq = cursor.varint('removed range tombstone seq');
+  const problem = tombstoneSeqProblem(seq);
+  if (problem !== undefined) cursor.fail(problem);
+  return seq;
+}
+
+function readAddedTombstone(cursor: EditCursor): RangeTombstone {
+  const seq = toSeqNum(cursor.varint('range tombstone seq'));
+  const start = cursor.bytes('range tombstone start', KEY_BYTES_MAX + 1);
+  const flag = cursor.varint('range tombstone end flag');
+  if (flag !== TombstoneEndFlag.Unbounded && flag !== TombstoneEndFlag.Bounded) cursor.fail(`range tombstone end flag ${flag} is neither 0 nor 1`);
+  const end = flag === TombstoneEndFlag.Bounded ? cursor.bytes('range tombstone end', KEY_BYTES_MAX + 1) : undefined;
+  const tombstone = { start, end, seq };
+  const problem = rangeTombstoneProblem(tombstone);
+  if (problem !== undefined) cursor.fail(problem);
+  return tombstone;
 }

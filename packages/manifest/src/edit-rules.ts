@@ -5,6 +5,7 @@
  */
 import { compareBytes } from '@kv/base';
 import { KEY_BYTES_MAX, LEVEL_COUNT } from './format.js';
+import type { RangeTombstone } from '@kv/base';
 import type { DatabaseOptionsRecord, RemovedFile, TableFileMeta } from './version-edit.js';
 
 function isCount(value: number): boolean {
@@ -47,4 +48,20 @@ export function optionsProblem(options: DatabaseOptionsRecord): string | undefin
 /** Why a scalar field (log number, next file number, last sequence) is invalid, or `undefined`. */
 export function scalarProblem(name: string, value: number): string | undefined {
   return isCount(value) ? undefined : `${name} ${value} is not a non-negative safe integer`;
+}
+
+/** Why `seq` cannot identify a range tombstone, or `undefined`. */
+export function tombstoneSeqProblem(seq: number): string | undefined {
+  return isCount(seq) && seq >= 1 ? undefined : `range tombstone seq ${seq} is not a positive safe integer`;
+}
+
+/** Why `tombstone` is not a valid range tombstone, or `undefined`. */
+export function rangeTombstoneProblem(tombstone: RangeTombstone): string | undefined {
+  const seq = tombstoneSeqProblem(tombstone.seq);
+  if (seq !== undefined) return seq;
+  // An end may be one byte longer than a key: the exclusive end just after the longest key.
+  if (tombstone.start.length > KEY_BYTES_MAX + 1 || (tombstone.end?.length ?? 0) > KEY_BYTES_MAX + 1) {
+    return `range tombstone ${tombstone.seq}: key longer than ${KEY_BYTES_MAX + 1} bytes`;
+  }
+  return undefined;
 }

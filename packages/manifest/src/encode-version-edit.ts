@@ -4,8 +4,9 @@
  * equal bytes, so a golden file pins the encoder.
  */
 import { assert, encodeVarint, varintLength } from '@kv/base';
-import { optionsProblem, removedFileProblem, scalarProblem, tableFileProblem } from './edit-rules.js';
-import { EditTag, FORMAT_VERSION_CURRENT, OptionsFlag } from './format.js';
+import type { RangeTombstone } from '@kv/base';
+import { optionsProblem, rangeTombstoneProblem, removedFileProblem, scalarProblem, tableFileProblem, tombstoneSeqProblem } from './edit-rules.js';
+import { EditTag, FORMAT_VERSION_FIRST, FORMAT_VERSION_RANGE_TOMBSTONES, OptionsFlag, TombstoneEndFlag } from './format.js';
 import type { DatabaseOptionsRecord, RemovedFile, TableFileMeta, VersionEdit } from './version-edit.js';
 
 /** Collects the varints and byte strings of an edit, then copies them into one array. */
@@ -43,13 +44,18 @@ class EditSink {
 /** Encodes `edit`. Requires every field to satisfy the edit rules (a violation is a bug). */
 export function encodeVersionEdit(edit: VersionEdit): Uint8Array {
   const sink = new EditSink();
-  sink.varint(FORMAT_VERSION_CURRENT);
+  const removedTombstones = edit.removedRangeTombstones ?? [];
+  const addedTombstones = edit.addedRangeTombstones ?? [];
+  const hasTombstones = removedTombstones.length + addedTombstones.length > 0;
+  sink.varint(hasTombstones ? FORMAT_VERSION_RANGE_TOMBSTONES : FORMAT_VERSION_FIRST);
   putScalar(sink, { tag: EditTag.LogNumber, name: 'logNumber', value: edit.logNumber });
   putScalar(sink, { tag: EditTag.NextFileNumber, name: 'nextFileNumber', value: edit.nextFileNumber });
   putScalar(sink, { tag: EditTag.LastSequence, name: 'lastSequence', value: edit.lastSequence });
   if (edit.options !== undefined) putOptions(sink, edit.options);
   for (const file of edit.removedFiles ?? []) putRemovedFile(sink, file);
   for (const file of edit.addedFiles ?? []) putAddedFile(sink, file);
+  for (const seq of removedTombstones) putRemovedTombstone(sink, seq);
+  for (const tombstone of addedTombstones) putAddedTombstone(sink, tombstone);
   sink.varint(EditTag.End);
   return sink.finish();
 }
@@ -97,4 +103,25 @@ function putAddedFile(sink: EditSink, file: TableFileMeta): void {
   sink.varint(file.seqMax);
   sink.varint(file.entryCount);
   sink.varint(file.tombstoneCount);
+}
+
+function putRemovedTombstone(sink: EditSink, seq: number): void {
+  const problem = tombstoneSeqProblem(seq);
+  assert(problem === undefined, problem ?? '');
+  sink.varint(EditTag.RemovedRangeTombstone);
+  sink.varint(seq);
+}
+
+function putAddedTombstone(sink: EditSink, tombstone: RangeTombstone): void {
+  const problem = rangeTombstoneProblem(tombstone);
+  assert(problem === undefined, problem ?? '');
+  sink.varint(EditTag.AddedRangeTombstone);
+  sink.varint(tombstone.seq);
+  sink.bytes(tombstone.start);
+  if (tombstone.end === undefined) {
+    sink.varint(TombstoneEndFlag.Unbounded);
+    return;
+  }
+  sink.varint(TombstoneEndFlag.Bounded);
+  sink.bytes(tombstone.end);
 }

@@ -9,7 +9,13 @@
  * through `FORMAT_VERSION_CURRENT`; a newer one is `NOT_SUPPORTED`, zero is `CORRUPTION`.
  */
 export const FORMAT_VERSION_MIN = 1;
-export const FORMAT_VERSION_CURRENT = 1;
+export const FORMAT_VERSION_FIRST = 1;
+export const FORMAT_VERSION_CURRENT = 2;
+/**
+ * Version 2 adds the range-tombstone tags. An edit is written with the lowest version that can
+ * express it, so an edit without range tombstones stays version 1.
+ */
+export const FORMAT_VERSION_RANGE_TOMBSTONES = 2;
 
 /**
  * Field tags of a version-1 edit. Fields appear in ascending tag order; the first four at most
@@ -25,17 +31,23 @@ export const EditTag = {
   Options: 4,
   RemovedFile: 5,
   AddedFile: 6,
+  RemovedRangeTombstone: 7,
+  AddedRangeTombstone: 8,
 } as const;
 export type EditTag = (typeof EditTag)[keyof typeof EditTag];
 
-/** The largest tag of version 1; every tag above it is unknown. */
+/** The largest tag of each version; every tag above it is unknown in that version. */
 export const EDIT_TAG_MAX_V1 = 6;
+export const EDIT_TAG_MAX_V2 = 8;
 
 /** Levels 0 .. LEVEL_COUNT - 1. A level outside that range in an edit is `CORRUPTION`. */
 export const LEVEL_COUNT = 7;
 
 /** The longest smallest/largest key an edit may carry (the engine's key limit). */
 export const KEY_BYTES_MAX = 65_535;
+
+/** An added range tombstone's end flag: whether an end key follows. */
+export const TombstoneEndFlag = { Unbounded: 0, Bounded: 1 } as const;
 
 /** The options field's flag byte: whether `keySize` and `valueSize` follow. */
 export const OptionsFlag = { VariableWidth: 0, FixedWidth: 1 } as const;

@@ -5,7 +5,8 @@
  * disk). The input state is never modified.
  */
 import { compareBytes } from '@kv/base';
-import { optionsProblem, removedFileProblem, scalarProblem, tableFileProblem } from './edit-rules.js';
+import type { RangeTombstone } from '@kv/base';
+import { optionsProblem, rangeTombstoneProblem, removedFileProblem, scalarProblem, tableFileProblem, tombstoneSeqProblem } from './edit-rules.js';
 import { LEVEL_COUNT } from './format.js';
 import type { DatabaseOptionsRecord, TableFileMeta, VersionEdit } from './version-edit.js';
 
@@ -15,6 +16,8 @@ export interface VersionState {
   nextFileNumber: number;
   lastSequence: number;
   options: DatabaseOptionsRecord | undefined;
+  /** In the order they were added. */
+  rangeTombstones: readonly RangeTombstone[];
 }
 
 export type Fail = (detail: string) => never;
@@ -23,10 +26,31 @@ export function applyEditToState(base: VersionState, edit: VersionEdit, fail: Fa
   const scalars = applyScalars(base, edit, fail);
   const options = applyOptions(base.options, edit.options, fail);
   const levels = applyFiles(base.levels, edit, fail);
+  const rangeTombstones = applyRangeTombstones(base.rangeTombstones, edit, fail);
   for (const file of edit.addedFiles ?? []) {
     if (file.fileNumber >= scalars.nextFileNumber) fail(`file ${file.fileNumber} is not below nextFileNumber ${scalars.nextFileNumber}`);
   }
-  return { levels, options, ...scalars };
+  return { levels, options, rangeTombstones, ...scalars };
+}
+
+/** Removals first, then additions; a removed seq must be present, an added one must be new. */
+function applyRangeTombstones(base: readonly RangeTombstone[], edit: VersionEdit, fail: Fail): readonly RangeTombstone[] {
+  const removed = edit.removedRangeTombstones ?? [];
+  const added = edit.addedRangeTombstones ?? [];
+  if (removed.length === 0 && added.length === 0) return base;
+  const bySeq = new Map(base.map((tombstone) => [tombstone.seq as number, tombstone]));
+  for (const seq of removed) {
+    const problem = tombstoneSeqProblem(seq);
+    if (problem !== undefined) fail(problem);
+    if (!bySeq.delete(seq)) fail(`removes range tombstone ${seq}, which is not in the version`);
+  }
+  for (const tombstone of added) {
+    const problem = rangeTombstoneProblem(tombstone);
+    if (problem !== undefined) fail(problem);
+    if (bySeq.has(tombstone.seq)) fail(`adds range tombstone ${tombstone.seq}, which is already in the version`);
+    bySeq.set(tombstone.seq, Object.freeze({ start: tombstone.start.slice(), end: tombstone.end?.slice(), seq: tombstone.seq }));
+  }
+  return Object.freeze([...bySeq.values()]);
 }
 
 type Scalars = Pick<VersionState, 'logNumber' | 'nextFileNumber' | 'lastSequence'>;
@@ -126,6 +150,6 @@ function orderLevel(level: number, files: TableFileMeta[], fail: Fail): readonly
 
 /** The empty state: no files, every counter zero, no options. */
 export function emptyState(): VersionState {
-  return { levels: Array.from({ length: LEVEL_COUNT }, () => Object.freeze([])), logNumber: 0, nextFileNumber: 0, lastSequence: 0, options: undefined };
+  return { levels: Array.from({ length: LEVEL_COUNT }, () => Object.freeze([])), logNumber: 0, nextFileNumber: 0, lastSequence: 0, options: undefined, rangeTombstones: Object.freeze([]) };
 }
 

@@ -1,3 +1,4 @@
+import type { RangeTombstone } from '@kv/base';
 /**
  * The records of the manifest. A database's file set (its `Version`) is the result of applying
  * every edit in the live manifest, in order, to the empty version.
@@ -31,6 +32,7 @@ export interface DatabaseOptionsRecord {
   fixedWidth?: { keySize: number; valueSize: number };
 }
 
+
 /**
  * A change to the version. Absent fields leave the version as it is; an empty list is the
  * same as an absent one (decoding returns neither).
@@ -38,6 +40,9 @@ export interface DatabaseOptionsRecord {
  * - `nextFileNumber`: the next number to allocate (logs, tables and manifests share it).
  * - `lastSequence`: the last sequence number used by data in page files.
  * - `options`: only in the first edit of a database and in every snapshot.
+ * - `removedRangeTombstones` / `addedRangeTombstones`: range deletions leave memtables for the
+ *   manifest when their memtable is flushed, and leave the manifest once no page file holds a
+ *   version they hide. A tombstone is identified by its sequence number.
  */
 export interface VersionEdit {
   logNumber?: number;
@@ -46,4 +51,6 @@ export interface VersionEdit {
   addedFiles?: TableFileMeta[];
   removedFiles?: RemovedFile[];
   options?: DatabaseOptionsRecord;
+  removedRangeTombstones?: number[];
+  addedRangeTombstones?: RangeTombstone[];
 }

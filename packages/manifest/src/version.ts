@@ -3,7 +3,8 @@
  * the counters the manifest tracks. `apply` returns a new version and leaves this one intact,
  * so readers can keep using a version while the engine installs the next one.
  */
-import { AssertionError, CorruptionError, assert } from '@kv/base';
+import { AssertionError, CorruptionError, RangeTombstoneIndex, assert } from '@kv/base';
+import type { RangeTombstone } from '@kv/base';
 import { LEVEL_COUNT } from './format.js';
 import { applyEditToState, emptyState } from './version-builder.js';
 import type { VersionState } from './version-builder.js';
@@ -19,6 +20,9 @@ export class Version {
   readonly nextFileNumber: number;
   readonly lastSequence: number;
   readonly options: DatabaseOptionsRecord | undefined;
+  /** Range deletions flushed from memtables that may still hide versions in page files. */
+  readonly rangeTombstones: readonly RangeTombstone[];
+  private tombstoneIndex: RangeTombstoneIndex | undefined;
 
   private constructor(state: VersionState) {
     this.levels = Object.freeze(state.levels);
@@ -26,6 +30,13 @@ export class Version {
     this.nextFileNumber = state.nextFileNumber;
     this.lastSequence = state.lastSequence;
     this.options = state.options;
+    this.rangeTombstones = state.rangeTombstones;
+  }
+
+  /** An index over `rangeTombstones`, built on first use. */
+  get rangeTombstoneIndex(): RangeTombstoneIndex {
+    this.tombstoneIndex ??= this.rangeTombstones.length === 0 ? RangeTombstoneIndex.EMPTY : new RangeTombstoneIndex(this.rangeTombstones);
+    return this.tombstoneIndex;
   }
 
   /** The version of a database before its first edit: no files, counters zero, no options. */
@@ -51,6 +62,7 @@ export class Version {
       nextFileNumber: this.nextFileNumber,
       lastSequence: this.lastSequence,
       options: this.options,
+      rangeTombstones: this.rangeTombstones,
     };
     return new Version(applyEditToState(current, edit, fail));
   }
@@ -70,13 +82,14 @@ export class Version {
 
   /**
    * The edit that rebuilds this version from `Version.empty()`: every counter, the options if
-   * set, and every file. A new manifest starts with it.
+   * set, every file and every range tombstone. A new manifest starts with it.
    */
   snapshot(): VersionEdit {
     const edit: VersionEdit = { logNumber: this.logNumber, nextFileNumber: this.nextFileNumber, lastSequence: this.lastSequence };
     if (this.options !== undefined) edit.options = this.options;
     const files = this.files();
     if (files.length > 0) edit.addedFiles = files;
+    if (this.rangeTombstones.length > 0) edit.addedRangeTombstones = [...this.rangeTombstones];
     return edit;
   }
 }

@@ -3,7 +3,8 @@
  * MemoryVfs, a generator of valid edit sequences (a tiny LSM: flushes, compactions, moves),
  * and one-line file damage.
  */
-import { compareBytes } from '@kv/base';
+import { compareBytes, toSeqNum } from '@kv/base';
+import type { RangeTombstone } from '@kv/base';
 import { MemoryVfs } from '@kv/vfs';
 import fc from 'fast-check';
 import { LEVEL_COUNT, Version } from '../src/index.js';
@@ -76,6 +77,13 @@ const optionsArb: fc.Arbitrary<DatabaseOptionsRecord> = fc.oneof(
   fc.record({ pageSizeBytes: count, fixedWidth: fc.record({ keySize: count, valueSize: count }) }),
 );
 
+/** A range tombstone with a bounded or unbounded end. */
+export const rangeTombstoneArb: fc.Arbitrary<RangeTombstone> = fc.record({
+  start: fc.uint8Array({ maxLength: 24 }),
+  end: fc.option(fc.uint8Array({ maxLength: 24 }), { nil: undefined }),
+  seq: count.filter((seq) => seq >= 1).map(toSeqNum),
+});
+
 /** Any edit the encoder accepts. Lists are absent or non-empty (decoding drops empty ones). */
 export const versionEditArb: fc.Arbitrary<VersionEdit> = fc.record(
   {
@@ -85,6 +93,8 @@ export const versionEditArb: fc.Arbitrary<VersionEdit> = fc.record(
     options: optionsArb,
     addedFiles: fc.array(tableFileArb, { minLength: 1, maxLength: 5 }),
     removedFiles: fc.array(fc.record({ level: fc.integer({ min: 0, max: LEVEL_COUNT - 1 }), fileNumber: count }), { minLength: 1, maxLength: 5 }),
+    removedRangeTombstones: fc.array(count.filter((seq) => seq >= 1), { minLength: 1, maxLength: 3 }),
+    addedRangeTombstones: fc.array(rangeTombstoneArb, { minLength: 1, maxLength: 3 }),
   },
   { requiredKeys: [] },
 );

@@ -3,7 +3,7 @@ import type { MemoryVfs } from '@kv/vfs';
 import { WalWriter } from '@kv/wal';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Manifest, encodeVersionEdit, readManifest, writeCurrent } from '../src/index.js';
+import { FORMAT_VERSION_CURRENT, Manifest, encodeVersionEdit, readManifest, writeCurrent } from '../src/index.js';
 import type { VersionEdit } from '../src/index.js';
 import { DIR, errorOf, file, flipByte, initialVersion, newDbVfs, replaceFile } from './helpers.js';
 
@@ -134,7 +134,7 @@ describe('a damaged manifest', () => {
   });
 
   test('with an edit of a newer format version is NOT_SUPPORTED', async () => {
-    const vfs = await rawManifest([snapshot(), new Uint8Array([2, 0])]);
+    const vfs = await rawManifest([snapshot(), new Uint8Array([FORMAT_VERSION_CURRENT + 1, 0])]);
     expect(isKvError(await errorOf(Manifest.open(vfs, DIR)), 'NOT_SUPPORTED')).toBe(true);
   });
 

@@ -74,7 +74,7 @@ describe('version edit encoding', () => {
   });
 
   test('encodes the empty edit as the version and the end tag', () => {
-    expect(encodeVersionEdit({})).toEqual(new Uint8Array([FORMAT_VERSION_CURRENT, EditTag.End]));
+    expect(encodeVersionEdit({})).toEqual(new Uint8Array([1, EditTag.End]));
     expect(decode(new Uint8Array([1, 0]))).toEqual({});
   });
 
@@ -83,7 +83,8 @@ describe('version edit encoding', () => {
   });
 
   test('refuses a newer edit version as NOT_SUPPORTED and version 0 as CORRUPTION', () => {
-    expect(codeOf(() => decode(new Uint8Array([2, 0])))).toBe('NOT_SUPPORTED');
+    expect(codeOf(() => decode(new Uint8Array([FORMAT_VERSION_CURRENT + 1, 0])))).toBe('NOT_SUPPORTED');
+    expect(codeOf(() => decode(new Uint8Array([2, 0])))).toBe('CORRUPTION');
     expect(codeOf(() => decode(new Uint8Array([0, 0])))).toBe('CORRUPTION');
     expect(codeOf(() => decode(new Uint8Array([])))).toBe('CORRUPTION');
   });

@@ -1,5 +1,5 @@
-import { assert, EntryKind, equalBytes, keyPrefix } from '@kv/base';
-import type { SeqNum } from '@kv/base';
+import { RangeTombstoneIndex, assert, equalBytes, hasValue, keyPrefix } from '@kv/base';
+import type { EntryKind, RangeTombstone, SeqNum } from '@kv/base';
 import type { MemtableEntry } from './memtable-entry.js';
 import { LeafIterator } from './memtable-iterator.js';
 import type { MemtableIterator } from './memtable-iterator.js';
@@ -24,7 +24,10 @@ export interface MemtableOptions {
   readonly entryOverheadBytes?: number;
 }
 
-/** An ordered in-memory table of internal entries: user key ascending, then seq descending. */
+/**
+ * An ordered in-memory table of internal entries (user key ascending, then seq descending),
+ * plus the range tombstones written to it, kept as a list beside the tree.
+ */
 export class Memtable {
   private readonly tree: SortedLeaves;
   private readonly entryOverheadBytes: number;
@@ -33,6 +36,8 @@ export class Memtable {
   private keyValueBytes = 0;
   private seqLow: SeqNum | undefined = undefined;
   private seqHigh: SeqNum | undefined = undefined;
+  private readonly tombstones: RangeTombstone[] = [];
+  private tombstoneIndex: RangeTombstoneIndex | undefined = RangeTombstoneIndex.EMPTY;
 
   constructor(options: MemtableOptions = {}) {
     this.tree = new SortedLeaves(options.leafEntryCountMax ?? LEAF_ENTRY_COUNT_MAX_DEFAULT);
@@ -45,11 +50,43 @@ export class Memtable {
    */
   add(key: Uint8Array, seq: SeqNum, kind: EntryKind, value: Uint8Array): void {
     assert(!this.isFrozen, 'add to a frozen memtable');
-    assert(kind === EntryKind.Put || value.length === 0, 'a delete has an empty value');
+    assert(hasValue(kind) || value.length === 0, 'a delete has an empty value');
     const entry: MemtableEntry = { key, seq, kind, value };
     this.tree.insert(entry, keyPrefix(key));
     this.count++;
     this.keyValueBytes += key.length + value.length;
+    this.noteSeq(seq);
+  }
+
+  /**
+   * Requires: not frozen; `tombstone.seq` unused. Keeps references to its keys. Counted in
+   * `memoryBytes` like an entry.
+   */
+  addRangeTombstone(tombstone: RangeTombstone): void {
+    assert(!this.isFrozen, 'add to a frozen memtable');
+    this.tombstones.push(tombstone);
+    this.tombstoneIndex = undefined;
+    this.keyValueBytes += tombstone.start.length + (tombstone.end?.length ?? 0);
+    this.noteSeq(tombstone.seq);
+  }
+
+  /** The range tombstones, in the order they were added. */
+  get rangeTombstones(): readonly RangeTombstone[] {
+    return this.tombstones;
+  }
+
+  /** An index over `rangeTombstones`, rebuilt after a tombstone is added. */
+  get rangeTombstoneIndex(): RangeTombstoneIndex {
+    this.tombstoneIndex ??= new RangeTombstoneIndex(this.tombstones);
+    return this.tombstoneIndex;
+  }
+
+  /** Whether nothing (no entry, no range tombstone) was added. */
+  get isEmpty(): boolean {
+    return this.count === 0 && this.tombstones.length === 0;
+  }
+
+  private noteSeq(seq: SeqNum): void {
     if (this.seqLow === undefined || seq < this.seqLow) this.seqLow = seq;
     if (this.seqHigh === undefined || seq > this.seqHigh) this.seqHigh = seq;
   }
@@ -78,14 +115,14 @@ export class Memtable {
     return this.count;
   }
 
-  /** Exactly the sum of key.length + value.length over all entries. */
+  /** Exactly the sum of key.length + value.length over all entries, plus the range tombstones' keys. */
   get dataBytes(): number {
     return this.keyValueBytes;
   }
 
-  /** An estimate of the heap the table holds: `dataBytes + entryCount * entryOverheadBytes`. */
+  /** An estimate of the heap the table holds: `dataBytes + (entries + tombstones) * entryOverheadBytes`. */
   get memoryBytes(): number {
-    return this.keyValueBytes + this.count * this.entryOverheadBytes;
+    return this.keyValueBytes + (this.count + this.tombstones.length) * this.entryOverheadBytes;
   }
 
   get seqMin(): SeqNum | undefined {

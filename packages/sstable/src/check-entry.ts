@@ -8,8 +8,9 @@ import type { TableLayout } from './table-layout.js';
 
 export function checkEntry(layout: TableLayout, entry: { key: Uint8Array; seq: number; kind: EntryKind; value: Uint8Array }): void {
   if (!Number.isSafeInteger(entry.seq) || entry.seq < 0 || entry.seq > SEQ_MAX) throw new InvalidArgumentError('seq', `${entry.seq} is not an integer in 0..2^53-1`);
-  if (entry.kind !== EntryKind.Put && entry.kind !== EntryKind.Delete) throw new InvalidArgumentError('kind', `unknown entry kind ${String(entry.kind)}`);
   const fixed = layout.fixedWidth;
+  const known = entry.kind === EntryKind.Put || entry.kind === EntryKind.Delete || (entry.kind === EntryKind.PutExpiring && fixed === undefined);
+  if (!known) throw new InvalidArgumentError('kind', `entry kind ${String(entry.kind)} is not stored in ${fixed === undefined ? 'page files' : 'fixed-width page files'}`);
   if (fixed === undefined) {
     if (entry.key.length > KEY_BYTES_MAX) throw new InvalidArgumentError('key', `${entry.key.length} bytes is over the ${KEY_BYTES_MAX}-byte limit`);
     if (entry.value.length > VALUE_BYTES_MAX) throw new InvalidArgumentError('value', `${entry.value.length} bytes is over the ${VALUE_BYTES_MAX}-byte limit`);

@@ -8,7 +8,9 @@ import {
   OVERFLOW_REF_BYTES,
   PAGE_HEADER_BYTES,
   SEQ_BYTES,
+  SLOT_FLAG_EXPIRING,
   SLOT_FLAG_KEY_OVERFLOW,
+  SLOT_FLAG_PUT,
   SLOT_FLAG_VALUE_OVERFLOW,
   SLOT_FLAGS_KNOWN,
   VAR_SLOT_PREFIX_OFFSET,
@@ -49,6 +51,7 @@ function checkVariableSlot(view: DataView, offset: number, page: { layout: Table
   const valueLength = view.getUint32(after + 10, true);
   if (readSeq(view, after) < 0) return 'seq out of range';
   if ((flags & ~SLOT_FLAGS_KNOWN) !== 0) return `flags ${flags}`;
+  if ((flags & SLOT_FLAG_EXPIRING) !== 0 && (flags & SLOT_FLAG_PUT) === 0) return 'expiring flag on a delete';
   const keyOverflow = (flags & SLOT_FLAG_KEY_OVERFLOW) !== 0;
   if (keyOverflow && keyLength <= k) return 'short key marked as overflow';
   const keyHeapBytes = keyOverflow ? OVERFLOW_REF_BYTES : keyLength > k ? keyLength : 0;

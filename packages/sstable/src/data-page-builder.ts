@@ -9,6 +9,7 @@ import {
   PAGE_HEADER_BYTES,
   PageKind,
   SEQ_BYTES,
+  SLOT_FLAG_EXPIRING,
   SLOT_FLAG_KEY_OVERFLOW,
   SLOT_FLAG_PUT,
   SLOT_FLAG_VALUE_OVERFLOW,
@@ -107,7 +108,7 @@ export class DataPageBuilder {
     const k = this.layout.inlineKeyBytes;
     const key = record.key;
     const after = offset + VAR_SLOT_PREFIX_OFFSET + k;
-    let flags = record.kind === EntryKind.Put ? SLOT_FLAG_PUT : 0;
+    let flags = record.kind === EntryKind.Put ? SLOT_FLAG_PUT : record.kind === EntryKind.PutExpiring ? SLOT_FLAG_PUT | SLOT_FLAG_EXPIRING : 0;
     this.view.setUint16(offset + VAR_SLOT_KEY_LENGTH_OFFSET, key.length, true);
     this.page.set(key.length > k ? key.subarray(0, k) : key, offset + VAR_SLOT_PREFIX_OFFSET);
     if (record.keyRef !== undefined) flags |= SLOT_FLAG_KEY_OVERFLOW;

@@ -10,6 +10,7 @@ import {
   PAGE_HEADER_BYTES,
   PageKind,
   SEQ_BYTES,
+  SLOT_FLAG_EXPIRING,
   SLOT_FLAG_KEY_OVERFLOW,
   SLOT_FLAG_PUT,
   SLOT_FLAG_VALUE_OVERFLOW,
@@ -66,7 +67,9 @@ export class DataPage {
 
   kindOf(i: number): EntryKind {
     const flags = this.bytes[this.slotOffset(i) + this.keyWidth + (this.fixed ? 0 : VAR_SLOT_PREFIX_OFFSET) + SEQ_BYTES] as number;
-    return (flags & SLOT_FLAG_PUT) === 0 ? EntryKind.Delete : EntryKind.Put;
+    if (this.fixed) return flags as EntryKind;
+    if ((flags & SLOT_FLAG_PUT) === 0) return EntryKind.Delete;
+    return (flags & SLOT_FLAG_EXPIRING) === 0 ? EntryKind.Put : EntryKind.PutExpiring;
   }
 
   /** Compares slot i's user key with `key`: negative when the slot's key sorts first. */

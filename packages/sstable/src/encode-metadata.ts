@@ -3,7 +3,7 @@
  * and properties chains (in that order, each on its own pages) and the footer page.
  */
 import { encodeBloom } from './bloom-filter.js';
-import { FORMAT_VERSION_CURRENT, PageKind } from './format.js';
+import { FORMAT_VERSION_EXPIRING, FORMAT_VERSION_FIRST, PageKind } from './format.js';
 import { chainPageCount, encodeMetaChain } from './meta-chain.js';
 import type { ChainLocation } from './meta-chain.js';
 import { encodeIndex } from './page-index.js';
@@ -21,6 +21,8 @@ export interface MetadataInput {
   keyHashes: Uint32Array;
   bloomBitsPerKey: number;
   statistics: TableStatistics;
+  /** Whether any entry is a `PutExpiring` (the file then needs format version 2). */
+  hasExpiring: boolean;
 }
 
 export interface EncodedMetadata {
@@ -47,7 +49,7 @@ export function encodeMetadata(input: MetadataInput): EncodedMetadata {
   const bloom = place(encodeBloom(input.keyHashes, input.bloomBitsPerKey), PageKind.Bloom);
   const properties = place(encodeStatistics(input.statistics), PageKind.Properties);
   const footer: TableFooter = {
-    formatVersion: FORMAT_VERSION_CURRENT,
+    formatVersion: input.hasExpiring ? FORMAT_VERSION_EXPIRING : FORMAT_VERSION_FIRST,
     layout: input.layout,
     dataPageCount: input.indexEntries.length,
     dataRegionBytes: input.dataRegionBytes,

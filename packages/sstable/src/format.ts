@@ -46,7 +46,9 @@ export const VAR_SLOT_VALUE_LENGTH_AFTER_PREFIX = 10;
 export const SLOT_FLAG_PUT = 0x01;
 export const SLOT_FLAG_KEY_OVERFLOW = 0x02;
 export const SLOT_FLAG_VALUE_OVERFLOW = 0x04;
-export const SLOT_FLAGS_KNOWN = 0x07;
+/** Since version 2: with `SLOT_FLAG_PUT`, the entry is a `PutExpiring` (value = expiry + user value). */
+export const SLOT_FLAG_EXPIRING = 0x08;
+export const SLOT_FLAGS_KNOWN = 0x0f;
 
 /** Inline key prefix width K of variable-width slots: chosen per file, default fits 16-byte keys. */
 export const INLINE_KEY_BYTES_DEFAULT = 16;
@@ -92,5 +94,12 @@ export const TABLE_MAGIC: Uint8Array = new Uint8Array([0x6b, 0x76, 0x73, 0x73, 0
 
 /** Oldest format version this build reads. */
 export const FORMAT_VERSION_MIN = 1;
-/** Format version this build writes, and the newest it reads. */
-export const FORMAT_VERSION_CURRENT = 1;
+/** Newest format version this build reads and writes. */
+export const FORMAT_VERSION_CURRENT = 2;
+/**
+ * A file is written with the lowest version that can express it: version 1 unless it holds an
+ * expiring entry (`SLOT_FLAG_EXPIRING`, added in version 2), so builds that read only
+ * version 1 still read every file without one.
+ */
+export const FORMAT_VERSION_FIRST = 1;
+export const FORMAT_VERSION_EXPIRING = 2;

@@ -38,6 +38,7 @@ export class TableBuilder {
   private writeFailure: unknown = undefined;
   private entryCount = 0;
   private tombstoneCount = 0;
+  private hasExpiring = false;
   private seqMin = 0;
   private seqMax = 0;
   private rawDataBytes = 0;
@@ -87,6 +88,7 @@ export class TableBuilder {
     this.seqMax = first ? seq : Math.max(this.seqMax, seq);
     this.entryCount++;
     if (kind === EntryKind.Delete) this.tombstoneCount++;
+    else if (kind === EntryKind.PutExpiring) this.hasExpiring = true;
   }
 
   /** Writes the encoded full pages so far in one write. Safe to call while another is running. */
@@ -124,6 +126,7 @@ export class TableBuilder {
       keyHashes: this.keyHashes.subarray(0, this.keyHashCount),
       bloomBitsPerKey: this.bloomBitsPerKey,
       statistics,
+      hasExpiring: this.hasExpiring,
     });
     for (const chunk of metadata.chunks) this.output.append(chunk);
     await this.writePending();

@@ -1,12 +1,12 @@
 /**
- * Golden files: `test/fixtures/v1-*.sst` were written once by this file (only when missing)
+ * Golden files: `test/fixtures/v*.sst` were written once by this file (only when missing)
  * and are committed. They must never be regenerated: a reader that stops reading them, or an
  * encoder that stops reproducing them byte for byte, has changed the wire format. (The lz4
  * file also pins lz4-napi's compressor output; if an upgrade changes it, readers must still
  * read the old file, and only the re-encoding check may be relaxed, with a note in FORMAT.md.)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { EntryKind, equalBytes } from '@kv/base';
+import { EntryKind, encodeExpiringValue, equalBytes } from '@kv/base';
 import { MemoryVfs } from '@kv/vfs';
 import { describe, expect, test } from 'vitest';
 import type { TableBuildOptions } from '../src/index.js';
@@ -14,6 +14,7 @@ import { TABLE_PATH, buildTable, collectForward, openTable, patterned, plain, re
 import type { ModelEntry } from './helpers.js';
 
 const put = (key: Uint8Array, seq: number, value: Uint8Array): ModelEntry => ({ key, seq, kind: EntryKind.Put, value });
+const expiring = (key: Uint8Array, seq: number, expiresAt: number, value: Uint8Array): ModelEntry => ({ key, seq, kind: EntryKind.PutExpiring, value: encodeExpiringValue(expiresAt, value) });
 const del = (key: Uint8Array, seq: number): ModelEntry => ({ key, seq, kind: EntryKind.Delete, value: new Uint8Array(0) });
 
 interface Fixture {
@@ -22,6 +23,7 @@ interface Fixture {
   entries: ModelEntry[];
   fileSizeBytes: number;
   dataPageCount: number;
+  formatVersion: number;
 }
 
 const FIXTURES: Fixture[] = [
@@ -31,6 +33,7 @@ const FIXTURES: Fixture[] = [
     entries: [put(text('a'), 2, text('x')), del(text('a'), 1)],
     fileSizeBytes: 5120,
     dataPageCount: 1,
+    formatVersion: 1,
   },
   {
     name: 'v1-variable.sst',
@@ -45,6 +48,7 @@ const FIXTURES: Fixture[] = [
     ],
     fileSizeBytes: 12_288,
     dataPageCount: 2,
+    formatVersion: 1,
   },
   {
     name: 'v1-fixed.sst',
@@ -56,6 +60,7 @@ const FIXTURES: Fixture[] = [
     }),
     fileSizeBytes: 6144,
     dataPageCount: 2,
+    formatVersion: 1,
   },
   {
     name: 'v1-lz4.sst',
@@ -63,6 +68,21 @@ const FIXTURES: Fixture[] = [
     entries: Array.from({ length: 80 }, (_, i) => put(text(`user:${String(i).padStart(5, '0')}`), i + 1, text(`{"name":"user ${i % 7}","active":true}`))),
     fileSizeBytes: 6144,
     dataPageCount: 6,
+    formatVersion: 1,
+  },
+  {
+    name: 'v2-expiring.sst',
+    options: { pageSizeBytes: 1024 },
+    entries: [
+      expiring(text('session:1'), 30, 1_700_000_000_000, text('alice')),
+      put(text('session:1'), 20, text('plain')),
+      del(text('session:2'), 31),
+      expiring(text('session:2'), 29, 0, new Uint8Array(0)),
+      expiring(text('session:3'), 32, Number.MAX_SAFE_INTEGER, patterned(1500, 5)),
+    ],
+    fileSizeBytes: 7168,
+    dataPageCount: 1,
+    formatVersion: 2,
   },
 ];
 
@@ -89,7 +109,7 @@ describe('golden fixtures', () => {
       await file.close();
       await replaceFile(vfs, bytes);
       const reader = await openTable(vfs);
-      expect(reader.properties).toMatchObject({ entryCount: fixture.entries.length, dataPageCount: fixture.dataPageCount, formatVersion: 1 });
+      expect(reader.properties).toMatchObject({ entryCount: fixture.entries.length, dataPageCount: fixture.dataPageCount, formatVersion: fixture.formatVersion });
       expect(collectForward(reader.iterator()).map(plain)).toEqual(fixture.entries.map(plain));
       for (const entry of fixture.entries) expect(plain(reader.get(entry.key, entry.seq as never))).toEqual(plain(entry));
       await reader.verify();

@@ -1,5 +1,5 @@
 /**
- * Random workloads for snapshot properties: batches over a small key alphabet, snapshots taken
+ * Random workloads for snapshot properties: batches (puts, deletes, range deletions) over a small key alphabet, snapshots taken
  * and released at random, and a maintenance step (flush or compaction) in between. The
  * runner keeps, for every live snapshot, the model frozen when it was taken.
  */
@@ -23,8 +23,9 @@ export interface LiveSnapshot {
 export function snapshotStep(shape: { valueBytesMax: number; opsMax: number; writeWeight: number; releaseIndexMax: number }): fc.Arbitrary<SnapshotStep> {
   const key = fc.uint8Array({ minLength: 1, maxLength: 2, max: 7 });
   const op: fc.Arbitrary<ModelOp> = fc.oneof(
-    fc.record({ type: fc.constant('put' as const), key, value: fc.uint8Array({ maxLength: shape.valueBytesMax }) }),
-    fc.record({ type: fc.constant('del' as const), key }),
+    { weight: 4, arbitrary: fc.record({ type: fc.constant('put' as const), key, value: fc.uint8Array({ maxLength: shape.valueBytesMax }) }) },
+    { weight: 2, arbitrary: fc.record({ type: fc.constant('del' as const), key }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant('delRange' as const), start: key, end: key }) },
   );
   return fc.oneof(
     { weight: shape.writeWeight, arbitrary: fc.array(op, { minLength: 1, maxLength: shape.opsMax }).map((ops) => ({ kind: 'write' as const, ops })) },

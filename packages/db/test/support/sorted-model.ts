@@ -4,7 +4,10 @@
  */
 import { compareBytes } from '@kv/base';
 
-export type ModelOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+export type ModelOp =
+  | { type: 'put'; key: Uint8Array; value: Uint8Array }
+  | { type: 'del'; key: Uint8Array }
+  | { type: 'delRange'; start: Uint8Array; end: Uint8Array };
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -14,8 +17,14 @@ export class SortedModel {
   apply(ops: readonly ModelOp[]): void {
     for (const op of ops) {
       if (op.type === 'put') this.entries.set(hex(op.key), [op.key, op.value]);
-      else this.entries.delete(hex(op.key));
+      else if (op.type === 'del') this.entries.delete(hex(op.key));
+      else this.deleteWhere((key) => compareBytes(key, op.start) >= 0 && compareBytes(key, op.end) < 0);
     }
+  }
+
+  /** Deletes every key `filter` accepts. */
+  deleteWhere(filter: (key: Uint8Array) => boolean): void {
+    for (const [name, [key]] of [...this.entries]) if (filter(key)) this.entries.delete(name);
   }
 
   get(key: Uint8Array): Uint8Array | undefined {

@@ -1,0 +1,37 @@
+/**
+ * What range tombstones let the engine drop without a merge, as one manifest edit:
+ * - page files entirely inside a tombstone's range whose every entry is older than it, when
+ *   no live snapshot can read any of those entries (no snapshot in [file.seqMin, tombstone));
+ * - tombstones that no longer hide anything: no remaining page file overlapping the range
+ *   holds an entry older than the tombstone. (Memtables hold only newer entries: a tombstone
+ *   reaches the manifest when its memtable is flushed, and memtables flush oldest first.)
+ */
+import { compareBytes, tombstoneOverlaps } from '@kv/base';
+import type { RangeTombstone } from '@kv/base';
+import type { RemovedFile, TableFileMeta, Version, VersionEdit } from '@kv/manifest';
+
+export function planRangeTombstoneCleanup(version: Version, snapshots: readonly number[]): VersionEdit | undefined {
+  const tombstones = version.rangeTombstones;
+  if (tombstones.length === 0) return undefined;
+  const removedFiles: RemovedFile[] = [];
+  const remaining: TableFileMeta[] = [];
+  for (const file of version.files()) {
+    if (tombstones.some((tombstone) => hidesWholeFile(tombstone, file, snapshots))) removedFiles.push({ level: file.level, fileNumber: file.fileNumber });
+    else remaining.push(file);
+  }
+  const removedRangeTombstones = tombstones
+    .filter((tombstone) => !remaining.some((file) => file.seqMin < tombstone.seq && tombstoneOverlaps(tombstone, file.smallestKey, file.largestKey)))
+    .map((tombstone) => tombstone.seq as number);
+  if (removedFiles.length === 0 && removedRangeTombstones.length === 0) return undefined;
+  return {
+    ...(removedFiles.length > 0 ? { removedFiles } : {}),
+    ...(removedRangeTombstones.length > 0 ? { removedRangeTombstones } : {}),
+  };
+}
+
+function hidesWholeFile(tombstone: RangeTombstone, file: TableFileMeta, snapshots: readonly number[]): boolean {
+  if (file.seqMax >= tombstone.seq) return false;
+  if (compareBytes(file.smallestKey, tombstone.start) < 0) return false;
+  if (tombstone.end !== undefined && compareBytes(file.largestKey, tombstone.end) >= 0) return false;
+  return !snapshots.some((seq) => seq >= file.seqMin && seq < tombstone.seq);
+}

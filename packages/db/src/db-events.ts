@@ -1,0 +1,61 @@
+/**
+ * The events a database emits (`db.on(name, listener)`), with the figures an operator logs.
+ * Listeners run synchronously on the engine's thread: keep them short. An 'error' event is
+ * emitted only while someone listens for it (an unheard 'error' would crash the process).
+ */
+
+export interface FlushEvent {
+  /** The level-0 file written; undefined when the memtable held only range deletions. */
+  fileNumber: number | undefined;
+  /** Bytes written to the page file. */
+  bytesWritten: number;
+  entries: number;
+  rangeTombstones: number;
+  durationMs: number;
+}
+
+export interface CompactionEvent {
+  reason: 'level0' | 'size' | 'manual' | 'range-deletion';
+  inputLevel: number;
+  outputLevel: number;
+  inputFiles: number;
+  outputFiles: number;
+  bytesRead: number;
+  bytesWritten: number;
+  entriesIn: number;
+  entriesOut: number;
+  /** Versions no reader could see any more (shadowed, hidden by a tombstone, expired). */
+  droppedVersions: number;
+  droppedTombstones: number;
+  durationMs: number;
+}
+
+export interface StallEvent {
+  /** What writers waited for: a memtable slot (flushes behind) or level-0 room (compaction behind). */
+  cause: 'memtables' | 'level0';
+  durationMs: number;
+}
+
+export interface BackgroundErrorInfo {
+  job: 'flush' | 'compaction';
+  /** False when the job stopped for good (a failed manifest, corruption): reopen to recover. */
+  willRetry: boolean;
+}
+
+export interface DbEvents {
+  flush: [FlushEvent];
+  compaction: [CompactionEvent];
+  stall: [StallEvent];
+  error: [Error, BackgroundErrorInfo];
+}
+
+/** What the background jobs report to the database. */
+export interface EngineEventSink {
+  flush(event: FlushEvent): void;
+  compaction(event: CompactionEvent): void;
+  stall(event: StallEvent): void;
+  backgroundError(error: unknown, info: BackgroundErrorInfo): void;
+}
+
+/** A sink that drops everything (background jobs run before a database exists: open, repair). */
+export const SILENT_EVENTS: EngineEventSink = { flush: () => undefined, compaction: () => undefined, stall: () => undefined, backgroundError: () => undefined };
