@@ -5,15 +5,14 @@
  * (newest first) and then the page files (`TableSet`); the newest version found is hidden
  * when it is a delete, has expired, or is older than a range tombstone covering its key.
  */
-import { EventEmitter } from 'node:events';
-import { EntryKind, InvalidArgumentError, NotOpenError, RangeTombstoneIndex, expiryOf, toFileNum, toSeqNum, userValueOf } from '@kv/base';
-import type { InternalEntry, RangeTombstone, SeqNum } from '@kv/base';
-import { MergingIterator } from '@kv/compaction';
+import { InvalidArgumentError, toFileNum } from '@kv/base';
 import type { Manifest } from '@kv/manifest';
 import type { BlockCache } from '@kv/sstable';
 import { NodeVfs } from '@kv/vfs';
 import type { Vfs, VfsLock } from '@kv/vfs';
-import { DbIterator } from './db-iterator.js';
+import { DbReader } from './db-reader.js';
+import { ReadOnlyDB } from './read-only-db.js';
+import type { ReadState } from './db-reader.js';
 import type { DbStats } from './db-stats.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { Compactor } from './compactor.js';
@@ -21,20 +20,16 @@ import { destroyDatabase } from './destroy-database.js';
 import { repairDatabase } from './repair-database.js';
 import type { RepairReport } from './repair-database.js';
 import { Flusher } from './flusher.js';
-import type { DbEvents, EngineEventSink } from './db-events.js';
-import { describe, toKey, toLookupKey } from './input-bytes.js';
-import { keySuccessor, rangeBounds, toKeyRange, toLimit, toShape } from './key-range.js';
-import type { ClearOptions, IteratorOptions } from './key-range.js';
+import type { EngineEventSink } from './db-events.js';
+import { describe, toKey } from './input-bytes.js';
+import { keySuccessor, rangeBounds, toKeyRange, toLimit } from './key-range.js';
+import type { ClearOptions } from './key-range.js';
 import { openDatabase } from './open-database.js';
 import { compressionForLevel, readSyncFlag, resolveOptions } from './options.js';
 import type { DbOptions, ResolvedOptions } from './options.js';
-import type { SnapshotSource } from './snapshot.js';
 import type { TableSet } from './table-set.js';
-import { Snapshot } from './snapshot.js';
-import { SnapshotList } from './snapshot-list.js';
-import { UserCursor } from './user-cursor.js';
 import { checkFixedWidth, deleteOp, putOp, rangeDeleteOp, readTtlOption, toWriteOps } from './write-op.js';
-import type { BatchOp, Clock, WriteOp } from './write-op.js';
+import type { BatchOp, WriteOp } from './write-op.js';
 import { WritePipeline } from './write-pipeline.js';
 
 export interface WriteOptions {
@@ -49,9 +44,7 @@ export interface PutOptions extends WriteOptions {
   ttl?: number;
 }
 
-type State = 'open' | 'closing' | 'closed';
-
-export class DB extends EventEmitter<DbEvents> implements SnapshotSource {
+export class DB extends DbReader {
   readonly location: string;
   private readonly pipeline: WritePipeline;
   private readonly flusher: Flusher;
@@ -63,19 +56,13 @@ export class DB extends EventEmitter<DbEvents> implements SnapshotSource {
   private readonly vfs: Vfs;
   private readonly fixedWidth: { keySize: number; valueSize: number } | undefined;
   private readonly memtableSizeBytes: number;
-  private readonly snapshots = new SnapshotList();
-  private state: State = 'open';
   private closing: Promise<void> | undefined;
   private walBytes = 0;
   private readonly flushTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly clock: Clock;
-  /** Releases what an iterator pins when it is garbage-collected without being closed. */
-  private readonly abandonedIterators = new FinalizationRegistry<() => void>((release) => release());
 
   private constructor(location: string, options: ResolvedOptions, opened: Awaited<ReturnType<typeof openDatabase>>) {
-    super();
+    super(options.clock);
     this.location = location;
-    this.clock = options.clock;
     const events = this.eventSink();
     this.vfs = options.vfs;
     this.tables = opened.tables;
@@ -123,19 +110,21 @@ export class DB extends EventEmitter<DbEvents> implements SnapshotSource {
     });
   }
 
-  /** Opens (by default creating) the database in `location`. */
-  static async open(location: string, options?: DbOptions): Promise<DB> {
+  /**
+   * Opens (by default creating) the database in `location`. With `readOnly: true` it opens a
+   * `ReadOnlyDB` instead: no lock, no writes, a view of the directory refreshed on demand.
+   */
+  static open(location: string, options: DbOptions & { readOnly: true }): Promise<ReadOnlyDB>;
+  static open(location: string, options?: DbOptions & { readOnly?: false }): Promise<DB>;
+  static async open(location: string, options?: DbOptions): Promise<DB | ReadOnlyDB> {
     const resolved = resolveOptions(options);
     const dir = location.length > 1 ? location.replace(/\/+$/, '') : location;
+    if (resolved.readOnly) return ReadOnlyDB.openReadOnly(dir, resolved);
     const opened = await openDatabase(dir, resolved);
     const db = new DB(dir, resolved, opened);
     // Level 0 may already be over its trigger (many flushes before a crash, say).
     db.compactor.kick();
     return db;
-  }
-
-  get isOpen(): boolean {
-    return this.state === 'open';
   }
 
   /** Inserts or replaces `key`; with `ttl`, the entry expires that many milliseconds from now. */
@@ -190,147 +179,6 @@ export class DB extends EventEmitter<DbEvents> implements SnapshotSource {
     } finally {
       iterator.close();
     }
-  }
-
-  /** The value of `key`, as a copy the caller owns, or undefined. */
-  async get(key: Uint8Array | string): Promise<Uint8Array | undefined> {
-    return this.readAt(key, this.pipeline.visibleSeq);
-  }
-
-  /**
-   * `get` without a promise. Served from memory and the page cache; a page not in the cache
-   * is read with one synchronous read per level that may hold the key (bloom filters skip
-   * most), so it blocks the thread for that long on a cold cache.
-   */
-  getSync(key: Uint8Array | string): Uint8Array | undefined {
-    return this.readAt(key, this.pipeline.visibleSeq);
-  }
-
-  /** The values of `keys` (undefined where absent), all read at one point in time. */
-  async getMany(keys: readonly (Uint8Array | string)[]): Promise<(Uint8Array | undefined)[]> {
-    return this.readManyAt(keys, this.pipeline.visibleSeq);
-  }
-
-  /** Whether `key` is present. */
-  async has(key: Uint8Array | string): Promise<boolean> {
-    this.ensureOpen();
-    return this.lookup(toLookupKey(key), this.pipeline.visibleSeq) !== undefined;
-  }
-
-  /** Whether each of `keys` is present, all read at one point in time. */
-  async hasMany(keys: readonly (Uint8Array | string)[]): Promise<boolean[]> {
-    this.ensureOpen();
-    const seq = this.pipeline.visibleSeq;
-    return checkKeyList(keys).map((key) => this.lookup(toLookupKey(key), seq) !== undefined);
-  }
-
-  /**
-   * A consistent view of the database as of now, until `release()`. Works with `await using`:
-   * `await using snap = db.snapshot()`.
-   */
-  snapshot(): Snapshot {
-    this.ensureOpen();
-    const seq = this.pipeline.visibleSeq;
-    this.snapshots.add(seq);
-    return new Snapshot(this, seq);
-  }
-
-  /** @internal Reads at a sequence number (the current one, or a snapshot's). */
-  readAt(key: Uint8Array | string, seq: number): Uint8Array | undefined {
-    this.ensureOpen();
-    const value = this.lookup(toLookupKey(key), toSeqNum(seq));
-    return value === undefined ? undefined : new Uint8Array(value);
-  }
-
-  /** @internal Reads of several keys at one sequence number. */
-  readManyAt(keys: readonly (Uint8Array | string)[], seq: number): (Uint8Array | undefined)[] {
-    this.ensureOpen();
-    return checkKeyList(keys).map((key) => {
-      const value = this.lookup(toLookupKey(key), toSeqNum(seq));
-      return value === undefined ? undefined : new Uint8Array(value);
-    });
-  }
-
-  /** The user value of `key` at `seq` (a view), or undefined when absent, deleted or expired. */
-  private lookup(key: Uint8Array, seq: SeqNum): Uint8Array | undefined {
-    const found = this.find(key, seq);
-    if (found === undefined || found.kind === EntryKind.Delete) return undefined;
-    if (found.kind === EntryKind.PutExpiring && expiryOf(found.value) <= this.clock()) return undefined;
-    if (this.rangeTombstoneSeq(key, seq) > found.seq) return undefined;
-    return userValueOf(found);
-  }
-
-  /** The newest range tombstone at or below `seq` covering `key`, across memtables and files; 0 if none. */
-  private rangeTombstoneSeq(key: Uint8Array, seq: SeqNum): number {
-    let covering = this.pipeline.active.rangeTombstones.length === 0 ? 0 : this.pipeline.active.rangeTombstoneIndex.coveringSeq(key, seq);
-    for (const frozen of this.flusher.immutables) {
-      if (frozen.memtable.rangeTombstones.length > 0) covering = Math.max(covering, frozen.memtable.rangeTombstoneIndex.coveringSeq(key, seq));
-    }
-    const version = this.tables.version;
-    if (version !== undefined && version.rangeTombstones.length > 0) covering = Math.max(covering, version.rangeTombstoneIndex.coveringSeq(key, seq));
-    return covering;
-  }
-
-  /** @internal Called by `Snapshot.release()`. */
-  releaseSnapshot(seq: number): void {
-    this.snapshots.remove(seq);
-  }
-
-  private find(key: Uint8Array, seq: SeqNum): InternalEntry | undefined {
-    const inActive = this.pipeline.active.get(key, seq);
-    if (inActive !== undefined) return inActive;
-    for (const frozen of this.flusher.immutables) {
-      const found = frozen.memtable.get(key, seq);
-      if (found !== undefined) return found;
-    }
-    return this.tables.get(key, seq);
-  }
-
-  /**
-   * Entries in key order (or reverse) within the bounds, read from the state at this call.
-   * `keys: false` / `values: false` leave that side empty (not copied). See `DbIterator` for
-   * what the iterator pins and when it lets go.
-   */
-  iterator(options: IteratorOptions = {}): DbIterator {
-    return this.iteratorAt(options, this.pipeline.visibleSeq);
-  }
-
-  /** @internal Iterators at a sequence number (the current one, or a snapshot's). */
-  iteratorAt(options: IteratorOptions, seq: number): DbIterator {
-    this.ensureOpen();
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('iterator options', `must be an object, got ${describe(options)}`);
-    const range = toKeyRange(options);
-    const limit = toLimit(options.limit);
-    const shape = toShape(options);
-    const view = this.tables.acquire();
-    const memtables = [this.pipeline.active, ...this.flusher.immutables.map((f) => f.memtable)];
-    const sources = [...memtables.map((memtable) => memtable.iterator()), ...view.iterators()];
-    const tombstones: RangeTombstone[] = [...view.version.rangeTombstones];
-    for (const memtable of memtables) tombstones.push(...memtable.rangeTombstones);
-    const rangeTombstones = tombstones.length === 0 ? RangeTombstoneIndex.EMPTY : new RangeTombstoneIndex(tombstones);
-    const cursor = new UserCursor({ source: new MergingIterator(sources), snapshotSeq: toSeqNum(seq), range, reverse: options.reverse === true, rangeTombstones, clock: this.clock });
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      view.release();
-    };
-    const token = {};
-    const iterator = new DbIterator({
-      cursor, limit, shape,
-      isDbOpen: () => this.state === 'open',
-      onClose: () => {
-        this.abandonedIterators.unregister(token);
-        release();
-      },
-    });
-    this.abandonedIterators.register(iterator, release, token);
-    return iterator;
-  }
-
-  /** Entries with start <= key <= end, in key order. */
-  range(start: Uint8Array | string, end: Uint8Array | string): DbIterator {
-    return this.iterator({ gte: start, lte: end });
   }
 
   /** Writes the active memtable (if it holds anything) and every frozen one to page files. */
@@ -457,6 +305,11 @@ export class DB extends EventEmitter<DbEvents> implements SnapshotSource {
     }
   }
 
+  /** @internal What reads see: the active memtable, the frozen ones (newest first), the page files. */
+  protected readState(): ReadState {
+    return { memtables: [this.pipeline.active, ...this.flusher.immutables.map((frozen) => frozen.memtable)], tables: this.tables, visibleSeq: this.pipeline.visibleSeq };
+  }
+
   /** Forwards background jobs' reports to listeners ('error' only while someone listens). */
   private eventSink(): EngineEventSink {
     return {
@@ -469,18 +322,9 @@ export class DB extends EventEmitter<DbEvents> implements SnapshotSource {
     };
   }
 
-  private ensureOpen(): void {
-    if (this.state !== 'open') throw new NotOpenError('database');
-  }
-
   private commit(ops: WriteOp[], sync: boolean): Promise<void> {
     if (this.fixedWidth !== undefined) checkFixedWidth(ops, this.fixedWidth);
     return this.pipeline.commit(ops, sync);
   }
 }
 
-
-function checkKeyList(keys: unknown): readonly unknown[] {
-  if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', `must be an array, got ${describe(keys)}`);
-  return keys;
-}

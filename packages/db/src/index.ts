@@ -1,4 +1,6 @@
 export { DB } from './db.js';
+export { DbReader } from './db-reader.js';
+export { ReadOnlyDB } from './read-only-db.js';
 export type { PutOptions, WriteOptions } from './db.js';
 export type { BackgroundErrorInfo, CompactionEvent, DbEvents, FlushEvent, StallEvent } from './db-events.js';
 export { DbIterator } from './db-iterator.js';

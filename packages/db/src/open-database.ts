@@ -7,7 +7,6 @@
 import { dirname } from 'node:path';
 import { CorruptionError, InvalidArgumentError, toFileNum, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
-import { toFileMeta } from '@kv/compaction';
 import { Manifest, Version } from '@kv/manifest';
 import type { VersionEdit } from '@kv/manifest';
 import { Memtable } from '@kv/memtable';
@@ -15,7 +14,7 @@ import { BlockCache } from '@kv/sstable';
 import type { Vfs, VfsLock } from '@kv/vfs';
 import { WalCommitQueue, WalWriter } from '@kv/wal';
 import { checkCreationRecord, creationRecord } from './creation-options.js';
-import { classifyFileName, logFileName, tableFileName } from './file-names.js';
+import { classifyFileName, logFileName } from './file-names.js';
 import { flushMemtable } from './flush-job.js';
 import { LOCK_FILE_NAME } from './format.js';
 import { removeObsoleteFiles } from './obsolete-files.js';

@@ -50,6 +50,8 @@ export interface DbOptions {
   vfs?: Vfs;
   /** Wall-clock milliseconds for `ttl` expiry. Default `Date.now`; tests inject their own. */
   clock?: () => number;
+  /** Open without the lock and without writing anything (see `ReadOnlyDB`). Default false. */
+  readOnly?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -65,6 +67,7 @@ export interface ResolvedOptions {
   compaction: CompactionPolicy;
   flushIntervalMs: number | undefined;
   clock: () => number;
+  readOnly: boolean;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -101,6 +104,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     compaction: readCompactionPolicy(given),
     flushIntervalMs: readOptionalInteger(given, 'flushIntervalMs', { min: 10, max: 24 * 3600 * 1000 }),
     clock: readClock(given),
+    readOnly: readBoolean(given, 'readOnly', false),
   };
 }
 

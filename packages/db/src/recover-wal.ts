@@ -34,12 +34,19 @@ interface ReplayContext {
   memtable: Memtable;
   lastSeq: SeqNum;
   droppedBytes: number;
+  readOnly: boolean;
 }
 
-export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum }): Promise<RecoveredWal> {
-  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: new Memtable(), lastSeq: options.lastSeq, droppedBytes: 0 };
+/**
+ * `readOnly`: change nothing on disk (a read-only open beside a live writer): dropped tails
+ * stay, and nothing is discarded; the writer's next open does that.
+ */
+export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum; readOnly?: boolean }): Promise<RecoveredWal> {
+  const readOnly = options.readOnly ?? false;
+  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: new Memtable(), lastSeq: options.lastSeq, droppedBytes: 0, readOnly };
   for (const [index, logNumber] of options.logs.entries()) {
     const outcome = await replaySegment(context, logNumber);
+    if (outcome.stoppedEarly && readOnly) break;
     if (outcome.stoppedEarly && options.mode === 'pointInTime') {
       await discardSegments(context, options.logs.slice(index + 1));
       break;
@@ -61,7 +68,7 @@ async function replaySegment(context: ReplayContext, logNumber: FileNum): Promis
   }
   const report = reader.report;
   context.droppedBytes += report.droppedBytes;
-  await cutDroppedTail(context.vfs, path, report.lastGoodOffset);
+  if (!context.readOnly) await cutDroppedTail(context.vfs, path, report.lastGoodOffset);
   return { stoppedEarly: report.stoppedEarly };
 }
 

@@ -18,7 +18,7 @@ import { Manifest, Version, readManifest } from '@kv/manifest';
 import type { DatabaseOptionsRecord, TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
-import { classifyFileName, tableFileName } from './file-names.js';
+import { classifyFileName } from './file-names.js';
 import { flushMemtable } from './flush-job.js';
 import { LOCK_FILE_NAME } from './format.js';
 import { PAGE_SIZE_DEFAULT_BYTES } from './creation-options.js';

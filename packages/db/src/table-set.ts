@@ -49,10 +49,14 @@ export class TableSet {
   /** Errors from deleting obsolete files in the background (the next open retries). */
   deleteFailures = 0;
 
-  constructor(options: { vfs: Vfs; dir: string; cache: BlockCache }) {
+  /** Whether retired files are deleted (the writer) or only closed (a read-only open). */
+  private readonly deletesRetired: boolean;
+
+  constructor(options: { vfs: Vfs; dir: string; cache: BlockCache; deletesRetired?: boolean }) {
     this.vfs = options.vfs;
     this.dir = options.dir;
     this.cache = options.cache;
+    this.deletesRetired = options.deletesRetired ?? true;
   }
 
   get version(): Version | undefined {
@@ -107,14 +111,14 @@ export class TableSet {
     };
   }
 
-  /** Closes and deletes a file no version or view uses. Runs in the background. */
+  /** Closes (and for the writer deletes) a file no version or view uses. Runs in the background. */
   private retire(number: number, table: OpenTable): void {
     this.readers.delete(number);
     this.cache.evictFile(number);
     const path = `${this.dir}/${tableFileName(toFileNum(number))}`;
     void table.reader
       .close()
-      .then(() => this.vfs.unlink(path))
+      .then(() => (this.deletesRetired ? this.vfs.unlink(path) : undefined))
       .catch(() => {
         this.deleteFailures++;
       });

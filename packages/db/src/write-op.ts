@@ -2,7 +2,7 @@
  * A validated, engine-owned write operation and the conversion from what callers pass to
  * `put`, `delete`, `write` and `clear`.
  */
-import { EntryKind, InvalidArgumentError, encodeExpiringValue, toSeqNum } from '@kv/base';
+import { InvalidArgumentError, encodeExpiringValue, toSeqNum } from '@kv/base';
 import type { Memtable } from '@kv/memtable';
 import { describe, toKey, toValue } from './input-bytes.js';
 import { BATCH_OPS_MAX, TTL_MAX_MS } from './limits.js';

@@ -1,0 +1,202 @@
+/**
+ * The read side of a database, shared by the writable `DB` and `ReadOnlyDB`: point reads,
+ * snapshots and iterators over a `ReadState` (memtables newest first, then page files). The
+ * newest version found is hidden when it is a delete, has expired, or is older than a range
+ * tombstone covering its key at the read's sequence number.
+ */
+import { EventEmitter } from 'node:events';
+import { EntryKind, InvalidArgumentError, NotOpenError, RangeTombstoneIndex, expiryOf, toSeqNum, userValueOf } from '@kv/base';
+import type { InternalEntry, RangeTombstone, SeqNum } from '@kv/base';
+import { MergingIterator } from '@kv/compaction';
+import type { Memtable } from '@kv/memtable';
+import type { DbEvents } from './db-events.js';
+import { DbIterator } from './db-iterator.js';
+import { describe, toLookupKey } from './input-bytes.js';
+import { toKeyRange, toLimit, toShape } from './key-range.js';
+import type { IteratorOptions } from './key-range.js';
+import { Snapshot } from './snapshot.js';
+import type { SnapshotSource } from './snapshot.js';
+import { SnapshotList } from './snapshot-list.js';
+import type { TableSet } from './table-set.js';
+import { UserCursor } from './user-cursor.js';
+import type { Clock } from './write-op.js';
+
+/** What reads see at one moment. */
+export interface ReadState {
+  /** Newest first: a key's newest version is in the first memtable that has it. */
+  memtables: readonly Memtable[];
+  tables: TableSet;
+  /** The newest sequence number readers may see. */
+  visibleSeq: SeqNum;
+}
+
+export type DbState = 'open' | 'closing' | 'closed';
+
+export abstract class DbReader extends EventEmitter<DbEvents> implements SnapshotSource {
+  protected readonly clock: Clock;
+  protected readonly snapshots: SnapshotList = new SnapshotList();
+  protected state: DbState = 'open';
+  /** Releases what an iterator pins when it is garbage-collected without being closed. */
+  private readonly abandonedIterators = new FinalizationRegistry<() => void>((release) => release());
+
+  protected constructor(clock: Clock) {
+    super();
+    this.clock = clock;
+  }
+
+  /** @internal What reads see now. */
+  protected abstract readState(): ReadState;
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** The value of `key`, as a copy the caller owns, or undefined. */
+  async get(key: Uint8Array | string): Promise<Uint8Array | undefined> {
+    return this.readAt(key, this.readState().visibleSeq);
+  }
+
+  /**
+   * `get` without a promise. Served from memory and the page cache; a page not in the cache
+   * is read with one synchronous read per level that may hold the key (bloom filters skip
+   * most), so it blocks the thread for that long on a cold cache.
+   */
+  getSync(key: Uint8Array | string): Uint8Array | undefined {
+    return this.readAt(key, this.readState().visibleSeq);
+  }
+
+  /** The values of `keys` (undefined where absent), all read at one point in time. */
+  async getMany(keys: readonly (Uint8Array | string)[]): Promise<(Uint8Array | undefined)[]> {
+    return this.readManyAt(keys, this.readState().visibleSeq);
+  }
+
+  /** Whether `key` is present. */
+  async has(key: Uint8Array | string): Promise<boolean> {
+    this.ensureOpen();
+    return this.lookup(toLookupKey(key), this.readState().visibleSeq) !== undefined;
+  }
+
+  /** Whether each of `keys` is present, all read at one point in time. */
+  async hasMany(keys: readonly (Uint8Array | string)[]): Promise<boolean[]> {
+    this.ensureOpen();
+    const seq = this.readState().visibleSeq;
+    return checkKeyList(keys).map((key) => this.lookup(toLookupKey(key), seq) !== undefined);
+  }
+
+  /**
+   * A consistent view of the database as of now, until `release()`. Works with `await using`:
+   * `await using snap = db.snapshot()`.
+   */
+  snapshot(): Snapshot {
+    this.ensureOpen();
+    const seq = this.readState().visibleSeq;
+    this.snapshots.add(seq);
+    return new Snapshot(this, seq);
+  }
+
+  /** @internal Reads at a sequence number (the current one, or a snapshot's). */
+  readAt(key: Uint8Array | string, seq: number): Uint8Array | undefined {
+    this.ensureOpen();
+    const value = this.lookup(toLookupKey(key), toSeqNum(seq));
+    return value === undefined ? undefined : new Uint8Array(value);
+  }
+
+  /** @internal Reads of several keys at one sequence number. */
+  readManyAt(keys: readonly (Uint8Array | string)[], seq: number): (Uint8Array | undefined)[] {
+    this.ensureOpen();
+    return checkKeyList(keys).map((key) => {
+      const value = this.lookup(toLookupKey(key), toSeqNum(seq));
+      return value === undefined ? undefined : new Uint8Array(value);
+    });
+  }
+
+  /** The user value of `key` at `seq` (a view), or undefined when absent, deleted or expired. */
+  private lookup(key: Uint8Array, seq: SeqNum): Uint8Array | undefined {
+    const state = this.readState();
+    const found = this.find(state, key, seq);
+    if (found === undefined || found.kind === EntryKind.Delete) return undefined;
+    if (found.kind === EntryKind.PutExpiring && expiryOf(found.value) <= this.clock()) return undefined;
+    if (this.rangeTombstoneSeq(state, key, seq) > found.seq) return undefined;
+    return userValueOf(found);
+  }
+
+  /** The newest range tombstone at or below `seq` covering `key`, across memtables and files; 0 if none. */
+  private rangeTombstoneSeq(state: ReadState, key: Uint8Array, seq: SeqNum): number {
+    let covering = 0;
+    for (const memtable of state.memtables) {
+      if (memtable.rangeTombstones.length > 0) covering = Math.max(covering, memtable.rangeTombstoneIndex.coveringSeq(key, seq));
+    }
+    const version = state.tables.version;
+    if (version !== undefined && version.rangeTombstones.length > 0) covering = Math.max(covering, version.rangeTombstoneIndex.coveringSeq(key, seq));
+    return covering;
+  }
+
+  /** @internal Called by `Snapshot.release()`. */
+  releaseSnapshot(seq: number): void {
+    this.snapshots.remove(seq);
+  }
+
+  private find(state: ReadState, key: Uint8Array, seq: SeqNum): InternalEntry | undefined {
+    for (const memtable of state.memtables) {
+      const found = memtable.get(key, seq);
+      if (found !== undefined) return found;
+    }
+    return state.tables.get(key, seq);
+  }
+
+  /**
+   * Entries in key order (or reverse) within the bounds, read from the state at this call.
+   * `keys: false` / `values: false` leave that side empty (not copied). See `DbIterator` for
+   * what the iterator pins and when it lets go.
+   */
+  iterator(options: IteratorOptions = {}): DbIterator {
+    return this.iteratorAt(options, this.readState().visibleSeq);
+  }
+
+  /** @internal Iterators at a sequence number (the current one, or a snapshot's). */
+  iteratorAt(options: IteratorOptions, seq: number): DbIterator {
+    this.ensureOpen();
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('iterator options', `must be an object, got ${describe(options)}`);
+    const range = toKeyRange(options);
+    const limit = toLimit(options.limit);
+    const shape = toShape(options);
+    const { memtables, tables } = this.readState();
+    const view = tables.acquire();
+    const sources = [...memtables.map((memtable) => memtable.iterator()), ...view.iterators()];
+    const tombstones: RangeTombstone[] = [...view.version.rangeTombstones];
+    for (const memtable of memtables) tombstones.push(...memtable.rangeTombstones);
+    const rangeTombstones = tombstones.length === 0 ? RangeTombstoneIndex.EMPTY : new RangeTombstoneIndex(tombstones);
+    const cursor = new UserCursor({ source: new MergingIterator(sources), snapshotSeq: toSeqNum(seq), range, reverse: options.reverse === true, rangeTombstones, clock: this.clock });
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      view.release();
+    };
+    const token = {};
+    const iterator = new DbIterator({
+      cursor, limit, shape,
+      isDbOpen: () => this.state === 'open',
+      onClose: () => {
+        this.abandonedIterators.unregister(token);
+        release();
+      },
+    });
+    this.abandonedIterators.register(iterator, release, token);
+    return iterator;
+  }
+
+  /** Entries with start <= key <= end, in key order. */
+  range(start: Uint8Array | string, end: Uint8Array | string): DbIterator {
+    return this.iterator({ gte: start, lte: end });
+  }
+
+  protected ensureOpen(): void {
+    if (this.state !== 'open') throw new NotOpenError('database');
+  }
+}
+
+function checkKeyList(keys: unknown): readonly unknown[] {
+  if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', `must be an array, got ${describe(keys)}`);
+  return keys;
+}

@@ -1,0 +1,154 @@
+/**
+ * A database opened with `readOnly: true`: no lock, nothing written, so it can run beside a
+ * writer in another process (or this one). It reads the state the directory held when it
+ * was opened or last refreshed: the manifest's page files plus the WAL segments replayed
+ * into memory. `refresh()` moves it to the writer's current state.
+ *
+ * A writer deletes files as it flushes and compacts; a file deleted between reading the
+ * manifest and opening it makes the load start over (a few times, then the error is
+ * reported). Files already open stay readable after the writer deletes them.
+ */
+import { CorruptionError, InvalidArgumentError, NotSupportedError, ReadOnlyError, isKvError, toFileNum, toSeqNum } from '@kv/base';
+import type { SeqNum } from '@kv/base';
+import { readManifest } from '@kv/manifest';
+import type { Memtable } from '@kv/memtable';
+import { BlockCache } from '@kv/sstable';
+import { DbReader } from './db-reader.js';
+import type { ReadState } from './db-reader.js';
+import { logFileName, parseLogFileName } from './file-names.js';
+import type { ResolvedOptions } from './options.js';
+import { recoverWal } from './recover-wal.js';
+import { TableSet } from './table-set.js';
+
+/** Loads that meet a file the writer deleted meanwhile start over this many times. */
+const LOAD_ATTEMPTS_MAX = 8;
+
+export class ReadOnlyDB extends DbReader {
+  readonly location: string;
+  private readonly options: ResolvedOptions;
+  private readonly tables: TableSet;
+  private memtable: Memtable | undefined;
+  private visibleSeq: SeqNum = toSeqNum(0);
+  private closing: Promise<void> | undefined;
+
+  private constructor(location: string, options: ResolvedOptions) {
+    super(options.clock);
+    this.location = location;
+    this.options = options;
+    const cache = new BlockCache({ capacityBytes: options.memory.cacheCapacityBytes });
+    this.tables = new TableSet({ vfs: options.vfs, dir: location, cache, deletesRetired: false });
+  }
+
+  /** @internal Use `DB.open(location, { readOnly: true })`. */
+  static async openReadOnly(location: string, options: ResolvedOptions): Promise<ReadOnlyDB> {
+    const stat = await options.vfs.stat(location);
+    if (stat === undefined || !stat.isDirectory) throw new InvalidArgumentError('database directory', `${location} does not exist or is not a directory (a read-only open never creates one)`);
+    const db = new ReadOnlyDB(location, options);
+    try {
+      await db.load();
+    } catch (error) {
+      await db.tables.close();
+      throw error;
+    }
+    return db;
+  }
+
+  /** The newest sequence number this view holds. */
+  get sequence(): number {
+    return this.visibleSeq;
+  }
+
+  /**
+   * Moves the view to the directory's current state. Iterators already open keep reading the
+   * state they started on. Snapshots do not survive a refresh (the writer may have compacted
+   * away what they read): release them first, or get NOT_SUPPORTED.
+   */
+  async refresh(): Promise<void> {
+    this.ensureOpen();
+    if (this.snapshots.size > 0) throw new NotSupportedError('refresh', `${this.snapshots.size} snapshot(s) are live on this read-only database; release them first`);
+    await this.load();
+  }
+
+  /** Releases the files. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.state = 'closing';
+      this.closing = this.tables.close().finally(() => {
+        this.state = 'closed';
+      });
+    }
+    return this.closing;
+  }
+
+  async put(..._args: unknown[]): Promise<void> {
+    throw this.readOnly();
+  }
+
+  async delete(..._args: unknown[]): Promise<void> {
+    throw this.readOnly();
+  }
+
+  async write(..._args: unknown[]): Promise<void> {
+    throw this.readOnly();
+  }
+
+  async clear(..._args: unknown[]): Promise<void> {
+    throw this.readOnly();
+  }
+
+  async flush(): Promise<void> {
+    throw this.readOnly();
+  }
+
+  async compactRange(..._args: unknown[]): Promise<void> {
+    throw this.readOnly();
+  }
+
+  /** @internal */
+  protected readState(): ReadState {
+    return { memtables: this.memtable === undefined ? [] : [this.memtable], tables: this.tables, visibleSeq: this.visibleSeq };
+  }
+
+  private readOnly(): ReadOnlyError {
+    this.ensureOpen();
+    return new ReadOnlyError(`database ${this.location} was opened with readOnly: true`);
+  }
+
+  private async load(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.loadOnce();
+        return;
+      } catch (error) {
+        if (attempt >= LOAD_ATTEMPTS_MAX || !mayBeRace(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 5));
+      }
+    }
+  }
+
+  private async loadOnce(): Promise<void> {
+    const { vfs } = this.options;
+    const replay = await readManifest(vfs, this.location);
+    if (replay === undefined) throw new InvalidArgumentError('database directory', `${this.location} holds no database (no CURRENT)`);
+    const version = replay.version;
+    const logs = (await vfs.list(this.location))
+      .flatMap((name) => parseLogFileName(name) ?? [])
+      .filter((number) => number >= version.logNumber)
+      .sort((a, b) => a - b);
+    // The segment the manifest names as the oldest needed is gone when the writer flushed it
+    // after the manifest was read: its writes are in a page file this version does not list.
+    if (version.logNumber > 0 && logs[0] !== version.logNumber) {
+      throw new CorruptionError(`${this.location}/${logFileName(toFileNum(version.logNumber))}`, 'WAL segment the manifest needs is missing');
+    }
+    const replayed = await recoverWal({ vfs, dir: this.location, mode: this.options.walRecoveryMode, logs, lastSeq: toSeqNum(version.lastSequence), readOnly: true });
+    await this.tables.install(version);
+    replayed.memtable.freeze();
+    this.memtable = replayed.memtable;
+    this.visibleSeq = replayed.lastSeq;
+  }
+}
+
+/** Errors a concurrent writer's deletions can cause: a missing file, or a file cut short. */
+function mayBeRace(error: unknown): boolean {
+  return isKvError(error, 'IO_ERROR') || isKvError(error, 'CORRUPTION');
+}
