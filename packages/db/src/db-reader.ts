@@ -17,7 +17,7 @@ import type { IteratorOptions } from './key-range.js';
 import { Snapshot } from './snapshot.js';
 import type { SnapshotSource } from './snapshot.js';
 import { SnapshotList } from './snapshot-list.js';
-import type { TableSet } from './table-set.js';
+import type { TableSet, VerifyReport } from './table-set.js';
 import { UserCursor } from './user-cursor.js';
 import type { Clock } from './write-op.js';
 
@@ -189,6 +189,15 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
   /** Entries with start <= key <= end, in key order. */
   range(start: Uint8Array | string, end: Uint8Array | string): DbIterator {
     return this.iterator({ gte: start, lte: end });
+  }
+
+  /**
+   * Reads every page of every live page file and checks it; reports the damaged files
+   * instead of throwing. Reads and writes go on meanwhile. See also `paranoidChecks`.
+   */
+  async verify(): Promise<VerifyReport> {
+    this.ensureOpen();
+    return this.readState().tables.verify();
   }
 
   protected ensureOpen(): void {

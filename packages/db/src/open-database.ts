@@ -114,6 +114,7 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   const tables = new TableSet({ vfs, dir, cache });
   opened.push(() => tables.close());
   await tables.install(current);
+  if (options.paranoidChecks) await tables.checkEveryPage();
   return { lock, manifest, cache, tables, memtable: new Memtable(), wal, lastSeq: replayed.lastSeq, pageSizeBytes: record.pageSizeBytes, fixedWidth: record.fixedWidth };
 }
 

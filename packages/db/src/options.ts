@@ -52,6 +52,9 @@ export interface DbOptions {
   clock?: () => number;
   /** Open without the lock and without writing anything (see `ReadOnlyDB`). Default false. */
   readOnly?: boolean;
+  /** Verify every page of every page file on open (reads the whole database once); damage
+   *  is CORRUPTION naming the file. Default false: pages are checked as they are read. */
+  paranoidChecks?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -68,6 +71,7 @@ export interface ResolvedOptions {
   flushIntervalMs: number | undefined;
   clock: () => number;
   readOnly: boolean;
+  paranoidChecks: boolean;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -105,6 +109,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     flushIntervalMs: readOptionalInteger(given, 'flushIntervalMs', { min: 10, max: 24 * 3600 * 1000 }),
     clock: readClock(given),
     readOnly: readBoolean(given, 'readOnly', false),
+    paranoidChecks: readBoolean(given, 'paranoidChecks', false),
   };
 }
 

@@ -142,6 +142,7 @@ export class ReadOnlyDB extends DbReader {
     }
     const replayed = await recoverWal({ vfs, dir: this.location, mode: this.options.walRecoveryMode, logs, lastSeq: toSeqNum(version.lastSequence), readOnly: true });
     await this.tables.install(version);
+    if (this.options.paranoidChecks && this.memtable === undefined) await this.tables.checkEveryPage();
     replayed.memtable.freeze();
     this.memtable = replayed.memtable;
     this.visibleSeq = replayed.lastSeq;
