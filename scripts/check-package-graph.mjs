@@ -14,6 +14,7 @@ const ALLOWED = {
   '@kv/manifest': ['@kv/base', '@kv/vfs', '@kv/wal'],
   '@kv/compaction': ['@kv/base', '@kv/vfs', '@kv/sstable', '@kv/manifest'],
   '@kv/db': ['@kv/base', '@kv/vfs', '@kv/wal', '@kv/memtable', '@kv/sstable', '@kv/manifest', '@kv/compaction'],
+  '@kv/level': ['@kv/db'],
 };
 const APP_DEPS = ['@kv/db', '@kv/compaction', '@kv/base', '@kv/vfs', '@kv/wal', '@kv/sstable', '@kv/manifest', '@kv/memtable'];
 

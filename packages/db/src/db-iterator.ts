@@ -73,8 +73,9 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
   }
 
   /**
-   * Repositions within the iterator's range: forward, the next entry is the first key >=
-   * `target`; in reverse, the last key <= `target`. The `limit` keeps counting.
+   * Repositions: forward, the next entry is the first key >= `target`; in reverse, the last
+   * key <= `target`. A target outside the iterator's range ends it until the next seek. The
+   * `limit` keeps counting.
    */
   seek(target: Uint8Array | string): void {
     if (!this.isDbOpen()) throw new NotOpenError('database');

@@ -26,7 +26,7 @@ import { keySuccessor, rangeBounds, toKeyRange, toLimit } from './key-range.js';
 import type { ClearOptions } from './key-range.js';
 import { openDatabase } from './open-database.js';
 import { compressionForLevel, readSyncFlag, resolveOptions } from './options.js';
-import type { DbOptions, ResolvedOptions } from './options.js';
+import type { DbOptions, ReadOnlyOpenOptions, ResolvedOptions } from './options.js';
 import type { TableSet } from './table-set.js';
 import { checkFixedWidth, deleteOp, putOp, rangeDeleteOp, readTtlOption, toWriteOps } from './write-op.js';
 import type { BatchOp, WriteOp } from './write-op.js';
@@ -114,9 +114,9 @@ export class DB extends DbReader {
    * Opens (by default creating) the database in `location`. With `readOnly: true` it opens a
    * `ReadOnlyDB` instead: no lock, no writes, a view of the directory refreshed on demand.
    */
-  static open(location: string, options: DbOptions & { readOnly: true }): Promise<ReadOnlyDB>;
-  static open(location: string, options?: DbOptions & { readOnly?: false }): Promise<DB>;
-  static async open(location: string, options?: DbOptions): Promise<DB | ReadOnlyDB> {
+  static open(location: string, options: ReadOnlyOpenOptions): Promise<ReadOnlyDB>;
+  static open(location: string, options?: DbOptions): Promise<DB>;
+  static async open(location: string, options?: DbOptions | ReadOnlyOpenOptions): Promise<DB | ReadOnlyDB> {
     const resolved = resolveOptions(options);
     const dir = location.length > 1 ? location.replace(/\/+$/, '') : location;
     if (resolved.readOnly) return ReadOnlyDB.openReadOnly(dir, resolved);

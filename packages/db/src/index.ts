@@ -9,7 +9,7 @@ export type { RepairReport } from './repair-database.js';
 export type { Entry } from './db-iterator.js';
 export type { ClearOptions, IteratorOptions } from './key-range.js';
 export { BATCH_OPS_MAX, BATCH_SIZE_MAX_BYTES, KEY_SIZE_MAX_BYTES, TTL_MAX_MS, VALUE_SIZE_MAX_BYTES } from './limits.js';
-export type { Compression, DbOptions } from './options.js';
+export type { Compression, DbOptions, ReadOnlyOpenOptions } from './options.js';
 export type { DbStats } from './db-stats.js';
 export type { VerifyReport } from './table-set.js';
 export { IMMUTABLE_MEMTABLES_MAX, MEMORY_BUDGET_DEFAULT_BYTES } from './memory-plan.js';

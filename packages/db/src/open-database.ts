@@ -86,7 +86,7 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   const scan = await scanDirectory(vfs, dir);
   // Decided from the listing alone: opening the manifest already rewrites it.
   if ((scan.hasCurrent || scan.logs.length > 0) && options.errorIfExists) {
-    throw new InvalidArgumentError('database directory', `${dir} already holds a database (errorIfExists is true)`);
+    throw new InvalidArgumentError('database directory', `a database already exists in ${dir} (errorIfExists is true)`);
   }
   const existing = await Manifest.open(vfs, dir);
   if (existing !== undefined) opened.push(() => existing.manifest.close());

@@ -50,11 +50,14 @@ export interface DbOptions {
   vfs?: Vfs;
   /** Wall-clock milliseconds for `ttl` expiry. Default `Date.now`; tests inject their own. */
   clock?: () => number;
-  /** Open without the lock and without writing anything (see `ReadOnlyDB`). Default false. */
-  readOnly?: boolean;
   /** Verify every page of every page file on open (reads the whole database once); damage
    *  is CORRUPTION naming the file. Default false: pages are checked as they are read. */
   paranoidChecks?: boolean;
+}
+
+/** `DB.open(dir, { readOnly: true, ... })`: a `ReadOnlyDB`, without the lock and without writing anything. */
+export interface ReadOnlyOpenOptions extends DbOptions {
+  readOnly: true;
 }
 
 export interface ResolvedOptions {

@@ -32,6 +32,8 @@ export class UserCursor {
   private readonly rangeTombstones: RangeTombstoneIndex;
   private readonly clock: Clock;
   private started = false;
+  /** Set by a seek outside the range. */
+  private exhausted = false;
 
   constructor(options: UserCursorOptions) {
     this.source = options.source;
@@ -44,6 +46,7 @@ export class UserCursor {
 
   /** The next user entry in iteration order (views: copy before keeping), or undefined at the end. */
   next(): UserEntry | undefined {
+    if (this.exhausted) return undefined;
     if (!this.started) {
       this.started = true;
       this.positionAtStart();
@@ -52,16 +55,15 @@ export class UserCursor {
   }
 
   /**
-   * Moves to `target` within the range: forward, the next entry is the first key >= target;
-   * in reverse, the last key <= target. A target outside the range moves to the range's start
-   * or past its end, like the bounds themselves.
+   * Moves to `target`: forward, the next entry is the first key >= target; in reverse, the
+   * last key <= target. A target outside the range (on either side) ends the iteration until
+   * the next seek, as abstract-level (and so classic-level) defines `seek`.
    */
   seek(target: Uint8Array): void {
     this.started = true;
-    const bound = this.reverse ? this.range.upper : this.range.lower;
-    const beforeStart = bound !== undefined && compareBytes(target, bound.key) * (this.reverse ? -1 : 1) < 0;
-    if (beforeStart) this.positionAtStart();
-    else if (this.reverse) this.source.seekForPrev(target);
+    this.exhausted = !(this.range.aboveLower(target) && this.range.belowUpper(target));
+    if (this.exhausted) return;
+    if (this.reverse) this.source.seekForPrev(target);
     else this.source.seek(target);
   }
 

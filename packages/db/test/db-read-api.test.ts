@@ -60,13 +60,13 @@ describe('iterators', () => {
     await db.close();
   });
 
-  it('seek forward and backward, clamped to the range, and again after the end', async () => {
+  it('seek forward and backward, end on a target outside the range, and move again after the end', async () => {
     const db = await filled(keys);
     const forward = db.iterator({ gt: 'a', lte: 'e' });
     forward.seek('c');
     expect(keysOf(forward.read(10))).toEqual(['c', 'd', 'e']);
-    forward.seek('0');
-    expect(keysOf(forward.read(1))).toEqual(['b']);
+    forward.seek('a');
+    expect(forward.read(1)).toEqual([]);
     forward.seek('z');
     expect(forward.read(1)).toEqual([]);
     forward.seek('cc');
@@ -75,6 +75,8 @@ describe('iterators', () => {
     const reverse = db.iterator({ reverse: true, gte: 'b' });
     reverse.seek('cc');
     expect(keysOf(reverse.read(10))).toEqual(['c', 'b']);
+    reverse.seek('a');
+    expect(reverse.read(1)).toEqual([]);
     reverse.seek('z');
     expect(keysOf(reverse.read(1))).toEqual(['f']);
     reverse.close();
