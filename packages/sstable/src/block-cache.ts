@@ -1,7 +1,11 @@
 /**
- * An LRU cache of decoded data pages keyed by (file number, page index), under a byte budget.
- * When usage passes the capacity it evicts least recently used pages down to
- * capacity × (1 − evictionFraction), so a full cache does not evict on every insert.
+ * A cache of decoded data pages keyed by (file number, page index), under a byte budget,
+ * evicting with CLOCK (second chance), an approximation of LRU: pages sit in a queue in
+ * insertion order; a hit only sets the page's reference bit (one store, no relinking); when
+ * usage passes the capacity, the hand takes pages from the front: a referenced page loses its
+ * bit and goes to the back, an unreferenced one is evicted, until usage is at most
+ * capacity × (1 − evictionFraction). Each eviction costs O(1) amortized, so a cache smaller
+ * than the working set (every read a miss) stays cheap.
  * Capacity 0 disables caching. Cached pages are immutable and may be shared by any number of
  * readers and iterators; eviction only drops the cache's reference.
  */
@@ -31,8 +35,10 @@ interface CacheNode {
   pageIndex: number;
   page: DataPage;
   chargeBytes: number;
-  /** The cache clock at the last use; smaller means less recently used. */
-  usedAt: number;
+  /** Set by a hit; the hand clears it once instead of evicting the page. */
+  referenced: boolean;
+  /** False once the page left the cache (evicted, or its file dropped); the hand skips it. */
+  cached: boolean;
 }
 
 export class BlockCache {
@@ -44,7 +50,9 @@ export class BlockCache {
   private hits = 0;
   private misses = 0;
   private evictions = 0;
-  private clock = 0;
+  /** Cached pages in CLOCK order from `hand` on; entries before `hand` are spent. */
+  private queue: CacheNode[] = [];
+  private hand = 0;
 
   constructor(options: BlockCacheOptions) {
     checkCapacity(options.capacityBytes);
@@ -80,7 +88,7 @@ export class BlockCache {
       return undefined;
     }
     this.hits++;
-    node.usedAt = ++this.clock;
+    node.referenced = true;
     return node.page;
   }
 
@@ -94,7 +102,9 @@ export class BlockCache {
     }
     if (pages.has(pageIndex)) return;
     const chargeBytes = page.bytes.length + CACHE_ENTRY_OVERHEAD_BYTES;
-    pages.set(pageIndex, { fileNumber, pageIndex, page, chargeBytes, usedAt: ++this.clock });
+    const node: CacheNode = { fileNumber, pageIndex, page, chargeBytes, referenced: false, cached: true };
+    pages.set(pageIndex, node);
+    this.queue.push(node);
     this.usageBytes += chargeBytes;
     this.entries++;
     if (this.usageBytes > this.capacityBytes) this.evict();
@@ -105,31 +115,42 @@ export class BlockCache {
     const pages = this.files.get(fileNumber);
     if (pages === undefined) return;
     for (const node of pages.values()) {
+      node.cached = false;
       this.usageBytes -= node.chargeBytes;
       this.entries--;
+    }
+    // Pages of dropped files stay in the queue until the hand passes; when they outnumber the
+    // cached ones (a cache that never fills, say), rebuild it.
+    if (this.queue.length - this.hand > 2 * this.entries + 1024) {
+      this.queue = this.queue.slice(this.hand).filter((node) => node.cached);
+      this.hand = 0;
     }
     this.files.delete(fileNumber);
   }
 
-  /**
-   * Drops least recently used pages until usage is at most capacity × (1 − evictionFraction).
-   * Sorting by last use here, rather than keeping a linked list in order, keeps a hit to one
-   * store into the node: a list relink touches two neighbours, i.e. two more cache misses on
-   * every hit. The sort runs once per evictionFraction × capacity bytes inserted.
-   */
+  /** Runs the CLOCK hand until usage is at most capacity × (1 − evictionFraction). */
   private evict(): void {
     const target = this.capacityBytes * (1 - this.evictionFraction);
-    const nodes: CacheNode[] = [];
-    for (const pages of this.files.values()) for (const node of pages.values()) nodes.push(node);
-    nodes.sort((a, b) => a.usedAt - b.usedAt);
-    for (const node of nodes) {
-      if (this.usageBytes <= target) break;
+    while (this.usageBytes > target && this.hand < this.queue.length) {
+      const node = this.queue[this.hand++] as CacheNode;
+      if (!node.cached) continue;
+      if (node.referenced) {
+        node.referenced = false;
+        this.queue.push(node);
+        continue;
+      }
+      node.cached = false;
       const pages = this.files.get(node.fileNumber);
       pages?.delete(node.pageIndex);
       if (pages?.size === 0) this.files.delete(node.fileNumber);
       this.usageBytes -= node.chargeBytes;
       this.entries--;
       this.evictions++;
+    }
+    // Drop the spent front once it is most of the array, so the queue stays O(entries).
+    if (this.hand > 1024 && this.hand * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.hand);
+      this.hand = 0;
     }
   }
 }

@@ -1,11 +1,15 @@
 /**
- * @kv/db, the engine under test. It has no synchronous get yet; the "full compaction" step is
- * `compactRange()` over every key.
+ * @kv/db, the engine under test. Reads use `get` (async row) and `getSync` (sync row); scans
+ * step the iterator synchronously with `read(n)`, as lmdb's `getRange` does; the "full
+ * compaction" step is `compactRange()` over every key.
  */
 import { DB } from '@kv/db';
 import type { DbOptions } from '@kv/db';
 import type { EngineAdapter, EngineFactory, KeyValue, OpenOptions, ScanOptions, ScanVisitor } from './engine-adapter.js';
-import { putOps, visitEntries } from './visit-entries.js';
+import { putOps } from './visit-entries.js';
+
+/** Entries per synchronous `read()` of a scan. */
+const SCAN_BATCH = 64;
 
 class KvAdapter implements EngineAdapter {
   private readonly db: DB;
@@ -30,8 +34,8 @@ class KvAdapter implements EngineAdapter {
     return (await this.db.get(key)) !== undefined;
   }
 
-  hasSync(): boolean {
-    throw new Error('@kv/db has no synchronous get');
+  hasSync(key: Buffer): boolean {
+    return this.db.getSync(key) !== undefined;
   }
 
   async read(key: Buffer): Promise<Uint8Array | undefined> {
@@ -44,7 +48,20 @@ class KvAdapter implements EngineAdapter {
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
     const range = options.gte === undefined ? {} : { gte: options.gte };
-    return visitEntries(this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit }), visit);
+    const iterator = this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit });
+    let visited = 0;
+    try {
+      for (let batch = iterator.read(SCAN_BATCH); batch.length > 0; batch = iterator.read(SCAN_BATCH)) {
+        for (const entry of batch) {
+          void entry;
+          visited++;
+          if (!visit()) return visited;
+        }
+      }
+      return visited;
+    } finally {
+      iterator.close();
+    }
   }
 
   async compact(): Promise<string> {
@@ -60,8 +77,8 @@ class KvAdapter implements EngineAdapter {
 export const kvEngine: EngineFactory = {
   name: 'kv',
   packageName: '@kv/db (workspace)',
-  capabilities: { persistent: true, syncRead: false, memoryBudget: true, lz4: true, durableWrite: true },
-  notes: 'defaults (memoryBudget 64 MiB, no compression); write() for batches, put(k, v, { sync: true }) for durable writes, `await get` (no sync get yet), for-await iterator; full compaction = compactRange()',
+  capabilities: { persistent: true, syncRead: true, memoryBudget: true, lz4: true, durableWrite: true },
+  notes: 'defaults (memoryBudget 64 MiB, no compression); write() for batches, put(k, v, { sync: true }) for durable writes, `await get` (async row) and getSync() (sync row), iterator read(64) for scans; full compaction = compactRange()',
   async open(dir: string, options: OpenOptions): Promise<EngineAdapter> {
     const dbOptions: DbOptions = {};
     if (options.memoryBudgetBytes !== undefined) dbOptions.memoryBudget = options.memoryBudgetBytes;
