@@ -31,6 +31,9 @@ import type { TableSet } from './table-set.js';
 import { checkFixedWidth, deleteOp, putOp, rangeDeleteOp, readTtlOption, toWriteOps } from './write-op.js';
 import type { BatchOp, WriteOp } from './write-op.js';
 import { WritePipeline } from './write-pipeline.js';
+import { cacheCapacityFor } from './memory-plan.js';
+import type { MemoryPlan } from './memory-plan.js';
+import type { Memtable } from '@kv/memtable';
 
 export interface WriteOptions {
   /** Resolve only after the write is on stable storage (fdatasync). Default false: resolve
@@ -56,6 +59,8 @@ export class DB extends DbReader {
   private readonly vfs: Vfs;
   private readonly fixedWidth: { keySize: number; valueSize: number } | undefined;
   private readonly memtableSizeBytes: number;
+  private readonly memory: MemoryPlan;
+  private memtables: readonly Memtable[] = [];
   private closing: Promise<void> | undefined;
   private walBytes = 0;
   private readonly flushTimer: ReturnType<typeof setInterval> | undefined;
@@ -71,6 +76,7 @@ export class DB extends DbReader {
     this.lock = opened.lock;
     this.fixedWidth = opened.fixedWidth;
     this.memtableSizeBytes = options.memory.memtableSizeBytes;
+    this.memory = options.memory;
     const build = {
       pageSizeBytes: opened.pageSizeBytes,
       compression: compressionForLevel(options.compression, 0),
@@ -81,7 +87,10 @@ export class DB extends DbReader {
       vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, build,
       activeWalNumber: () => this.pipeline.wal.number,
       snapshots: () => this.snapshots.sequences(),
-      onInstalled: () => this.compactor.kick(),
+      onInstalled: () => {
+        this.lendCacheMemtableMemory();
+        this.compactor.kick();
+      },
       events,
     });
     this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);
@@ -106,8 +115,10 @@ export class DB extends DbReader {
         onWalBytes: (bytes) => (this.walBytes += bytes),
         flushBehind: () => this.flusher.behind || this.compactor.level0Files >= options.compaction.level0SlowdownTrigger,
         onSlowdown: () => this.flusher.stats.slowdowns++,
+        onApplied: () => this.lendCacheMemtableMemory(),
       },
     });
+    this.lendCacheMemtableMemory();
   }
 
   /**
@@ -305,9 +316,30 @@ export class DB extends DbReader {
     }
   }
 
+  /** Sizes the block cache to the budget the memtables leave unused now (see memory-plan.ts). */
+  private lendCacheMemtableMemory(): void {
+    if (!this.memory.cacheFollowsMemtables) return;
+    let memtableBytes = this.pipeline.active.memoryBytes;
+    for (const frozen of this.flusher.immutables) memtableBytes += frozen.memtable.memoryBytes;
+    this.cache.setCapacity(cacheCapacityFor(this.memory, memtableBytes));
+  }
+
   /** @internal What reads see: the active memtable, the frozen ones (newest first), the page files. */
   protected readState(): ReadState {
-    return { memtables: [this.pipeline.active, ...this.flusher.immutables.map((frozen) => frozen.memtable)], tables: this.tables, visibleSeq: this.pipeline.visibleSeq };
+    return { memtables: this.memtableList(), tables: this.tables, visibleSeq: this.pipeline.visibleSeq };
+  }
+
+  /**
+   * The active memtable, then the frozen ones newest first; rebuilt only when that changes.
+   * Every change shows in the key: a switch replaces the active memtable, a flush shortens
+   * the frozen list.
+   */
+  private memtableList(): readonly Memtable[] {
+    const active = this.pipeline.active;
+    const frozen = this.flusher.immutables;
+    const cached = this.memtables;
+    if (cached[0] !== active || cached.length !== frozen.length + 1) this.memtables = [active, ...frozen.map((f) => f.memtable)];
+    return this.memtables;
   }
 
   /** Forwards background jobs' reports to listeners ('error' only while someone listens). */

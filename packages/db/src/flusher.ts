@@ -47,7 +47,7 @@ export interface FlusherContext {
   activeWalNumber(): FileNum;
   /** Live snapshot sequence numbers, ascending. */
   snapshots(): number[];
-  /** Called after each flush's version is installed (compaction may be due). */
+  /** Called after each flush's version is installed and its memtable dropped (compaction may be due). */
   onInstalled(): void;
   events: EngineEventSink;
 }
@@ -157,9 +157,9 @@ export class Flusher {
     }
     const { vfs, dir, manifest, tables } = this.context;
     await tables.install(manifest.current);
-    this.context.onInstalled();
     this.committed.delete(frozen);
     this.immutables.pop();
+    this.context.onInstalled();
     for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
     // The segment is obsolete now (the manifest says so); if it cannot be removed here, open
     // removes it later.

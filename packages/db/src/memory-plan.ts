@@ -7,6 +7,11 @@
  * memtableSize and then wait. So memtables use at most
  * (MEMTABLE_HARD_LIMIT_FACTOR + IMMUTABLE_MEMTABLES_MAX) × memtableSize, plus the one batch
  * that crossed the line, and the block cache gets what is left of the budget.
+ *
+ * Memtable memory not in use is lent to the cache (unless `cacheSize` was given): the cache's
+ * capacity follows `memoryBudget` minus the memtables' current bytes, never below the share
+ * planned here, so an idle or read-mostly database caches up to its whole budget and the
+ * cache gives the memory back (evicting) as memtables fill.
  */
 import { InvalidArgumentError } from '@kv/base';
 
@@ -19,6 +24,14 @@ export interface MemoryPlan {
   memoryBudgetBytes: number;
   memtableSizeBytes: number;
   cacheCapacityBytes: number;
+  /** Whether the cache borrows memtable memory not in use (no explicit `cacheSize`). */
+  cacheFollowsMemtables: boolean;
+}
+
+/** The cache capacity while memtables hold `memtableBytes` (see the header). */
+export function cacheCapacityFor(plan: MemoryPlan, memtableBytes: number): number {
+  if (!plan.cacheFollowsMemtables) return plan.cacheCapacityBytes;
+  return Math.max(plan.cacheCapacityBytes, Math.floor(plan.memoryBudgetBytes - memtableBytes));
 }
 
 /** Derives the sizes not given from the budget; rejects explicit sizes that exceed it. */
@@ -33,5 +46,10 @@ export function planMemory(given: { memoryBudget: number | undefined; memtableSi
       `${memoryBudgetBytes} bytes cannot hold memtables of ${memtableSizeBytes} bytes (up to ${memtablesMaxBytes} in all) and a cache of ${cacheCapacityBytes} bytes`,
     );
   }
-  return { memoryBudgetBytes: Math.max(memoryBudgetBytes, memtablesMaxBytes + cacheCapacityBytes), memtableSizeBytes, cacheCapacityBytes };
+  return {
+    memoryBudgetBytes: Math.max(memoryBudgetBytes, memtablesMaxBytes + cacheCapacityBytes),
+    memtableSizeBytes,
+    cacheCapacityBytes,
+    cacheFollowsMemtables: given.cacheSize === undefined,
+  };
 }

@@ -11,6 +11,7 @@
 import { CorruptionError, compareBytes, isKvError, toFileNum } from '@kv/base';
 import type { IoError } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
+import { ConcatenatingIterator } from '@kv/compaction';
 import { Version } from '@kv/manifest';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
@@ -96,18 +97,34 @@ export class TableSet {
     }
   }
 
-  /** Pins the installed version's files for an iterator. */
+  /**
+   * Pins the installed version's files for an iterator. Its sources are one iterator per
+   * level-0 file (they overlap) and one concatenated run per deeper level, so a seek reads
+   * one file per level.
+   */
   acquire(): TableView {
     const version = this.installed ?? Version.empty();
-    const tables = version.files().flatMap((file) => {
-      const table = this.readers.get(file.fileNumber);
-      return table === undefined ? [] : [{ number: file.fileNumber, table }];
-    });
-    for (const { table } of tables) table.refs++;
+    const tables: { number: number; table: OpenTable }[] = [];
+    const runs: { level: number; file: TableFileMeta; table: OpenTable }[][] = [];
+    for (const [level, files] of version.levels.entries()) {
+      const run: { level: number; file: TableFileMeta; table: OpenTable }[] = [];
+      for (const file of files) {
+        const table = this.readers.get(file.fileNumber);
+        if (table === undefined) continue;
+        table.refs++;
+        tables.push({ number: file.fileNumber, table });
+        run.push({ level, file, table });
+      }
+      if (run.length > 0) runs.push(run);
+    }
     let released = false;
     return {
       version,
-      iterators: () => tables.map(({ table }) => table.reader.iterator()),
+      iterators: () =>
+        runs.flatMap((run): InternalIterator[] => {
+          if ((run[0] as { level: number }).level === 0) return run.map(({ table }) => table.reader.iterator());
+          return [new ConcatenatingIterator(run.map(({ file, table }) => ({ smallestKey: file.smallestKey, largestKey: file.largestKey, iterator: table.reader.iterator() })))];
+        }),
       release: () => {
         if (released) return;
         released = true;

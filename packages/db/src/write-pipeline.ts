@@ -60,6 +60,8 @@ export interface WritePipelineHooks {
   flushBehind(): boolean;
   /** Counts one slowed write. */
   onSlowdown(): void;
+  /** A batch was applied to the active memtable (its memory grew). */
+  onApplied(): void;
 }
 
 export class WritePipeline {
@@ -114,6 +116,7 @@ export class WritePipeline {
       await started.submitted;
       this.apply(started.firstSeq, ops);
       this.hooks.onWalBytes(started.payloadBytes);
+      this.hooks.onApplied();
     } catch (error) {
       throw this.walFailure(error);
     } finally {

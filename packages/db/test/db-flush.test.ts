@@ -173,8 +173,28 @@ describe('strict fixed-width mode and creation settings', () => {
     const db = await DB.open('/db', { vfs, memoryBudget: 8 * 1024 * 1024 });
     const stats = db.stats();
     expect(stats.memtables.memtableSizeBytes).toBe(2 * 1024 * 1024);
-    expect(stats.cache.capacityBytes).toBe(3 * 1024 * 1024);
+    // Idle memtables lend their share to the cache: the whole budget, less the empty memtable.
+    expect(stats.cache.capacityBytes).toBe(8 * 1024 * 1024 - stats.memtables.activeBytes);
     await db.close();
+  });
+
+  it('lends memtable memory not in use to the cache and takes it back as memtables fill', async () => {
+    const vfs = new MemoryVfs();
+    const budget = 8 * 1024 * 1024;
+    const db = await DB.open('/db', { vfs, memoryBudget: budget });
+    const capacity = (): number => db.stats().cache.capacityBytes;
+    expect(capacity()).toBe(budget);
+    await db.write(Array.from({ length: 1000 }, (_, i) => ({ type: 'put' as const, key: `k${i}`, value: 'v'.repeat(500) })));
+    const inUse = db.stats().memtables.activeBytes;
+    expect(inUse).toBeGreaterThan(500_000);
+    expect(capacity()).toBe(budget - inUse);
+    expect(db.stats().cache.usageBytes).toBeLessThanOrEqual(capacity());
+    await db.flush();
+    expect(capacity()).toBe(budget);
+    await db.close();
+    const fixed = await DB.open('/fixed', { vfs, memoryBudget: budget, cacheSize: 1024 * 1024 });
+    expect(fixed.stats().cache.capacityBytes).toBe(1024 * 1024);
+    await fixed.close();
   });
 });
 
