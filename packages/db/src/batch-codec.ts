@@ -32,31 +32,55 @@ export interface DecodedBatch {
 
 /** Encodes `ops`, the first of which gets sequence number `firstSeq`. */
 export function encodeBatch(firstSeq: SeqNum, ops: readonly WriteOp[]): Uint8Array {
+  const prepared = prepareBatch(ops);
+  setBatchSequence(prepared.payload, firstSeq);
+  return prepared.payload;
+}
+
+/** A batch encoded before it has sequence numbers, with its operations as views into it. */
+export interface PreparedBatch {
+  payload: Uint8Array;
+  /** The operations, their keys and values views into `payload` (which the engine owns). */
+  ops: WriteOp[];
+}
+
+/**
+ * Encodes `ops` with sequence number 0 (set it with `setBatchSequence` once known). This is
+ * the engine's one copy of a write's bytes: the memtable keeps the returned views, so the
+ * caller's buffers are free as soon as this returns.
+ */
+export function prepareBatch(ops: readonly WriteOp[]): PreparedBatch {
   const out = new Uint8Array(encodedBatchBytes(ops));
-  const view = viewOf(out);
-  writeUint64(view, 0, firstSeq);
-  view.setUint32(8, ops.length, true);
+  viewOf(out).setUint32(8, ops.length, true);
+  const views: WriteOp[] = [];
   let offset = BATCH_HEADER_BYTES;
+  const copy = (bytes: Uint8Array): Uint8Array => {
+    offset = encodeVarint(bytes.length, out, offset);
+    out.set(bytes, offset);
+    offset += bytes.length;
+    return out.subarray(offset - bytes.length, offset);
+  };
   for (const op of ops) {
     out[offset++] = op.kind;
-    offset = encodeVarint(op.key.length, out, offset);
-    out.set(op.key, offset);
-    offset += op.key.length;
+    const key = copy(op.key);
     if (hasValue(op.kind)) {
-      offset = encodeVarint(op.value.length, out, offset);
-      out.set(op.value, offset);
-      offset += op.value.length;
+      views.push({ kind: op.kind, key, value: copy(op.value) });
     } else if (op.kind === OpKind.RangeDelete) {
       out[offset++] = op.end === undefined ? RangeEnd.Unbounded : RangeEnd.Bounded;
-      if (op.end !== undefined) {
-        offset = encodeVarint(op.end.length, out, offset);
-        out.set(op.end, offset);
-        offset += op.end.length;
-      }
+      views.push({ kind: op.kind, key, value: EMPTY, end: op.end === undefined ? undefined : copy(op.end) });
+    } else {
+      views.push({ kind: op.kind, key, value: EMPTY });
     }
   }
-  return out;
+  return { payload: out, ops: views };
 }
+
+/** Sets the sequence number of a prepared batch's first operation. */
+export function setBatchSequence(payload: Uint8Array, firstSeq: SeqNum): void {
+  writeUint64(viewOf(payload), 0, firstSeq);
+}
+
+const EMPTY = new Uint8Array(0);
 
 function encodedBatchBytes(ops: readonly WriteOp[]): number {
   let total = BATCH_HEADER_BYTES;

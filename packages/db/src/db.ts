@@ -31,6 +31,7 @@ import type { TableSet } from './table-set.js';
 import { checkFixedWidth, deleteOp, putOp, rangeDeleteOp, readTtlOption, toWriteOps } from './write-op.js';
 import type { BatchOp, WriteOp } from './write-op.js';
 import { WritePipeline } from './write-pipeline.js';
+import { prepareBatch } from './batch-codec.js';
 import { cacheCapacityFor } from './memory-plan.js';
 import type { MemoryPlan } from './memory-plan.js';
 import type { Memtable } from '@kv/memtable';
@@ -354,9 +355,10 @@ export class DB extends DbReader {
     };
   }
 
+  /** Validates and encodes `ops` now (the caller's buffers are free once this returns), then commits. */
   private commit(ops: WriteOp[], sync: boolean): Promise<void> {
     if (this.fixedWidth !== undefined) checkFixedWidth(ops, this.fixedWidth);
-    return this.pipeline.commit(ops, sync);
+    return this.pipeline.commit(prepareBatch(ops), sync);
   }
 }
 

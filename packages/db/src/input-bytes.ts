@@ -27,8 +27,13 @@ export function toKey(input: unknown, what = 'key'): Uint8Array {
 }
 
 /** A key for one synchronous lookup: validated like `toKey`, but a byte array is used as is. */
-export function toLookupKey(input: unknown): Uint8Array {
-  return checkedBytes(input, { what: 'key', maxBytes: KEY_SIZE_MAX_BYTES, copy: false });
+export function toLookupKey(input: unknown, what = 'key'): Uint8Array {
+  return checkedBytes(input, { what, maxBytes: KEY_SIZE_MAX_BYTES, copy: false });
+}
+
+/** A value validated like `toValue` but not copied: for a write encoded before the call returns. */
+export function toValueView(input: unknown, what = 'value'): Uint8Array {
+  return checkedBytes(input, { what, maxBytes: VALUE_SIZE_MAX_BYTES, copy: false });
 }
 
 /** A value the engine can keep. Throws INVALID_ARGUMENT for wrong types and oversized values. */

@@ -1,10 +1,12 @@
 /**
- * A validated, engine-owned write operation and the conversion from what callers pass to
- * `put`, `delete`, `write` and `clear`.
+ * A validated write operation and the conversion from what callers pass to `put`, `delete`,
+ * `write` and `clear`. Keys and values may still be the caller's buffers: the engine encodes
+ * them into the batch payload (`prepareBatch`) before the call returns, and keeps only views
+ * into that payload.
  */
 import { InvalidArgumentError, encodeExpiringValue, toSeqNum } from '@kv/base';
 import type { Memtable } from '@kv/memtable';
-import { describe, toKey, toValue } from './input-bytes.js';
+import { describe, toLookupKey, toValueView } from './input-bytes.js';
 import { BATCH_OPS_MAX, TTL_MAX_MS } from './limits.js';
 
 /** What an operation does: the entry kinds (same codes as `EntryKind`), plus a range deletion. */
@@ -34,14 +36,14 @@ export type BatchOp =
 export type Clock = () => number;
 
 export function putOp(key: unknown, value: unknown, ttl: unknown, clock: Clock, what = 'put'): WriteOp {
-  const keyBytes = toKey(key, what === 'put' ? 'key' : `${what}.key`);
-  const valueBytes = toValue(value, what === 'put' ? 'value' : `${what}.value`);
+  const keyBytes = toLookupKey(key, what === 'put' ? 'key' : `${what}.key`);
+  const valueBytes = toValueView(value, what === 'put' ? 'value' : `${what}.value`);
   if (ttl === undefined) return { kind: OpKind.Put, key: keyBytes, value: valueBytes };
   return { kind: OpKind.PutExpiring, key: keyBytes, value: encodeExpiringValue(clock() + toTtl(ttl, what), valueBytes) };
 }
 
 export function deleteOp(key: unknown, what = 'key'): WriteOp {
-  return { kind: OpKind.Delete, key: toKey(key, what), value: EMPTY };
+  return { kind: OpKind.Delete, key: toLookupKey(key, what), value: EMPTY };
 }
 
 /** Deletes [start, end); `end` undefined = everything from `start` on. */
@@ -85,7 +87,7 @@ function toWriteOp(op: unknown, index: number, clock: Clock): WriteOp {
     case 'del':
       return deleteOp(fields['key'], `${where}.key`);
     case 'delRange':
-      return rangeDeleteOp(toKey(fields['start'], `${where}.start`), toKey(fields['end'], `${where}.end`));
+      return rangeDeleteOp(toLookupKey(fields['start'], `${where}.start`), toLookupKey(fields['end'], `${where}.end`));
     default:
       throw new InvalidArgumentError(`${where}.type`, `must be 'put', 'del' or 'delRange', got ${String(fields['type'])}`);
   }

@@ -20,7 +20,8 @@ import type { Vfs } from '@kv/vfs';
 import { WalCommitQueue, WalWriter } from '@kv/wal';
 import { AdmissionQueue } from './admission-queue.js';
 import type { Verdict } from './admission-queue.js';
-import { encodeBatch } from './batch-codec.js';
+import { setBatchSequence } from './batch-codec.js';
+import type { PreparedBatch } from './batch-codec.js';
 import { MEMTABLE_HARD_LIMIT_FACTOR } from './memory-plan.js';
 import { logFileName } from './file-names.js';
 import { applyOp } from './write-op.js';
@@ -107,11 +108,12 @@ export class WritePipeline {
     });
   }
 
-  /** Logs and applies one atomic batch. */
-  async commit(ops: readonly WriteOp[], sync: boolean): Promise<void> {
+  /** Logs and applies one atomic batch (prepared when the call was made). */
+  async commit(batch: PreparedBatch, sync: boolean): Promise<void> {
+    const ops = batch.ops;
     if (ops.length === 0) return;
     const costBytes = memoryCost(ops);
-    const started = await this.admission.admit(costBytes, () => this.start(ops, sync, costBytes));
+    const started = await this.admission.admit(costBytes, () => this.start(batch, sync, costBytes));
     try {
       await started.submitted;
       this.apply(started.firstSeq, ops);
@@ -130,11 +132,12 @@ export class WritePipeline {
    * Runs when a write is admitted, synchronously: takes its sequence numbers and submits its
    * WAL record, so both follow admission order, which is call order.
    */
-  private start(ops: readonly WriteOp[], sync: boolean, costBytes: number): StartedWrite {
+  private start(batch: PreparedBatch, sync: boolean, costBytes: number): StartedWrite {
     if (this.wal.writer.failed) throw this.walFailure(undefined);
     const firstSeq = this.nextSeq;
-    const payload = encodeBatch(firstSeq, ops);
-    this.nextSeq = toSeqNum(firstSeq + ops.length);
+    const payload = batch.payload;
+    setBatchSequence(payload, firstSeq);
+    this.nextSeq = toSeqNum(firstSeq + batch.ops.length);
     this.inFlight++;
     this.pendingBytes += costBytes;
     return { firstSeq, payloadBytes: payload.length, submitted: this.wal.queue.submit(payload, { sync }) };

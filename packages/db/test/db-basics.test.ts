@@ -59,6 +59,20 @@ describe('reads and writes', () => {
     await db.close();
   });
 
+  it('copies input bytes at the call, even while the write waits in the queue', async () => {
+    const db = await openMemory();
+    const key = bytes('k0');
+    const value = bytes('v0');
+    const pending = Array.from({ length: 50 }, (_, i) => db.put(`filler${i}`, 'x'.repeat(1000), { sync: i % 2 === 0 }));
+    const write = db.write([{ type: 'put', key, value }]);
+    key[1] = 0x39;
+    value[1] = 0x39;
+    await Promise.all([...pending, write]);
+    expect(text(await db.get('k0'))).toBe('v0');
+    expect(await db.get('k9')).toBeUndefined();
+    await db.close();
+  });
+
   it('applies a batch atomically with the later op on a key winning', async () => {
     const db = await openMemory();
     await db.put('gone', 'x');
