@@ -89,7 +89,7 @@ export class CompactionWorkerPool {
   }
 
   private spawn(): WorkerSlot {
-    const slot: WorkerSlot = { worker: new Worker(workerScriptUrl(), { execArgv: workerExecArgv(process.execArgv) }), job: undefined, crash: undefined };
+    const slot: WorkerSlot = { worker: startWorker(), job: undefined, crash: undefined };
     slot.worker.on('message', (message: unknown) => this.settle(slot, message));
     slot.worker.on('error', (error: unknown) => {
       slot.crash = error;
@@ -135,6 +135,20 @@ function settleJob(job: PendingJob, reply: JobReply): void {
 export function workerScriptUrl(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('../dist/compaction-worker.js', here) : new URL('./compaction-worker.js', here);
+}
+
+/**
+ * A worker with the parent's Node flags (see `workerExecArgv`), or with none when Node refuses
+ * one of them in a worker (V8 flags such as `--expose-gc` or `--max-old-space-size` are
+ * per process): the worker runs plain compiled JavaScript and needs no flags.
+ */
+function startWorker(): Worker {
+  try {
+    return new Worker(workerScriptUrl(), { execArgv: workerExecArgv(process.execArgv) });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    return new Worker(workerScriptUrl(), { execArgv: [] });
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Chooses the next automatic compaction. Levels are ranked by score (`levelTargets`); the
  * highest score of at least 1 that yields a plan wins. Level 0 compacts all of its files (they
- * overlap each other) into level 1; a deeper level compacts one file, chosen round-robin by
+ * overlap each other) into level 1, or only its oldest `level0FilesMax` (safe: every newer
+ * level-0 file is read before level 1), which the engine uses to need less free space after
+ * a compaction ran out of it; a deeper level compacts one file, chosen round-robin by
  * key, into the level below. Files another job is compacting are skipped.
  */
 import { compareBytes, equalBytes } from '@kv/base';
@@ -20,6 +22,8 @@ export interface PickerState {
   cursors?: Map<number, Uint8Array>;
   /** Numbers of files running jobs are compacting; plans never include them. */
   busy?: Set<number>;
+  /** At most this many level-0 files (the oldest) per level-0 compaction; default all. */
+  level0FilesMax?: number;
 }
 
 export function pickCompaction(version: Version, policy: CompactionPolicy, state: PickerState = {}): CompactionPlan | undefined {
@@ -28,14 +32,16 @@ export function pickCompaction(version: Version, policy: CompactionPolicy, state
     .filter((target) => target.score >= 1)
     .sort((a, b) => b.score - a.score);
   for (const { level } of ranked) {
-    const plan = level === 0 ? pickLevel0(version, busy) : pickDeeperLevel(version, level, state, busy);
+    const plan = level === 0 ? pickLevel0(version, busy, state.level0FilesMax) : pickDeeperLevel(version, level, state, busy);
     if (plan !== undefined) return plan;
   }
   return undefined;
 }
 
-function pickLevel0(version: Version, busy: ReadonlySet<number>): CompactionPlan | undefined {
-  const inputs = [...(version.levels[0] ?? [])];
+function pickLevel0(version: Version, busy: ReadonlySet<number>, filesMax = Infinity): CompactionPlan | undefined {
+  // Level 0 is newest first: the oldest files are at the end.
+  const files = version.levels[0] ?? [];
+  const inputs = files.slice(Math.max(0, files.length - Math.max(1, filesMax)));
   if (inputs.length === 0 || anyBusy(inputs, busy)) return undefined;
   const overlaps = filesOverlapping(version.levels[1] ?? [], spanOf(inputs));
   if (anyBusy(overlaps, busy)) return undefined;

@@ -80,6 +80,15 @@ describe('pickCompaction', () => {
     expect(numbers(plan?.overlaps ?? [])).toEqual([2, 3]);
   });
 
+  it('takes only the oldest level0FilesMax level-0 files when asked (less free space needed)', () => {
+    const version = versionWith([fileMeta(0, 9, 'a', 'c', MIB), fileMeta(0, 8, 'b', 'd', MIB), fileMeta(0, 7, 'm', 'n', MIB), fileMeta(0, 6, 'x', 'z', MIB), fileMeta(1, 1, 'a', 'b', MIB), fileMeta(1, 2, 'x', 'y', MIB)]);
+    const plan = pickCompaction(version, policy, { level0FilesMax: 2 });
+    expect(plan).toMatchObject({ inputLevel: 0, outputLevel: 1, reason: 'level0' });
+    expect(numbers(plan?.inputs ?? [])).toEqual([7, 6]);
+    expect(numbers(plan?.overlaps ?? [])).toEqual([2]);
+    expect(numbers(pickCompaction(version, policy, { level0FilesMax: 0 })?.inputs ?? [])).toEqual([6]);
+  });
+
   it('picks the level most over its target', () => {
     const files = [fileMeta(1, 1, 'a', 'b', 16 * MIB), fileMeta(2, 2, 'a', 'b', 300 * MIB), fileMeta(3, 3, 'a', 'z', 1000 * MIB)];
     // Targets: L1 10 MiB (score 1.6), L2 100 MiB (score 3), L3 800 MiB (score 1.25).

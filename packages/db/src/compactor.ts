@@ -9,7 +9,7 @@
  * A failed job is retried with backoff; errors retrying cannot cure (a failed manifest,
  * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
  */
-import { NotOpenError, toFileNum, tombstoneOverlaps } from '@kv/base';
+import { NotOpenError, isKvError, toFileNum, tombstoneOverlaps } from '@kv/base';
 import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction } from '@kv/compaction';
 import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
 import type { Manifest, VersionEdit } from '@kv/manifest';
@@ -136,10 +136,12 @@ export class Compactor {
         if (!ran) break;
         this.pending = true;
         this.backoff.reset();
+        delete this.picker.level0FilesMax;
       } catch (error) {
         this.stats.failures++;
         const { reported, fatal } = classifyFailure('compaction', error, this.context.manifest.failed);
         if (fatal) this.fatalError = reported;
+        if (isKvError(reported, 'NO_SPACE')) this.needLessSpace();
         this.context.events.backgroundError(reported, { job: 'compaction', willRetry: !fatal });
         this.failLevel0(reported);
         if (fatal) return;
@@ -147,6 +149,17 @@ export class Compactor {
         this.pending = true;
       }
     }
+  }
+
+  /**
+   * After a compaction ran out of space, the next level-0 compaction takes half as many files
+   * (the oldest), down to one: its output, written before its inputs can be deleted, then
+   * needs less free space, so compaction (and writers waiting on level 0) can go on as soon
+   * as a little space returns. Reset by the next success.
+   */
+  private needLessSpace(): void {
+    const level0 = this.context.manifest.current.levels[0]?.length ?? 1;
+    this.picker.level0FilesMax = Math.max(1, Math.floor(Math.min(this.picker.level0FilesMax ?? level0, level0) / 2));
   }
 
   /** Plans and runs one background job under the lock; false when nothing is due. */

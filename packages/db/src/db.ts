@@ -5,7 +5,7 @@
  * (newest first) and then the page files (`TableSet`); the newest version found is hidden
  * when it is a delete, has expired, or is older than a range tombstone covering its key.
  */
-import { InvalidArgumentError, toFileNum } from '@kv/base';
+import { InvalidArgumentError, IoError, toFileNum } from '@kv/base';
 import type { Manifest } from '@kv/manifest';
 import type { BlockCache } from '@kv/sstable';
 import { NodeVfs } from '@kv/vfs';
@@ -117,6 +117,7 @@ export class DB extends DbReader {
         flushBehind: () => this.flusher.behind || this.compactor.level0Files >= options.compaction.level0SlowdownTrigger,
         onSlowdown: () => this.flusher.stats.slowdowns++,
         onApplied: () => this.lendCacheMemtableMemory(),
+        writesRefused: () => this.manifestFailure(),
       },
     });
     this.lendCacheMemtableMemory();
@@ -196,8 +197,12 @@ export class DB extends DbReader {
   /** Writes the active memtable (if it holds anything) and every frozen one to page files. */
   async flush(): Promise<void> {
     this.ensureOpen();
+    const refused = this.manifestFailure();
+    if (refused !== undefined) throw refused;
     if (!this.pipeline.active.isEmpty) await this.pipeline.switchNow();
-    await this.flusher.drain();
+    await this.flusher.drain().catch((error: unknown) => {
+      throw this.manifestFailure(error) ?? error;
+    });
   }
 
   /**
@@ -209,7 +214,11 @@ export class DB extends DbReader {
     this.ensureOpen();
     const range = { ...(start === undefined ? {} : { start: toKey(start, 'start') }), ...(end === undefined ? {} : { end: toKey(end, 'end') }) };
     await this.flush();
-    await this.compactor.compactRange(range);
+    const refused = this.manifestFailure();
+    if (refused !== undefined) throw refused;
+    await this.compactor.compactRange(range).catch((error: unknown) => {
+      throw this.manifestFailure(error) ?? error;
+    });
   }
 
   /**
@@ -315,6 +324,18 @@ export class DB extends DbReader {
       await this.lock.release();
       this.state = 'closed';
     }
+  }
+
+  /**
+   * After a failed manifest sync nothing logged since the last good sync can be proven
+   * durable, and flushes and compactions have stopped: like a failed WAL sync, the database
+   * takes no more writes (reads go on) until it is reopened, which recovers what is on disk.
+   */
+  private manifestFailure(error?: unknown): IoError | undefined {
+    if (!this.manifest.failed) return undefined;
+    const cause = this.flusher.fatalError ?? this.compactor.fatalError ?? error;
+    const detail = cause instanceof Error ? ` (${cause.message})` : '';
+    return new IoError('database', `a manifest sync failed${detail}; the database is read-only until reopened`, { cause });
   }
 
   /** Sizes the block cache to the budget the memtables leave unused now (see memory-plan.ts). */

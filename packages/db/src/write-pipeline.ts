@@ -63,6 +63,8 @@ export interface WritePipelineHooks {
   onSlowdown(): void;
   /** A batch was applied to the active memtable (its memory grew). */
   onApplied(): void;
+  /** Why writes are refused (a failed manifest sync), or undefined while they are taken. */
+  writesRefused(): unknown;
 }
 
 export class WritePipeline {
@@ -134,6 +136,8 @@ export class WritePipeline {
    */
   private start(batch: PreparedBatch, sync: boolean, costBytes: number): StartedWrite {
     if (this.wal.writer.failed) throw this.walFailure(undefined);
+    const refused = this.hooks.writesRefused();
+    if (refused !== undefined) throw refused;
     const firstSeq = this.nextSeq;
     const payload = batch.payload;
     setBatchSequence(payload, firstSeq);
