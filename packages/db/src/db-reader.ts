@@ -12,7 +12,7 @@ import type { Memtable } from '@kv/memtable';
 import type { DbEvents } from './db-events.js';
 import { DbIterator } from './db-iterator.js';
 import { describe, toLookupKey } from './input-bytes.js';
-import { toKeyRange, toLimit, toShape } from './key-range.js';
+import { toKeyRange, toLimit, toReverse, toShape } from './key-range.js';
 import type { IteratorOptions } from './key-range.js';
 import { Snapshot } from './snapshot.js';
 import type { SnapshotSource } from './snapshot.js';
@@ -166,7 +166,7 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
     const tombstones: RangeTombstone[] = [...view.version.rangeTombstones];
     for (const memtable of memtables) tombstones.push(...memtable.rangeTombstones);
     const rangeTombstones = tombstones.length === 0 ? RangeTombstoneIndex.EMPTY : new RangeTombstoneIndex(tombstones);
-    const cursor = new UserCursor({ source: new MergingIterator(sources), snapshotSeq: toSeqNum(seq), range, reverse: options.reverse === true, rangeTombstones, clock: this.clock });
+    const cursor = new UserCursor({ source: new MergingIterator(sources), snapshotSeq: toSeqNum(seq), range, reverse: toReverse(options), rangeTombstones, clock: this.clock });
     let released = false;
     const release = (): void => {
       if (released) return;
@@ -205,7 +205,8 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
   }
 }
 
-function checkKeyList(keys: unknown): readonly unknown[] {
+/** The keys of a multi-key read, as a dense array (a hole is a missing key: INVALID_ARGUMENT). */
+function checkKeyList(keys: unknown): unknown[] {
   if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', `must be an array, got ${describe(keys)}`);
-  return keys;
+  return Array.from(keys as unknown[]);
 }

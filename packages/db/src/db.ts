@@ -22,7 +22,7 @@ import type { RepairReport } from './repair-database.js';
 import { Flusher } from './flusher.js';
 import type { EngineEventSink } from './db-events.js';
 import { describe, toKey } from './input-bytes.js';
-import { keySuccessor, rangeBounds, toKeyRange, toLimit } from './key-range.js';
+import { keySuccessor, rangeBounds, toKeyRange, toLimit, toReverse } from './key-range.js';
 import type { ClearOptions } from './key-range.js';
 import { openDatabase } from './open-database.js';
 import { compressionForLevel, readSyncFlag, resolveOptions } from './options.js';
@@ -130,6 +130,7 @@ export class DB extends DbReader {
   static open(location: string, options: ReadOnlyOpenOptions): Promise<ReadOnlyDB>;
   static open(location: string, options?: DbOptions): Promise<DB>;
   static async open(location: string, options?: DbOptions | ReadOnlyOpenOptions): Promise<DB | ReadOnlyDB> {
+    checkLocation(location);
     const resolved = resolveOptions(options);
     const dir = location.length > 1 ? location.replace(/\/+$/, '') : location;
     if (resolved.readOnly) return ReadOnlyDB.openReadOnly(dir, resolved);
@@ -171,12 +172,13 @@ export class DB extends DbReader {
     this.ensureOpen();
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('clear options', `must be an object, got ${describe(options)}`);
     const limit = toLimit(options.limit);
+    const reverse = toReverse(options);
     let { start, end } = rangeBounds(toKeyRange(options));
     if (limit === 0) return;
     if (limit !== Infinity) {
       const edge = this.limitEdge(options, limit);
       if (edge === undefined) return;
-      if (options.reverse === true) start = edge;
+      if (reverse) start = edge;
       else end = keySuccessor(edge);
     }
     return this.commit([rangeDeleteOp(start, end)], false);
@@ -227,6 +229,7 @@ export class DB extends DbReader {
    */
   async checkpoint(targetDir: string): Promise<void> {
     this.ensureOpen();
+    checkLocation(targetDir, 'checkpoint directory');
     await this.flush();
     const view = this.tables.acquire();
     try {
@@ -242,12 +245,12 @@ export class DB extends DbReader {
    * and what it moved to `lost/`.
    */
   static async repair(location: string, options?: { vfs?: Vfs }): Promise<RepairReport> {
-    return repairDatabase(resolveOptions({ vfs: options?.vfs }).vfs, location);
+    return repairDatabase(resolveOptions({ vfs: options?.vfs }).vfs, checkLocation(location));
   }
 
   /** Deletes the database in `location` (LOCKED while it is open). Other files are kept. */
   static async destroy(location: string, options?: { vfs?: Vfs }): Promise<void> {
-    await destroyDatabase(resolveOptions({ vfs: options?.vfs }).vfs, location);
+    await destroyDatabase(resolveOptions({ vfs: options?.vfs }).vfs, checkLocation(location));
   }
 
   /** Counters and sizes for monitoring; cheap to call. */
@@ -383,3 +386,9 @@ export class DB extends DbReader {
   }
 }
 
+
+/** A directory path: a non-empty string (INVALID_ARGUMENT otherwise). */
+function checkLocation(location: unknown, what = 'database location'): string {
+  if (typeof location !== 'string' || location.length === 0) throw new InvalidArgumentError(what, `must be a non-empty path string, got ${describe(location)}`);
+  return location;
+}

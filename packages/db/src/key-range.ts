@@ -111,3 +111,11 @@ export function toShape(options: IteratorOptions): EntryShape {
   };
   return { keys: read('keys'), values: read('values') };
 }
+
+/** Reads `reverse` (a boolean, default false). */
+export function toReverse(options: { reverse?: unknown }): boolean {
+  const value = options.reverse;
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new InvalidArgumentError('option reverse', `must be a boolean, got ${describe(value)}`);
+  return value;
+}

@@ -10,7 +10,7 @@
  */
 import { CorruptionError, InvalidArgumentError, NotSupportedError, ReadOnlyError, isKvError, toFileNum, toSeqNum } from '@kv/base';
 import type { SeqNum } from '@kv/base';
-import { readManifest } from '@kv/manifest';
+import { readCurrent, readManifest } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import { BlockCache } from '@kv/sstable';
 import { DbReader } from './db-reader.js';
@@ -20,8 +20,11 @@ import type { ResolvedOptions } from './options.js';
 import { recoverWal } from './recover-wal.js';
 import { TableSet } from './table-set.js';
 
-/** Loads that meet a file the writer deleted meanwhile start over this many times. */
-const LOAD_ATTEMPTS_MAX = 8;
+/**
+ * A bound on starting over, for a writer that replaces its files faster than a load can
+ * open them, every time: it only stops a load from spinning forever.
+ */
+const LOAD_ATTEMPTS_MAX = 1000;
 
 export class ReadOnlyDB extends DbReader {
   readonly location: string;
@@ -30,6 +33,8 @@ export class ReadOnlyDB extends DbReader {
   private memtable: Memtable | undefined;
   private visibleSeq: SeqNum = toSeqNum(0);
   private closing: Promise<void> | undefined;
+  /** Which manifest, read up to where, the last load attempt saw. */
+  private manifestRead = '';
 
   private constructor(location: string, options: ResolvedOptions) {
     super(options.clock);
@@ -114,23 +119,36 @@ export class ReadOnlyDB extends DbReader {
     return new ReadOnlyError(`database ${this.location} was opened with readOnly: true`);
   }
 
+  /**
+   * Loads, starting over while a failure may be a lost race with the writer. The writer
+   * deletes a file only after the manifest edit that drops it is durable, so a lost race
+   * always shows as a manifest that changed since the attempt read it. A file missing twice
+   * under the same manifest is real damage and is reported as such.
+   */
   private async load(): Promise<void> {
+    let previous = '';
     for (let attempt = 1; ; attempt++) {
       try {
         await this.loadOnce();
         return;
       } catch (error) {
-        if (attempt >= LOAD_ATTEMPTS_MAX || !mayBeRace(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, attempt * 5));
+        const read = this.manifestRead;
+        if (!mayBeRace(error) || read === previous || attempt >= LOAD_ATTEMPTS_MAX) throw error;
+        previous = read;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt, 20)));
       }
     }
   }
 
   private async loadOnce(): Promise<void> {
     const { vfs } = this.options;
+    // What CURRENT names, then (below) how far that manifest was read: the writer moves one
+    // of them forward before it deletes any file.
+    this.manifestRead = `CURRENT -> ${String(await readCurrent(vfs, this.location).catch(() => undefined))}`;
     const replay = await readManifest(vfs, this.location);
     if (replay === undefined) throw new InvalidArgumentError('database directory', `${this.location} holds no database (no CURRENT)`);
     const version = replay.version;
+    this.manifestRead = `${replay.manifestName}@${replay.report.lastGoodOffset}`;
     const logs = (await vfs.list(this.location))
       .flatMap((name) => parseLogFileName(name) ?? [])
       .filter((number) => number >= version.logNumber)

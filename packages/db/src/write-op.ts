@@ -74,7 +74,8 @@ export function toWriteOps(ops: unknown, clock: Clock): WriteOp[] {
   if (ops.length > BATCH_OPS_MAX) {
     throw new InvalidArgumentError('batch', `${ops.length} operations exceeds the maximum of ${BATCH_OPS_MAX}`);
   }
-  return ops.map((op: unknown, index) => toWriteOp(op, index, clock));
+  // A hole reads as undefined and fails as one: `map` would skip it.
+  return Array.from(ops as unknown[], (op, index) => toWriteOp(op, index, clock));
 }
 
 function toWriteOp(op: unknown, index: number, clock: Clock): WriteOp {
