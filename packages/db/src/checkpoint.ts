@@ -9,9 +9,9 @@
  * Page files never change once written, so each is hard-linked where the file system allows
  * (same device) and copied and fsynced otherwise.
  */
+import { dirname } from 'node:path';
 import { InvalidArgumentError, toFileNum } from '@kv/base';
-import { Manifest } from '@kv/manifest';
-import type { Version } from '@kv/manifest';
+import { Manifest, Version } from '@kv/manifest';
 import type { Vfs } from '@kv/vfs';
 import { tableFileName } from './file-names.js';
 
@@ -23,7 +23,7 @@ export async function writeCheckpoint(options: { vfs: Vfs; sourceDir: string; ta
   if (existing !== undefined && (!existing.isDirectory || (await vfs.list(targetDir)).length > 0)) {
     throw new InvalidArgumentError('checkpoint directory', `${targetDir} already exists and is not an empty directory`);
   }
-  await vfs.mkdir(targetDir, { recursive: true });
+  await makeDurableDirectory(vfs, targetDir);
   for (const file of version.files()) {
     const name = tableFileName(toFileNum(file.fileNumber));
     const linked = await vfs.link(`${sourceDir}/${name}`, `${targetDir}/${name}`).then(() => true, () => false);
@@ -31,7 +31,8 @@ export async function writeCheckpoint(options: { vfs: Vfs; sourceDir: string; ta
   }
   await vfs.syncDir(targetDir);
   const manifestNumber = version.nextFileNumber;
-  const target = version.apply({ nextFileNumber: manifestNumber + 1 });
+  // The copy has no WAL segment: logNumber 0 says none is needed.
+  const target = Version.empty().apply({ ...version.snapshot(), logNumber: 0, nextFileNumber: manifestNumber + 1 });
   const manifest = await Manifest.create(vfs, targetDir, { manifestNumber, version: target });
   await manifest.close();
 }
@@ -53,4 +54,15 @@ async function copyFile(vfs: Vfs, from: string, to: string): Promise<void> {
     await source.close();
     await target.close();
   }
+}
+
+/**
+ * Creates `dir` (and missing parents) so that it survives a power loss: a new directory's
+ * entry is durable only once its parent directory is synced.
+ */
+async function makeDurableDirectory(vfs: Vfs, dir: string): Promise<void> {
+  const created: string[] = [];
+  for (let path = dir; (await vfs.stat(path)) === undefined; path = dirname(path)) created.push(path);
+  await vfs.mkdir(dir, { recursive: true });
+  for (const path of created) await vfs.syncDir(dirname(path));
 }

@@ -7,10 +7,10 @@
 import { dirname } from 'node:path';
 import { CorruptionError, InvalidArgumentError, toFileNum, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
-import { Manifest, Version } from '@kv/manifest';
+import { Manifest, Version, readCurrent } from '@kv/manifest';
 import type { VersionEdit } from '@kv/manifest';
 import { Memtable } from '@kv/memtable';
-import { BlockCache } from '@kv/sstable';
+import { BlockCache, TableReader } from '@kv/sstable';
 import type { Vfs, VfsLock } from '@kv/vfs';
 import { WalCommitQueue, WalWriter } from '@kv/wal';
 import { checkCreationRecord, creationRecord } from './creation-options.js';
@@ -88,6 +88,8 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   if ((scan.hasCurrent || scan.logs.length > 0) && options.errorIfExists) {
     throw new InvalidArgumentError('database directory', `a database already exists in ${dir} (errorIfExists is true)`);
   }
+  // The manifest being replaced, to name in errors (opening rewrites it under a new number).
+  const previousManifest = scan.hasCurrent ? await readCurrent(vfs, dir).catch(() => undefined) : undefined;
   const existing = await Manifest.open(vfs, dir);
   if (existing !== undefined) opened.push(() => existing.manifest.close());
   if (existing === undefined && scan.tables > 0) {
@@ -98,7 +100,17 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   const allocate = (): FileNum => toFileNum(manifest.allocateFileNumber());
   const record = version.options ?? creationRecord(options);
   checkCreationRecord(record, options);
+  if (version.logNumber > 0 && !scan.logs.includes(toFileNum(version.logNumber))) {
+    // Its writes are in no page file the manifest names: opening would serve older values.
+    const segment = logFileName(toFileNum(version.logNumber));
+    if (existing?.replay.stoppedEarly === true && previousManifest !== undefined) {
+      throw new CorruptionError(`${dir}/${previousManifest}`, `its last edit was damaged or cut and dropped, and WAL segment ${segment}, which that edit made obsolete, is gone: writes would be missing; DB.repair can rebuild from the page files`);
+    }
+    // A manifest cut exactly at an edit boundary reads as a shorter, valid one: either file may be at fault.
+    throw new CorruptionError(`${dir}/${segment}`, `WAL segment that ${previousManifest ?? 'the manifest'} needs is missing (deleted, or the manifest lost its last edits); DB.repair can rebuild from what is left`);
+  }
   const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
+  await checkUnnamedTables({ vfs, dir, version, manifestName: previousManifest, firstReplayedSeq: replayed.memtable.seqMin });
   const wal = await startSegment(vfs, dir, allocate());
   opened.push(() => wal.writer.close());
   let edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
@@ -128,4 +140,29 @@ async function createManifest(vfs: Vfs, dir: string, options: ResolvedOptions, m
 async function startSegment(vfs: Vfs, dir: string, number: FileNum): Promise<WalSegment> {
   const writer = await WalWriter.create(vfs, `${dir}/${logFileName(number)}`, { logNumber: number });
   return { number, writer, queue: new WalCommitQueue(writer) };
+}
+
+/**
+ * A page file the manifest does not name is normally an orphan: the output of a flush or
+ * compaction whose edit never became durable, which open deletes. But a file holding writes
+ * newer than the manifest's last sequence that no WAL segment replays means the manifest
+ * lost an edit (a damaged or cut last record, dropped as a torn tail): deleting the file
+ * would lose acknowledged writes. That is CORRUPTION naming the manifest and the file, which
+ * is kept for DB.repair. A file that does not open is a partial write and stays deletable.
+ */
+async function checkUnnamedTables(options: { vfs: Vfs; dir: string; version: Version; manifestName: string | undefined; firstReplayedSeq: number | undefined }): Promise<void> {
+  const { vfs, dir, version } = options;
+  const named = new Set(version.files().map((file) => file.fileNumber));
+  for (const name of await vfs.list(dir)) {
+    const file = classifyFileName(name);
+    if (file.kind !== 'table' || file.number === undefined || named.has(file.number)) continue;
+    const reader = await TableReader.open(vfs, `${dir}/${name}`, { fileNumber: file.number }).catch(() => undefined);
+    if (reader === undefined) continue;
+    const { seqMin, seqMax } = reader.properties;
+    await reader.close();
+    const replayed = options.firstReplayedSeq !== undefined && seqMin >= options.firstReplayedSeq;
+    if (seqMax > version.lastSequence && !replayed) {
+      throw new CorruptionError(`${dir}/${options.manifestName ?? 'MANIFEST'}`, `lost the edit recording ${name} (sequence numbers ${seqMin}..${seqMax}, past the manifest's ${version.lastSequence}); the file is kept: DB.repair can rebuild the manifest`);
+    }
+  }
 }

@@ -79,7 +79,8 @@ async function repairUnderLock(vfs: Vfs, dir: string): Promise<RepairReport> {
   await vfs.syncDir(dir);
   if ((await vfs.stat(`${dir}/CURRENT`)) !== undefined) await vfs.unlink(`${dir}/CURRENT`);
   const manifestNumber = allocate();
-  const version = Version.empty().apply({ options, nextFileNumber: next + 1, logNumber: next, lastSequence: survivors.maxSeq, addedFiles: outputs, addedRangeTombstones: rangeTombstones });
+  // No WAL segment survives a repair (removeReplaced deletes them all): logNumber 0 says so.
+  const version = Version.empty().apply({ options, nextFileNumber: next + 1, logNumber: 0, lastSequence: survivors.maxSeq, addedFiles: outputs, addedRangeTombstones: rangeTombstones });
   await (await Manifest.create(vfs, dir, { manifestNumber, version })).close();
   await removeReplaced(vfs, dir, { keep: new Set(outputs.map((f) => f.fileNumber)), manifestNumber });
   return { tablesKept: survivors.metas.length, tablesLost: survivors.lost, logsReplayed: logs.length, walBytesDropped: replayed?.droppedBytes ?? 0, entries: outputs.reduce((sum, f) => sum + f.entryCount, 0) };

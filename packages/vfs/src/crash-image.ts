@@ -1,6 +1,6 @@
 import { assert } from '@kv/base';
 import { ByteStore } from './byte-store.js';
-import { applyChange, createDirNode } from './memory-node.js';
+import { applyChange, createDirNode, setSyncedEntry, syncedFileNode } from './memory-node.js';
 import type { DirNode, FileNode, MemoryNode } from './memory-node.js';
 import { SeededRandom } from './seeded-random.js';
 
@@ -35,7 +35,7 @@ export function crashTree(root: DirNode, options: CrashOptions = {}): DirNode {
 }
 
 /** A clone of a directory is a directory. */
-function asDir(node: MemoryNode): DirNode {
+export function asDir(node: MemoryNode): DirNode {
   assert(node.kind === 'dir', 'a cloned directory is a directory');
   return node;
 }
@@ -60,8 +60,11 @@ export function tornContent(file: FileNode, random: SeededRandom): ByteStore {
   return store;
 }
 
-/** Copies the whole graph, both entry sets and all pending changes; shared nodes stay shared. */
-function cloneLive(node: MemoryNode, copies: Map<MemoryNode, MemoryNode>): MemoryNode {
+/**
+ * Copies the whole graph, both entry sets and all pending changes; shared nodes stay shared.
+ * `copies` maps each original node to its copy, so callers can follow identities across.
+ */
+export function cloneLive(node: MemoryNode, copies: Map<MemoryNode, MemoryNode>): MemoryNode {
   const seen = copies.get(node);
   if (seen !== undefined) return seen;
   if (node.kind === 'file') {
@@ -89,8 +92,7 @@ function cloneDurable(
   const seen = copies.get(node);
   if (seen !== undefined) return seen;
   if (node.kind === 'file') {
-    const content = survivor(node);
-    const file: FileNode = { kind: 'file', current: content, durable: content.clone(), pending: [] };
+    const file = syncedFileNode(survivor(node));
     copies.set(node, file);
     return file;
   }
@@ -98,10 +100,7 @@ function cloneDurable(
   copies.set(node, dir);
   for (const name of [...node.durable.keys()].sort()) {
     const child = node.durable.get(name);
-    if (child === undefined) continue;
-    const copy = cloneDurable(child, copies, survivor);
-    dir.current.set(name, copy);
-    dir.durable.set(name, copy);
+    if (child !== undefined) setSyncedEntry(dir, name, cloneDurable(child, copies, survivor));
   }
   return dir;
 }

@@ -1,6 +1,10 @@
 export { MemoryVfs } from './memory-vfs.js';
 export type { CrashMode, CrashOptions } from './crash-image.js';
+export { crashStateAt, crashStates } from './crash-states.js';
+export type { CrashState, CrashStateKind, CrashStateOptions } from './crash-states.js';
 export type { FaultError, FaultKind, FaultOperation, FaultSpec } from './fault-plan.js';
 export type { MemoryOperation, MemoryOperationKind, MemoryOperationListener } from './memory-device.js';
 export { NodeVfs, nodeVfs } from './node-vfs.js';
+export { OperationLog } from './operation-log.js';
+export type { LoggedOperation } from './operation-log.js';
 export type { FileStat, OpenOptions, ReadRequest, Vfs, VfsFile, VfsLock, WriteRequest } from './vfs.js';

@@ -34,8 +34,8 @@ export class MemoryFile implements VfsFile {
 
   writeSync(request: WriteRequest): void {
     const where = this.begin('write', request.position, true);
-    writeFileNode(where, this.node, request.position, request.data);
-    this.device.record('write', this.path);
+    const change = writeFileNode(where, this.node, request.position, request.data);
+    this.device.record('write', this.path, undefined, change === undefined ? { file: this.node } : { file: this.node, change });
   }
 
   async read(request: ReadRequest): Promise<number> {
@@ -50,7 +50,7 @@ export class MemoryFile implements VfsFile {
   async sync(): Promise<void> {
     this.begin('sync', 0, false);
     syncFileNode(this.node);
-    this.device.record('sync', this.path);
+    this.device.record('sync', this.path, undefined, { file: this.node });
   }
 
   async size(): Promise<number> {
@@ -60,8 +60,8 @@ export class MemoryFile implements VfsFile {
 
   async truncate(sizeBytes: number): Promise<void> {
     const where = this.begin('truncate', sizeBytes, true);
-    truncateFileNode(where, this.node, sizeBytes);
-    this.device.record('truncate', this.path);
+    const change = truncateFileNode(where, this.node, sizeBytes);
+    this.device.record('truncate', this.path, undefined, { file: this.node, change });
   }
 
   async close(): Promise<void> {

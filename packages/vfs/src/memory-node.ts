@@ -38,26 +38,42 @@ export function createDirNode(): DirNode {
   return { kind: 'dir', current: new Map(), durable: new Map() };
 }
 
+/** A file whose content is all durable, as every file is right after a crash. */
+export function syncedFileNode(content: ByteStore): FileNode {
+  return { kind: 'file', current: content, durable: content.clone(), pending: [] };
+}
+
+/** Names `child` in `dir`, durably, as every entry is right after a crash. */
+export function setSyncedEntry(dir: DirNode, name: string, child: MemoryNode): void {
+  dir.current.set(name, child);
+  dir.durable.set(name, child);
+}
+
 /** Applies one change to a byte store; shared by normal writes, sync and torn-crash replay. */
 export function applyChange(store: ByteStore, change: PendingChange): void {
   if (change.kind === 'write') store.write(change.position, change.data);
   else store.truncate(change.sizeBytes);
 }
 
-/** Writes a copy of `data` at `position` and remembers it as un-synced. */
-export function writeFileNode(where: string, node: FileNode, position: number, data: Uint8Array): void {
+/**
+ * Writes a copy of `data` at `position` and remembers it as un-synced. Returns the change
+ * (never mutated afterwards), or `undefined` for an empty write, which changes nothing.
+ */
+export function writeFileNode(where: string, node: FileNode, position: number, data: Uint8Array): PendingChange | undefined {
   checkFileSize(where, position + data.length);
-  if (data.length === 0) return;
+  if (data.length === 0) return undefined;
   const change: PendingChange = { kind: 'write', position, data: new Uint8Array(data) };
   applyChange(node.current, change);
   node.pending.push(change);
+  return change;
 }
 
-export function truncateFileNode(where: string, node: FileNode, sizeBytes: number): void {
+export function truncateFileNode(where: string, node: FileNode, sizeBytes: number): PendingChange {
   checkFileSize(where, sizeBytes);
   const change: PendingChange = { kind: 'truncate', sizeBytes };
   applyChange(node.current, change);
   node.pending.push(change);
+  return change;
 }
 
 /** Makes `current` durable by replaying the pending changes, which costs only their size. */

@@ -8,6 +8,7 @@ import { MemoryFile } from './memory-file.js';
 import { MemoryLock } from './memory-lock.js';
 import { createDirNode, createFileNode } from './memory-node.js';
 import type { DirNode, FileNode } from './memory-node.js';
+import { OperationLog } from './operation-log.js';
 import { lookup, normalizePath, pathComponents, requireNode, requireParent, walkFiles } from './memory-tree.js';
 import type { FileStat, OpenOptions, Vfs, VfsFile, VfsLock } from './vfs.js';
 import { osError } from './vfs-error.js';
@@ -41,7 +42,7 @@ export class MemoryVfs implements Vfs {
     if (!create) throw osError(where, found.osCode);
     const node = this.createFile(normalized, where);
     const file = new MemoryFile(this.device, node, normalized, writable);
-    this.device.record('create', normalized);
+    this.device.record('create', normalized, undefined, { file: node });
     return file;
   }
 
@@ -165,9 +166,9 @@ export class MemoryVfs implements Vfs {
     const found = lookup(this.device.root, normalized);
     if (found.node?.kind === 'dir') throw osError(where, 'EISDIR');
     if (found.node === undefined) {
-      this.createFile(normalized, where);
+      const node = this.createFile(normalized, where);
       this.device.locks.add(normalized);
-      this.device.record('create', normalized);
+      this.device.record('create', normalized, undefined, { file: node });
     } else {
       this.device.locks.add(normalized);
     }
@@ -183,9 +184,23 @@ export class MemoryVfs implements Vfs {
 
   /** A new, independent instance in the state a crash now would leave; this one is untouched. */
   crashImage(options: CrashOptions = {}): MemoryVfs {
-    const image = new MemoryVfs();
-    image.device.root = crashTree(this.device.root, options);
-    return image;
+    return MemoryVfs.fromTree(crashTree(this.device.root, options));
+  }
+
+  /** @internal A new instance holding `root`, which it takes over (crash-state images). */
+  static fromTree(root: DirNode): MemoryVfs {
+    const vfs = new MemoryVfs();
+    vfs.device.root = root;
+    return vfs;
+  }
+
+  /**
+   * Starts logging every mutating operation, with the bytes of every write, so that the crash
+   * states of every prefix of the run can be built afterwards (`crashStates`). Recording ends
+   * with `log.stop()` or a `crash()` of this instance.
+   */
+  recordOperations(): OperationLog {
+    return new OperationLog(this.device);
   }
 
   /** Arms a fault; see `FaultSpec`. Several faults may be armed at once. */

@@ -80,12 +80,16 @@ async function readLockHolder(path: string): Promise<LockHolder | undefined> {
     if (errnoOf(error) === 'ENOENT') return undefined;
     throw fromNodeError(`lock ${path}`, error);
   }
-  const [pidLine = '', startLine = ''] = text.split('\n');
-  const pid = /^\d+$/.test(pidLine) ? Number(pidLine) : undefined;
+  // Both lines must be complete: a torn write (the holder died, or power failed, before the
+  // fsync) can leave a prefix such as "1" of "12345\n...", which must not name pid 1.
+  const complete = /^(\d+)\n(\d*)\n/.exec(text);
+  if (complete === null) return { pid: undefined, startTime: undefined };
+  const pid = Number(complete[1]);
+  const startLine = complete[2] ?? '';
   return {
     // Zero or negative pids would make `process.kill` signal whole process groups.
-    pid: pid !== undefined && pid > 0 && Number.isSafeInteger(pid) ? pid : undefined,
-    startTime: /^\d+$/.test(startLine) ? startLine : undefined,
+    pid: pid > 0 && Number.isSafeInteger(pid) ? pid : undefined,
+    startTime: startLine === '' ? undefined : startLine,
   };
 }
 

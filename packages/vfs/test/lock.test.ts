@@ -131,6 +131,19 @@ describe('NodeVfs pid lock file', () => {
     await lock.release();
   });
 
+  it('treats a torn lock file as unwritten, not as naming the pid its first digits spell', async () => {
+    // Found by the engine's corruption matrix: a LOCK cut to "1" named pid 1 (always alive)
+    // and kept the database LOCKED for good.
+    for (const torn of ['1', '1\n', `${process.ppid}\n12`, `${process.ppid}`]) {
+      writeFileSync(lockPath, torn);
+      expect(await rejectionOf(vfs.lock(lockPath)), JSON.stringify(torn)).toBeInstanceOf(LockedError);
+      const longAgo = new Date(Date.now() - 60_000);
+      utimesSync(lockPath, longAgo, longAgo);
+      const lock = await vfs.lock(lockPath);
+      await lock.release();
+    }
+  });
+
   it('fails with ENOENT when the directory does not exist', async () => {
     expect(await rejectionOf(vfs.lock(join(fixture.root, 'missing', 'LOCK')))).toMatchObject({ osCode: 'ENOENT' });
   });

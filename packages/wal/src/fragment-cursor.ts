@@ -13,11 +13,12 @@ import type { RecordFragmentType } from './parse-fragment.js';
  * One step of the walk. Offsets are absolute file offsets.
  * - `fragment`: `payload` is a view into the block buffer; the header starts at `offset`.
  * - `damage`: bytes `[offset, resumeOffset)` are skipped; `nextOffset`, when known, is where the
- *   damaged fragment's own length field says the next fragment starts.
+ *   damaged fragment's own length field says the next fragment starts; `zeroFilled`, that the
+ *   damage is a fragment header of zeros (never-written space).
  */
 export type FragmentEvent =
   | { kind: 'fragment'; type: RecordFragmentType; payload: Uint8Array; offset: number; end: number }
-  | { kind: 'damage'; offset: number; resumeOffset: number; detail: string; nextOffset?: number }
+  | { kind: 'damage'; offset: number; resumeOffset: number; detail: string; nextOffset?: number; zeroFilled?: true }
   | { kind: 'eof' };
 
 export class FragmentCursor {
@@ -54,6 +55,7 @@ export class FragmentCursor {
         this.position = nextBlock;
         const event: FragmentEvent = { kind: 'damage', offset, resumeOffset: nextBlock, detail: parsed.detail };
         if (parsed.nextWithin !== undefined) event.nextOffset = blockStart + parsed.nextWithin;
+        if (parsed.zeroFilled === true) event.zeroFilled = true;
         return event;
       }
       this.position = blockStart + parsed.end;

@@ -22,12 +22,13 @@ export type RecordFragmentType = typeof FragmentType.Full | typeof FragmentType.
  * - `blockEnd`: the block has nothing more (its end, or zero trailer padding).
  * - `damage`: the bytes here are not a valid fragment. `nextWithin` is where the next fragment
  *   would start if the length field were right (only when it is in bounds), so a reader can
- *   look for valid data after the damage.
+ *   look for valid data after the damage. `zeroFilled`: the header is all zeros, space that
+ *   was never written (preallocated, or an un-synced append the OS did not persist).
  */
 export type FragmentParse =
   | { kind: 'fragment'; type: RecordFragmentType; payloadStart: number; end: number }
   | { kind: 'blockEnd' }
-  | { kind: 'damage'; detail: string; nextWithin?: number };
+  | { kind: 'damage'; detail: string; nextWithin?: number; zeroFilled?: true };
 
 /**
  * Parses the fragment at `within` in `block`. `block` holds the block's bytes that exist in the
@@ -43,7 +44,7 @@ export function parseFragment(block: Uint8Array, options: { within: number; seed
   const type = view.getUint8(within + FRAGMENT_TYPE_OFFSET);
   const storedCrc = view.getUint32(within + FRAGMENT_CRC_OFFSET, true);
   const end = within + FRAGMENT_HEADER_BYTES + length;
-  if (storedCrc === 0 && length === 0 && type === 0) return { kind: 'damage', detail: 'zero-filled region' };
+  if (storedCrc === 0 && length === 0 && type === 0) return { kind: 'damage', detail: 'zero-filled region', zeroFilled: true };
   if (end > BLOCK_SIZE_BYTES) return { kind: 'damage', detail: `fragment length ${length} exceeds its block` };
   if (end > block.length) return { kind: 'damage', detail: 'truncated fragment' };
   const crc = fragmentCrc(block, { headerOffset: within, payloadBytes: length, seed: options.seed });

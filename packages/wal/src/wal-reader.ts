@@ -21,6 +21,8 @@ import type { WalReplayReport } from './wal-replay-report.js';
 interface Damage extends DroppedRange {
   /** Where the damaged fragment's own length says the next fragment starts, if known. */
   nextOffset?: number;
+  /** The damage is a zero-filled fragment header inside the log: space never written. */
+  zeroFilled?: boolean;
 }
 
 export class WalReader {
@@ -86,6 +88,7 @@ export class WalReader {
         const dropped = this.assembler.dropPending({ end: event.resumeOffset, detail });
         const damage: Damage = dropped ?? { offset: event.offset, end: event.resumeOffset, detail: event.detail };
         if (event.nextOffset !== undefined) damage.nextOffset = event.nextOffset;
+        if (event.zeroFilled === true) damage.zeroFilled = true;
         if ((await this.onDamage(damage)) === 'stop') return undefined;
         continue;
       }
@@ -141,6 +144,12 @@ export class WalReader {
   /**
    * Applies the recovery mode to one damaged range: throws, ends the log, or records the skip.
    * Returns whether reading goes on.
+   *
+   * In `tolerateCorruptedTail`, a zero-filled header ends the log even when valid fragments
+   * follow: that is what a power loss leaves when the OS wrote back a later un-synced append
+   * but not an earlier one (FORMAT.md, "Un-synced appends persisted out of order"). Everything
+   * after it was un-synced, so dropping it keeps a prefix of the log and loses nothing a
+   * completed sync promised.
    */
   private async onDamage(damage: Damage): Promise<'continue' | 'stop'> {
     const message = `offset ${damage.offset}: ${damage.detail}`;
@@ -150,7 +159,7 @@ export class WalReader {
       this.progress.droppedBytes += damage.end - damage.offset;
       return 'continue';
     }
-    if (this.mode === 'tolerateCorruptedTail') {
+    if (this.mode === 'tolerateCorruptedTail' && damage.zeroFilled !== true) {
       const resumeOffset = Math.ceil(damage.end / BLOCK_SIZE_BYTES) * BLOCK_SIZE_BYTES;
       const scan = { seed: this.seed, resumeOffset, ...(damage.nextOffset === undefined ? {} : { nextOffset: damage.nextOffset }) };
       if (await hasValidFragmentAfter(this.source, scan)) {
