@@ -3,6 +3,7 @@
  * Listeners run synchronously on the engine's thread: keep them short. An 'error' event is
  * emitted only while someone listens for it (an unheard 'error' would crash the process).
  */
+import type { EventEmitter } from 'node:events';
 
 export interface FlushEvent {
   /** The level-0 file written; undefined when the memtable held only range deletions. */
@@ -59,3 +60,15 @@ export interface EngineEventSink {
 
 /** A sink that drops everything (background jobs run before a database exists: open, repair). */
 export const SILENT_EVENTS: EngineEventSink = { flush: () => undefined, compaction: () => undefined, stall: () => undefined, backgroundError: () => undefined };
+
+/** A sink that emits on `emitter` ('error' only while someone listens for it). */
+export function forwardEvents(emitter: EventEmitter<DbEvents>): EngineEventSink {
+  return {
+    flush: (event) => emitter.emit('flush', event),
+    compaction: (event) => emitter.emit('compaction', event),
+    stall: (event) => emitter.emit('stall', event),
+    backgroundError: (error, info) => {
+      if (emitter.listenerCount('error') > 0) emitter.emit('error', error instanceof Error ? error : new Error(String(error)), info);
+    },
+  };
+}

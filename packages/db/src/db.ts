@@ -5,36 +5,37 @@
  * (newest first) and then the page files (`TableSet`); the newest version found is hidden
  * when it is a delete, has expired, or is older than a range tombstone covering its key.
  */
-import { InvalidArgumentError, IoError, toFileNum } from '@kv/base';
+import { IoError, toFileNum } from '@kv/base';
 import type { Manifest } from '@kv/manifest';
+import type { Memtable } from '@kv/memtable';
 import type { BlockCache } from '@kv/sstable';
 import { NodeVfs } from '@kv/vfs';
 import type { Vfs, VfsLock } from '@kv/vfs';
-import { DbReader } from './db-reader.js';
-import { ReadOnlyDB } from './read-only-db.js';
-import type { ReadState } from './db-reader.js';
-import type { DbStats } from './db-stats.js';
+import { prepareBatch } from './batch-codec.js';
 import { writeCheckpoint } from './checkpoint.js';
+import { clearedRange } from './clear-range.js';
 import { Compactor } from './compactor.js';
+import { forwardEvents } from './db-events.js';
+import { DbReader } from './db-reader.js';
+import type { ReadState } from './db-reader.js';
+import { collectStats } from './db-stats.js';
+import type { DbStats } from './db-stats.js';
 import { destroyDatabase } from './destroy-database.js';
-import { repairDatabase } from './repair-database.js';
-import type { RepairReport } from './repair-database.js';
 import { Flusher } from './flusher.js';
-import type { EngineEventSink } from './db-events.js';
-import { describe, toKey } from './input-bytes.js';
-import { keySuccessor, rangeBounds, toKeyRange, toLimit, toReverse } from './key-range.js';
+import { checkLocation, toKey } from './input-bytes.js';
 import type { ClearOptions } from './key-range.js';
+import { cacheCapacityFor } from './memory-plan.js';
+import type { MemoryPlan } from './memory-plan.js';
 import { openDatabase } from './open-database.js';
 import { compressionForLevel, readSyncFlag, resolveOptions } from './options.js';
 import type { DbOptions, ReadOnlyOpenOptions, ResolvedOptions } from './options.js';
+import { ReadOnlyDB } from './read-only-db.js';
+import { repairDatabase } from './repair-database.js';
+import type { RepairReport } from './repair-database.js';
 import type { TableSet } from './table-set.js';
 import { checkFixedWidth, deleteOp, putOp, rangeDeleteOp, readTtlOption, toWriteOps } from './write-op.js';
 import type { BatchOp, WriteOp } from './write-op.js';
 import { WritePipeline } from './write-pipeline.js';
-import { prepareBatch } from './batch-codec.js';
-import { cacheCapacityFor } from './memory-plan.js';
-import type { MemoryPlan } from './memory-plan.js';
-import type { Memtable } from '@kv/memtable';
 
 export interface WriteOptions {
   /** Resolve only after the write is on stable storage (fdatasync). Default false: resolve
@@ -69,7 +70,7 @@ export class DB extends DbReader {
   private constructor(location: string, options: ResolvedOptions, opened: Awaited<ReturnType<typeof openDatabase>>) {
     super(options.clock);
     this.location = location;
-    const events = this.eventSink();
+    const events = forwardEvents(this);
     this.vfs = options.vfs;
     this.tables = opened.tables;
     this.cache = opened.cache;
@@ -170,30 +171,8 @@ export class DB extends DbReader {
    */
   async clear(options: ClearOptions = {}): Promise<void> {
     this.ensureOpen();
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('clear options', `must be an object, got ${describe(options)}`);
-    const limit = toLimit(options.limit);
-    const reverse = toReverse(options);
-    let { start, end } = rangeBounds(toKeyRange(options));
-    if (limit === 0) return;
-    if (limit !== Infinity) {
-      const edge = this.limitEdge(options, limit);
-      if (edge === undefined) return;
-      if (reverse) start = edge;
-      else end = keySuccessor(edge);
-    }
-    return this.commit([rangeDeleteOp(start, end)], false);
-  }
-
-  /** The last key a `limit`-long iteration reaches (undefined when the range is empty). */
-  private limitEdge(options: ClearOptions, limit: number): Uint8Array | undefined {
-    const iterator = this.iterator({ ...options, limit, values: false });
-    try {
-      let last: Uint8Array | undefined;
-      for (let entry = iterator.nextSync(); entry !== undefined; entry = iterator.nextSync()) last = entry[0];
-      return last;
-    } finally {
-      iterator.close();
-    }
+    const range = clearedRange(options, (bounds) => this.iterator(bounds));
+    if (range !== undefined) return this.commit([rangeDeleteOp(range.start, range.end)], false);
   }
 
   /** Writes the active memtable (if it holds anything) and every frozen one to page files. */
@@ -256,32 +235,7 @@ export class DB extends DbReader {
   /** Counters and sizes for monitoring; cheap to call. */
   stats(): DbStats {
     this.ensureOpen();
-    const cache = this.cache.stats;
-    const flushes = this.flusher.stats;
-    const wal = this.pipeline.wal.queue.stats;
-    const compactions = this.compactor.stats;
-    const written = compactions.bytesWrittenByLevel.map((bytes, level) => bytes + (level === 0 ? flushes.bytesWritten : 0));
-    return {
-      levels: this.tables.levelStats().map((level) => ({
-        ...level,
-        bytesWritten: written[level.level] ?? 0,
-        writeAmplification: this.walBytes === 0 ? 0 : (written[level.level] ?? 0) / this.walBytes,
-      })),
-      compactions: { count: compactions.count, bytesRead: compactions.bytesRead, bytesWritten: compactions.bytesWritten, totalMs: compactions.totalMs, failures: compactions.failures },
-      writeAmplification: this.walBytes === 0 ? 0 : (this.walBytes + flushes.bytesWritten + compactions.bytesWritten) / this.walBytes,
-      cache: { hits: cache.hits, misses: cache.misses, evictions: cache.evictions, usageBytes: cache.usageBytes, capacityBytes: cache.capacityBytes },
-      memtables: {
-        activeBytes: this.pipeline.active.memoryBytes,
-        immutableCount: this.flusher.immutables.length,
-        immutableBytes: this.flusher.immutables.reduce((sum, f) => sum + f.memtable.memoryBytes, 0),
-        memtableSizeBytes: this.memtableSizeBytes,
-      },
-      wal: { segment: this.pipeline.wal.number, groups: wal.groups, records: wal.records, syncs: wal.syncs },
-      bytesWritten: this.walBytes + flushes.bytesWritten + compactions.bytesWritten,
-      flushes: { count: flushes.count, bytesWritten: flushes.bytesWritten, totalMs: flushes.totalMs, failures: flushes.failures },
-      stalls: { count: flushes.stallCount, totalMs: flushes.stallMs, slowdowns: flushes.slowdowns },
-      sequence: this.pipeline.visibleSeq,
-    };
+    return collectStats({ tables: this.tables, cache: this.cache, flusher: this.flusher, compactor: this.compactor, pipeline: this.pipeline, walBytes: this.walBytes, memtableSizeBytes: this.memtableSizeBytes });
   }
 
   /**
@@ -367,28 +321,9 @@ export class DB extends DbReader {
     return this.memtables;
   }
 
-  /** Forwards background jobs' reports to listeners ('error' only while someone listens). */
-  private eventSink(): EngineEventSink {
-    return {
-      flush: (event) => this.emit('flush', event),
-      compaction: (event) => this.emit('compaction', event),
-      stall: (event) => this.emit('stall', event),
-      backgroundError: (error, info) => {
-        if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)), info);
-      },
-    };
-  }
-
   /** Validates and encodes `ops` now (the caller's buffers are free once this returns), then commits. */
   private commit(ops: WriteOp[], sync: boolean): Promise<void> {
     if (this.fixedWidth !== undefined) checkFixedWidth(ops, this.fixedWidth);
     return this.pipeline.commit(prepareBatch(ops), sync);
   }
-}
-
-
-/** A directory path: a non-empty string (INVALID_ARGUMENT otherwise). */
-function checkLocation(location: unknown, what = 'database location'): string {
-  if (typeof location !== 'string' || location.length === 0) throw new InvalidArgumentError(what, `must be a non-empty path string, got ${describe(location)}`);
-  return location;
 }

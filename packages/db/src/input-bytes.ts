@@ -48,3 +48,9 @@ export function describe(input: unknown): string {
   if (typeof input === 'object') return (input as object).constructor?.name ?? 'object';
   return typeof input;
 }
+
+/** A directory path: a non-empty string (INVALID_ARGUMENT otherwise). */
+export function checkLocation(location: unknown, what = 'database location'): string {
+  if (typeof location !== 'string' || location.length === 0) throw new InvalidArgumentError(what, `must be a non-empty path string, got ${describe(location)}`);
+  return location;
+}
