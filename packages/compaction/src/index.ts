@@ -24,3 +24,4 @@ export { RetentionFilter } from './retention-filter.js';
 export type { RetentionDecision, RetentionExtras } from './retention-filter.js';
 export { runCompaction } from './run-compaction.js';
 export { tableFileName } from './table-file-name.js';
+export { trivialMove } from './trivial-move.js';

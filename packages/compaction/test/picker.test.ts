@@ -3,7 +3,7 @@ import { LEVEL_COUNT } from '@kv/manifest';
 import type { TableFileMeta, Version } from '@kv/manifest';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { filesOverlapping, levelTargets, pickCompaction, planManualCompaction, planSpan, resolvePolicy } from '../src/index.js';
+import { filesOverlapping, levelTargets, pickCompaction, planManualCompaction, planSpan, resolvePolicy, trivialMove } from '../src/index.js';
 import type { CompactionPlan } from '../src/index.js';
 import { fileMeta, versionWith } from './helpers.js';
 
@@ -87,6 +87,21 @@ describe('pickCompaction', () => {
     expect(numbers(plan?.inputs ?? [])).toEqual([7, 6]);
     expect(numbers(plan?.overlaps ?? [])).toEqual([2]);
     expect(numbers(pickCompaction(version, policy, { level0FilesMax: 0 })?.inputs ?? [])).toEqual([6]);
+  });
+
+  it('moves files down unchanged only when they overlap nothing below and each other, and never for a manual plan', () => {
+    const disjoint = versionWith([fileMeta(0, 9, 'm', 'n', MIB), fileMeta(0, 8, 'k', 'l', MIB), fileMeta(1, 1, 'a', 'b', MIB)]);
+    const plan = pickCompaction(disjoint, resolvePolicy({ level0CompactionTrigger: 2 }));
+    expect(plan?.overlaps).toEqual([]);
+    const move = plan === undefined ? undefined : trivialMove(plan);
+    expect(move?.removedFiles).toEqual([{ level: 0, fileNumber: 9 }, { level: 0, fileNumber: 8 }]);
+    expect(move?.addedFiles?.map((file) => [file.level, file.fileNumber])).toEqual([[1, 9], [1, 8]]);
+    const moved = disjoint.apply(move ?? {});
+    expect(numbers(moved.levels[1] ?? [])).toEqual([1, 8, 9]);
+    const overlapping = versionWith([fileMeta(0, 9, 'k', 'n', MIB), fileMeta(0, 8, 'l', 'm', MIB)]);
+    const both = pickCompaction(overlapping, resolvePolicy({ level0CompactionTrigger: 2 }));
+    expect(both === undefined ? 'no plan' : trivialMove(both)).toBeUndefined();
+    expect(plan === undefined ? 'no plan' : trivialMove({ ...plan, reason: 'manual' })).toBeUndefined();
   });
 
   it('picks the level most over its target', () => {

@@ -2,7 +2,8 @@
  * Background leveled compaction. After every flush and compaction it asks the picker for the
  * level most over its target and runs that job — in a worker thread on the real file system,
  * inline in slices otherwise (the in-memory file system of tests cannot cross threads). One
- * job runs at a time, background and manual (`compactRange`) alike: every job holds the same
+ * job runs at a time, background and manual (`compactRange`) alike (a background job whose
+ * files overlap nothing below is a trivial move: one manifest edit, no rewrite): every job holds the same
  * lock from planning to install, so no job ever plans with files another job is replacing. Each job's outputs are durable before one manifest edit swaps them in
  * for its inputs; the inputs are deleted once no iterator pins them (see `TableSet`).
  *
@@ -10,7 +11,7 @@
  * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
  */
 import { NotOpenError, isKvError, toFileNum, tombstoneOverlaps } from '@kv/base';
-import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction } from '@kv/compaction';
+import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction, trivialMove } from '@kv/compaction';
 import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
 import type { Manifest, VersionEdit } from '@kv/manifest';
 import type { Vfs } from '@kv/vfs';
@@ -175,6 +176,14 @@ export class Compactor {
   private async runJob(plan: CompactionPlan): Promise<void> {
     const started = performance.now();
     const { manifest, policy } = this.context;
+    const move = trivialMove(plan);
+    if (move !== undefined) {
+      await manifest.logAndApply(move);
+      await this.context.tables.install(manifest.current);
+      this.record(plan, { added: move.addedFiles ?? [], removed: move.removedFiles ?? [], bytesRead: 0, bytesWritten: 0, entriesIn: 0, entriesOut: 0, droppedVersions: 0, droppedTombstones: 0, durationMs: 0 }, performance.now() - started, true);
+      this.wakeLevel0();
+      return;
+    }
     const outputFileNumbers = Array.from({ length: outputFileCountFor(plan, policy.targetFileSizeBytes) }, () => manifest.allocateFileNumber());
     const snapshots = [...this.context.snapshots().filter((seq) => seq < this.context.visibleSeq()), this.context.visibleSeq()];
     const span = planSpan(plan);
@@ -210,7 +219,7 @@ export class Compactor {
     this.context.events.compaction({
       reason: 'range-deletion', inputLevel: Math.min(0, ...levels), outputLevel: Math.max(0, ...levels),
       inputFiles: levels.length, outputFiles: 0, bytesRead: 0, bytesWritten: 0, entriesIn: 0, entriesOut: 0,
-      droppedVersions: 0, droppedTombstones: edit.removedRangeTombstones?.length ?? 0, durationMs: performance.now() - started,
+      droppedVersions: 0, droppedTombstones: edit.removedRangeTombstones?.length ?? 0, trivialMove: false, durationMs: performance.now() - started,
     });
     this.wakeLevel0();
     return true;
@@ -221,7 +230,7 @@ export class Compactor {
     for (const file of result.added) await vfs.unlink(`${dir}/${tableFileName(toFileNum(file.fileNumber))}`).catch(() => undefined);
   }
 
-  private record(plan: CompactionPlan, result: CompactionResult, durationMs: number): void {
+  private record(plan: CompactionPlan, result: CompactionResult, durationMs: number, trivialMove = false): void {
     this.stats.count++;
     this.stats.bytesRead += result.bytesRead;
     this.stats.bytesWritten += result.bytesWritten;
@@ -230,7 +239,7 @@ export class Compactor {
     this.context.events.compaction({
       reason: plan.reason, inputLevel: plan.inputLevel, outputLevel: plan.outputLevel,
       inputFiles: result.removed.length, outputFiles: result.added.length, bytesRead: result.bytesRead, bytesWritten: result.bytesWritten,
-      entriesIn: result.entriesIn, entriesOut: result.entriesOut, droppedVersions: result.droppedVersions, droppedTombstones: result.droppedTombstones, durationMs,
+      entriesIn: result.entriesIn, entriesOut: result.entriesOut, droppedVersions: result.droppedVersions, droppedTombstones: result.droppedTombstones, trivialMove, durationMs,
     });
   }
 

@@ -28,6 +28,8 @@ export interface CompactionEvent {
   /** Versions no reader could see any more (shadowed, hidden by a tombstone, expired). */
   droppedVersions: number;
   droppedTombstones: number;
+  /** The files went down a level unchanged (one manifest edit, nothing read or written). */
+  trivialMove: boolean;
   durationMs: number;
 }
 

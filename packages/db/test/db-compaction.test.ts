@@ -37,6 +37,22 @@ describe('leveled compaction', () => {
     await again.close();
   });
 
+  it('moves sequentially written files down a level without rewriting them', async () => {
+    const db = await DB.open('/db', { vfs: new MemoryVfs(), ...small });
+    const events: { trivialMove: boolean; bytesWritten: number }[] = [];
+    db.on('compaction', (event) => events.push(event));
+    for (let i = 0; i < 600; i++) await db.put(key(i), `value ${i}`);
+    await db.flush();
+    // Background compaction catches up: level 0 drops under its trigger of 2.
+    for (let i = 0; i < 500 && (db.stats().levels[0]?.files ?? 0) >= 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const moves = events.filter((event) => event.trivialMove);
+    expect(moves.length).toBeGreaterThan(0);
+    expect(moves.every((event) => event.bytesWritten === 0)).toBe(true);
+    for (let i = 0; i < 600; i += 37) expect(text(await db.get(key(i)))).toBe(`value ${i}`);
+    expect((await collect(db.iterator())).length).toBe(600);
+    await db.close();
+  });
+
   it('compactRange drops deleted keys and old versions down to the bottom level', async () => {
     const vfs = new MemoryVfs();
     const db = await DB.open('/db', { vfs, ...small });
