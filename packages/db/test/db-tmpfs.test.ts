@@ -58,7 +58,8 @@ if (!canMount) console.warn(`db-tmpfs.test.ts skipped: ${reason}`);
 
 const decoder = new TextDecoder();
 const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : decoder.decode(value));
-const key = (i: number): string => `key${String(i).padStart(6, '0')}`;
+// Scattered, so flushed files overlap and compactions rewrite (sequential keys would be moved).
+const key = (i: number): string => `key${String((i * 7919) % 100_003).padStart(6, '0')}`;
 const value = (i: number): string => `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26)));
 
 async function expectExactly(db: DB, acked: Map<string, string>): Promise<void> {

@@ -1,0 +1,27 @@
+/**
+ * Arming a `MemoryVfs` fault at the moment a step begins. Faults are not tied to a path, so a
+ * test arms its fault from an `onOperation` listener that watches for the first operation of
+ * the step under test (for example the creation of a page file). The operation order the
+ * fault tests rely on, observed with `onOperation`, is:
+ *   put:        write NNNNNN.log [sync NNNNNN.log when sync: true]
+ *   switch:     sync old .log, create/write/sync new .log, syncDir
+ *   flush:      create .sst, write .sst, sync .sst, syncDir, write MANIFEST, sync MANIFEST, unlink old .log
+ *   compaction: create .sst, write .sst, sync .sst, syncDir, write MANIFEST, sync MANIFEST, unlink inputs
+ * "Space returns" is `clearFaults()` after a persistent fault.
+ */
+import type { FaultSpec, MemoryOperation, MemoryVfs } from '@kv/vfs';
+
+/** Arms `spec` once, synchronously after the first operation `matches` accepts took effect. */
+export function armWhen(vfs: MemoryVfs, matches: (operation: MemoryOperation) => boolean, spec: FaultSpec): { readonly armed: boolean } {
+  const state = { armed: false };
+  const unsubscribe = vfs.onOperation((operation) => {
+    if (state.armed || !matches(operation)) return;
+    state.armed = true;
+    unsubscribe();
+    vfs.failOperation(spec);
+  });
+  return state;
+}
+
+/** Matches an operation of `kind` on a page file. */
+export const pageFile = (kind: MemoryOperation['kind']) => (operation: MemoryOperation): boolean => operation.kind === kind && operation.path.endsWith('.sst');
