@@ -50,5 +50,7 @@ export interface CompactionResult {
   droppedVersions: number;
   /** Tombstones dropped at the bottom level. */
   droppedTombstones: number;
+  /** Range tombstones (by seq) that still hide a version the outputs keep for a snapshot. */
+  rangeTombstonesHidingKept: number[];
   durationMs: number;
 }

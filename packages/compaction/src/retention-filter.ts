@@ -36,6 +36,12 @@ export class RetentionFilter {
   private readonly bottommost: boolean;
   private readonly rangeTombstones: RangeTombstoneIndex;
   private readonly nowMs: number;
+  /**
+   * Range tombstones that hide a version this filter kept (for a snapshot below them): they
+   * must stay. For each kept version the lowest tombstone above it is enough: it hides the
+   * version from every reader the higher ones would.
+   */
+  readonly tombstonesHidingKept: Set<number> = new Set();
   private currentKey: Uint8Array | undefined;
   private previousStripe = -1;
   private droppingRest = false;
@@ -66,6 +72,7 @@ export class RetentionFilter {
     if (this.rangeTombstones.size > 0) {
       const hiding = this.rangeTombstones.nextCoveringAbove(entry.key, entry.seq);
       if (hiding !== 0 && this.stripeOf(hiding) === stripe) return 'drop-version';
+      if (hiding !== 0) this.tombstonesHidingKept.add(hiding);
     }
     if (!readsAsDeleted(entry, this.nowMs)) return 'keep';
     if (this.bottommost && stripe === 0) {

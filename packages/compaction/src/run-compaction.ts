@@ -63,6 +63,7 @@ export async function runCompaction(vfs: Vfs, input: CompactionJobInput): Promis
       bytesRead: sum(files.map((file) => file.sizeBytes)),
       bytesWritten: sum(added.map((file) => file.sizeBytes)),
       ...counts,
+      rangeTombstonesHidingKept: [...filter.tombstonesHidingKept],
       durationMs: performance.now() - started,
     };
   } catch (error) {

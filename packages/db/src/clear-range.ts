@@ -1,34 +1,36 @@
 /**
- * The range `db.clear(options)` deletes, as the half-open [start, end) of one range
- * tombstone. With a `limit`, the range is cut at the last of the first `limit` keys in
- * iteration order as of the call (read through `iterate`), so one tombstone still does it.
+ * What `db.clear(options)` writes. Without a `limit`, one range tombstone over the bounds
+ * ([start, end)), whatever the number of keys. With a `limit`, point deletes of exactly the
+ * first `limit` keys in iteration order as of the call: a tombstone cut at the last of them
+ * would also hide writes issued before the clear but not yet applied when it was cut.
  */
 import { InvalidArgumentError } from '@kv/base';
 import type { DbIterator } from './db-iterator.js';
 import { describe } from './input-bytes.js';
-import { keySuccessor, rangeBounds, toKeyRange, toLimit, toReverse } from './key-range.js';
+import { rangeBounds, toKeyRange, toLimit, toReverse } from './key-range.js';
 import type { ClearOptions, IteratorOptions } from './key-range.js';
 
+export type ClearPlan = { kind: 'range'; start: Uint8Array; end: Uint8Array | undefined } | { kind: 'keys'; keys: Uint8Array[] };
+
 /** Undefined when nothing is to be deleted (`limit` 0, or no key within a limited range). */
-export function clearedRange(options: unknown, iterate: (options: IteratorOptions) => DbIterator): { start: Uint8Array; end: Uint8Array | undefined } | undefined {
+export function planClear(options: unknown, iterate: (options: IteratorOptions) => DbIterator): ClearPlan | undefined {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('clear options', `must be an object, got ${describe(options)}`);
   const given = options as ClearOptions;
   const limit = toLimit(given.limit);
-  const reverse = toReverse(given);
+  toReverse(given);
   const { start, end } = rangeBounds(toKeyRange(given));
   if (limit === 0) return undefined;
-  if (limit === Infinity) return { start, end };
-  const edge = lastKeyWithin(iterate({ ...given, limit, values: false }));
-  if (edge === undefined) return undefined;
-  return reverse ? { start: edge, end } : { start, end: keySuccessor(edge) };
+  if (limit === Infinity) return { kind: 'range', start, end };
+  const keys = keysWithin(iterate({ ...given, limit, values: false }));
+  return keys.length === 0 ? undefined : { kind: 'keys', keys };
 }
 
-/** The last key `iterator` reaches; it is closed afterwards. */
-function lastKeyWithin(iterator: DbIterator): Uint8Array | undefined {
+/** Every key `iterator` yields; it is closed afterwards. */
+function keysWithin(iterator: DbIterator): Uint8Array[] {
   try {
-    let last: Uint8Array | undefined;
-    for (let entry = iterator.nextSync(); entry !== undefined; entry = iterator.nextSync()) last = entry[0];
-    return last;
+    const keys: Uint8Array[] = [];
+    for (let entry = iterator.nextSync(); entry !== undefined; entry = iterator.nextSync()) keys.push(entry[0]);
+    return keys;
   } finally {
     iterator.close();
   }

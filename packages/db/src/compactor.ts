@@ -11,9 +11,10 @@
  * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
  */
 import { NotOpenError, isKvError, toFileNum, tombstoneOverlaps } from '@kv/base';
-import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction, trivialMove } from '@kv/compaction';
+import type { RangeTombstone } from '@kv/base';
+import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planFiles, planRangeTombstoneCleanup, planSpan, runCompaction, trivialMove } from '@kv/compaction';
 import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
-import type { Manifest, VersionEdit } from '@kv/manifest';
+import type { Manifest, Version, VersionEdit } from '@kv/manifest';
 import type { Vfs } from '@kv/vfs';
 import { RetryBackoff, classifyFailure } from './background-retry.js';
 import type { EngineEventSink } from './db-events.js';
@@ -180,7 +181,7 @@ export class Compactor {
     if (move !== undefined) {
       await manifest.logAndApply(move);
       await this.context.tables.install(manifest.current);
-      this.record(plan, { added: move.addedFiles ?? [], removed: move.removedFiles ?? [], bytesRead: 0, bytesWritten: 0, entriesIn: 0, entriesOut: 0, droppedVersions: 0, droppedTombstones: 0, durationMs: 0 }, performance.now() - started, true);
+      this.record(plan, { added: move.addedFiles ?? [], removed: move.removedFiles ?? [], bytesRead: 0, bytesWritten: 0, entriesIn: 0, entriesOut: 0, droppedVersions: 0, droppedTombstones: 0, rangeTombstonesHidingKept: [], durationMs: 0 }, performance.now() - started, true);
       this.wakeLevel0();
       return;
     }
@@ -192,9 +193,11 @@ export class Compactor {
       dir: this.context.dir, plan, outputFileNumbers, snapshots, rangeTombstones, nowMs: this.context.clock(),
       build: this.context.buildFor(plan.outputLevel), targetFileSizeBytes: policy.targetFileSizeBytes,
     };
+    const planned = manifest.current;
     const result = this.pool === undefined ? await runCompaction(this.context.vfs, input) : await this.pool.run(input);
+    const removedRangeTombstones = retiredTombstones(planned, plan, rangeTombstones, result.rangeTombstonesHidingKept);
     try {
-      await manifest.logAndApply({ addedFiles: result.added, removedFiles: result.removed });
+      await manifest.logAndApply({ addedFiles: result.added, removedFiles: result.removed, removedRangeTombstones });
     } catch (error) {
       if (!manifest.failed) await this.removeOutputs(result);
       throw error;
@@ -250,4 +253,18 @@ export class Compactor {
   private failLevel0(error: unknown): void {
     for (const waiter of this.level0Waiters.splice(0)) waiter.reject(error);
   }
+}
+
+/**
+ * Range tombstones a finished compaction retires: every file of the version it planned
+ * against that overlaps the tombstone was an input (files flushed since hold only newer
+ * writes), and no output version is hidden by it. It then hides nothing anywhere.
+ */
+function retiredTombstones(planned: Version, plan: CompactionPlan, candidates: readonly RangeTombstone[], hidingKept: readonly number[]): number[] {
+  const inputs = new Set(planFiles(plan).map((file) => file.fileNumber));
+  const inUse = new Set(hidingKept);
+  return candidates
+    .filter((tombstone) => !inUse.has(tombstone.seq))
+    .filter((tombstone) => planned.files().every((file) => inputs.has(file.fileNumber) || !tombstoneOverlaps(tombstone, file.smallestKey, file.largestKey)))
+    .map((tombstone) => tombstone.seq);
 }

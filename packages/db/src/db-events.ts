@@ -1,7 +1,8 @@
 /**
  * The events a database emits (`db.on(name, listener)`), with the figures an operator logs.
  * Listeners run synchronously on the engine's thread: keep them short. An 'error' event is
- * emitted only while someone listens for it (an unheard 'error' would crash the process).
+ * emitted only while someone listens for it (an unheard 'error' would crash the process). A
+ * listener that throws does not disturb the engine: its exception becomes a process warning.
  */
 import type { EventEmitter } from 'node:events';
 
@@ -66,11 +67,23 @@ export const SILENT_EVENTS: EngineEventSink = { flush: () => undefined, compacti
 /** A sink that emits on `emitter` ('error' only while someone listens for it). */
 export function forwardEvents(emitter: EventEmitter<DbEvents>): EngineEventSink {
   return {
-    flush: (event) => emitter.emit('flush', event),
-    compaction: (event) => emitter.emit('compaction', event),
-    stall: (event) => emitter.emit('stall', event),
+    flush: (event) => shielded(() => emitter.emit('flush', event)),
+    compaction: (event) => shielded(() => emitter.emit('compaction', event)),
+    stall: (event) => shielded(() => emitter.emit('stall', event)),
     backgroundError: (error, info) => {
-      if (emitter.listenerCount('error') > 0) emitter.emit('error', error instanceof Error ? error : new Error(String(error)), info);
+      if (emitter.listenerCount('error') > 0) shielded(() => emitter.emit('error', error instanceof Error ? error : new Error(String(error)), info));
     },
   };
+}
+
+/**
+ * Runs a listener call so that a throwing listener cannot fail the flush or compaction that
+ * reported the event: the exception becomes a process warning instead.
+ */
+function shielded(emit: () => void): void {
+  try {
+    emit();
+  } catch (error) {
+    process.emitWarning(error instanceof Error ? error : String(error), { code: 'KV_EVENT_LISTENER_THREW', detail: 'a kv database event listener threw; the database went on' });
+  }
 }

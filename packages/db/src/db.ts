@@ -13,7 +13,8 @@ import { NodeVfs } from '@kv/vfs';
 import type { Vfs, VfsLock } from '@kv/vfs';
 import { prepareBatch } from './batch-codec.js';
 import { writeCheckpoint } from './checkpoint.js';
-import { clearedRange } from './clear-range.js';
+import { planClear } from './clear-range.js';
+import { BATCH_OPS_MAX } from './limits.js';
 import { Compactor } from './compactor.js';
 import { forwardEvents } from './db-events.js';
 import { DbReader } from './db-reader.js';
@@ -166,13 +167,18 @@ export class DB extends DbReader {
 
   /**
    * Deletes every key inside the bounds (all keys when none are given) atomically, with one
-   * range tombstone. With `limit`, only the first `limit` keys in iteration order (`reverse`
-   * counts from the top) as of the call: the tombstone then ends just past the last of them.
+   * range tombstone. With `limit`, the first `limit` keys in iteration order (`reverse`
+   * counts from the top) as of the call, by point deletes in one batch (several batches of
+   * BATCH_OPS_MAX beyond that, each atomic).
    */
   async clear(options: ClearOptions = {}): Promise<void> {
     this.ensureOpen();
-    const range = clearedRange(options, (bounds) => this.iterator(bounds));
-    if (range !== undefined) return this.commit([rangeDeleteOp(range.start, range.end)], false);
+    const plan = planClear(options, (bounds) => this.iterator(bounds));
+    if (plan === undefined) return;
+    if (plan.kind === 'range') return this.commit([rangeDeleteOp(plan.start, plan.end)], false);
+    for (let from = 0; from < plan.keys.length; from += BATCH_OPS_MAX) {
+      await this.commit(plan.keys.slice(from, from + BATCH_OPS_MAX).map((key) => deleteOp(key)), false);
+    }
   }
 
   /** Writes the active memtable (if it holds anything) and every frozen one to page files. */

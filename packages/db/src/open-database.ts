@@ -100,7 +100,10 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   const allocate = (): FileNum => toFileNum(manifest.allocateFileNumber());
   const record = version.options ?? creationRecord(options);
   checkCreationRecord(record, options);
-  if (version.logNumber > 0 && !scan.logs.includes(toFileNum(version.logNumber))) {
+  // A manifest never opened by the engine (one record: a checkpoint or repair of a build that
+  // recorded a logNumber without a segment) in a directory without any WAL needs none.
+  const neverOpened = existing !== undefined && existing.replay.records === 1 && scan.logs.length === 0;
+  if (version.logNumber > 0 && !neverOpened && !scan.logs.includes(toFileNum(version.logNumber))) {
     // Its writes are in no page file the manifest names: opening would serve older values.
     const segment = logFileName(toFileNum(version.logNumber));
     if (existing?.replay.stoppedEarly === true && previousManifest !== undefined) {

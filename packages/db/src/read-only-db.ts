@@ -35,6 +35,8 @@ export class ReadOnlyDB extends DbReader {
   private closing: Promise<void> | undefined;
   /** Which manifest, read up to where, the last load attempt saw. */
   private manifestRead = '';
+  private loading: Promise<void> = Promise.resolve();
+  private loads = 0;
 
   private constructor(location: string, options: ResolvedOptions) {
     super(options.clock);
@@ -125,7 +127,15 @@ export class ReadOnlyDB extends DbReader {
    * always shows as a manifest that changed since the attempt read it. A file missing twice
    * under the same manifest is real damage and is reported as such.
    */
-  private async load(): Promise<void> {
+  /** Loads one at a time (a refresh waits for the one running), so views only move forward. */
+  private load(): Promise<void> {
+    const next = this.loading.then(() => this.loadWithRetries());
+    this.loading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loadWithRetries(): Promise<void> {
+    this.loads++;
     let previous = '';
     for (let attempt = 1; ; attempt++) {
       try {
@@ -159,11 +169,14 @@ export class ReadOnlyDB extends DbReader {
       throw new CorruptionError(`${this.location}/${logFileName(toFileNum(version.logNumber))}`, 'WAL segment the manifest needs is missing');
     }
     const replayed = await recoverWal({ vfs, dir: this.location, mode: this.options.walRecoveryMode, logs, lastSeq: toSeqNum(version.lastSequence), readOnly: true });
-    await this.tables.install(version);
-    if (this.options.paranoidChecks && this.memtable === undefined) await this.tables.checkEveryPage();
     replayed.memtable.freeze();
-    this.memtable = replayed.memtable;
-    this.visibleSeq = replayed.lastSeq;
+    // Files, memtable and sequence number change in one synchronous step: a read between
+    // them would see new files at an old sequence number.
+    await this.tables.install(version, () => {
+      this.memtable = replayed.memtable;
+      this.visibleSeq = replayed.lastSeq;
+    });
+    if (this.options.paranoidChecks && this.loads === 1) await this.tables.checkEveryPage();
   }
 }
 

@@ -14,7 +14,8 @@
 import { InvalidArgumentError, toFileNum, toSeqNum } from '@kv/base';
 import type { FileNum } from '@kv/base';
 import { runCompaction, toFileMeta } from '@kv/compaction';
-import { Manifest, Version, readManifest } from '@kv/manifest';
+import { Manifest, Version, readManifest, readManifestFile } from '@kv/manifest';
+import type { ManifestReplay } from '@kv/manifest';
 import type { DatabaseOptionsRecord, TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
@@ -59,7 +60,7 @@ async function repairUnderLock(vfs: Vfs, dir: string): Promise<RepairReport> {
   const names = await vfs.list(dir);
   let next = 1 + Math.max(0, ...names.map((name) => classifyFileName(name).number ?? 0));
   const allocate = (): FileNum => toFileNum(next++);
-  const recorded = await readManifest(vfs, dir).catch(() => undefined);
+  const recorded = await readManifest(vfs, dir).catch(() => undefined) ?? (await newestReadableManifest(vfs, dir, names));
   const survivors = await verifyTables(vfs, dir, names);
   const options = recorded?.version.options ?? survivors.options ?? { pageSizeBytes: PAGE_SIZE_DEFAULT_BYTES };
   const logs = names.flatMap((name) => (classifyFileName(name).kind === 'log' ? [classifyFileName(name).number ?? toFileNum(0)] : [])).sort((a, b) => a - b);
@@ -133,4 +134,20 @@ async function removeReplaced(vfs: Vfs, dir: string, live: { keep: Set<number>; 
       (file.kind === 'manifest' && file.number !== live.manifestNumber);
     if (replaced) await vfs.unlink(`${dir}/${name}`).catch(() => undefined);
   }
+}
+
+/**
+ * Without a readable CURRENT, the newest MANIFEST file that replays: it still holds the
+ * options and the range tombstones flushed from memtables (which live nowhere else).
+ */
+async function newestReadableManifest(vfs: Vfs, dir: string, names: readonly string[]): Promise<ManifestReplay | undefined> {
+  const manifests = names
+    .map((name) => ({ name, file: classifyFileName(name) }))
+    .filter(({ file }) => file.kind === 'manifest')
+    .sort((a, b) => (b.file.number ?? 0) - (a.file.number ?? 0));
+  for (const { name } of manifests) {
+    const replay = await readManifestFile(vfs, dir, name).catch(() => undefined);
+    if (replay !== undefined) return replay;
+  }
+  return undefined;
 }

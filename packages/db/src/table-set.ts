@@ -73,22 +73,26 @@ export class TableSet {
   }
 
   /**
-   * Opens the files `version` adds, then switches to it, then retires the files it dropped.
+   * Opens the files `version` adds, then switches to it (running `atSwitch` in the same
+   * synchronous step, for state that must change with it), then retires the files it dropped.
    * Installs run one at a time, in call order: flushes and compactions both install, and
    * each passes the manifest's newest version, so the last install wins with the newest.
    */
-  install(version: Version): Promise<void> {
-    const next = this.installing.then(() => this.installNow(version));
+  install(version: Version, atSwitch?: () => void): Promise<void> {
+    const next = this.installing.then(() => this.installNow(version, atSwitch));
     this.installing = next.catch(() => undefined);
     return next;
   }
 
-  private async installNow(version: Version): Promise<void> {
+  private async installNow(version: Version, atSwitch?: () => void): Promise<void> {
     const wanted = new Set<number>();
     for (const file of version.files()) {
       wanted.add(file.fileNumber);
-      if (!this.readers.has(file.fileNumber)) this.readers.set(file.fileNumber, { reader: await this.openReader(file), refs: 0, obsolete: false });
+      const open = this.readers.get(file.fileNumber);
+      if (open === undefined) this.readers.set(file.fileNumber, { reader: await this.openReader(file), refs: 0, obsolete: false });
+      else open.obsolete = false;
     }
+    atSwitch?.();
     this.installed = version;
     for (const [number, table] of this.readers) {
       if (wanted.has(number) || table.obsolete) continue;

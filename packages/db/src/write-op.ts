@@ -4,10 +4,10 @@
  * them into the batch payload (`prepareBatch`) before the call returns, and keeps only views
  * into that payload.
  */
-import { InvalidArgumentError, encodeExpiringValue, toSeqNum } from '@kv/base';
+import { EXPIRY_BYTES, InvalidArgumentError, encodeExpiringValue, toSeqNum } from '@kv/base';
 import type { Memtable } from '@kv/memtable';
 import { describe, toLookupKey, toValueView } from './input-bytes.js';
-import { BATCH_OPS_MAX, TTL_MAX_MS } from './limits.js';
+import { BATCH_OPS_MAX, TTL_MAX_MS, VALUE_SIZE_MAX_BYTES } from './limits.js';
 
 /** What an operation does: the entry kinds (same codes as `EntryKind`), plus a range deletion. */
 export const OpKind: { readonly Delete: 0; readonly Put: 1; readonly PutExpiring: 2; readonly RangeDelete: 3 } = { Delete: 0, Put: 1, PutExpiring: 2, RangeDelete: 3 };
@@ -39,7 +39,11 @@ export function putOp(key: unknown, value: unknown, ttl: unknown, clock: Clock, 
   const keyBytes = toLookupKey(key, what === 'put' ? 'key' : `${what}.key`);
   const valueBytes = toValueView(value, what === 'put' ? 'value' : `${what}.value`);
   if (ttl === undefined) return { kind: OpKind.Put, key: keyBytes, value: valueBytes };
-  return { kind: OpKind.PutExpiring, key: keyBytes, value: encodeExpiringValue(clock() + toTtl(ttl, what), valueBytes) };
+  // The stored value carries the expiry too, and must fit the same limit.
+  if (valueBytes.length > VALUE_SIZE_MAX_BYTES - EXPIRY_BYTES) {
+    throw new InvalidArgumentError(what === 'put' ? 'value' : `${what}.value`, `${valueBytes.length} bytes with a ttl exceeds the maximum of ${VALUE_SIZE_MAX_BYTES - EXPIRY_BYTES}`);
+  }
+  return { kind: OpKind.PutExpiring, key: keyBytes, value: encodeExpiringValue(expiryTime(clock, toTtl(ttl, what)), valueBytes) };
 }
 
 export function deleteOp(key: unknown, what = 'key'): WriteOp {
@@ -49,6 +53,15 @@ export function deleteOp(key: unknown, what = 'key'): WriteOp {
 /** Deletes [start, end); `end` undefined = everything from `start` on. */
 export function rangeDeleteOp(start: Uint8Array, end: Uint8Array | undefined): WriteOp {
   return { kind: OpKind.RangeDelete, key: start, value: EMPTY, end };
+}
+
+/** `clock() + ttl` as whole milliseconds (a clock may return fractions); INVALID_ARGUMENT for a clock that returns no time. */
+function expiryTime(clock: Clock, ttl: number): number {
+  const now = clock();
+  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0 || now > Number.MAX_SAFE_INTEGER - ttl) {
+    throw new InvalidArgumentError('option clock', `must return milliseconds since the epoch, returned ${String(now)}`);
+  }
+  return Math.ceil(now + ttl);
 }
 
 /** Reads a time-to-live in milliseconds: a positive safe integer up to `TTL_MAX_MS`. */

@@ -13,7 +13,7 @@ export {
 } from './format.js';
 export { Manifest, ROLLOVER_BYTES_DEFAULT } from './manifest.js';
 export type { ManifestOptions, OpenedManifest } from './manifest.js';
-export { readManifest } from './read-manifest.js';
+export { readManifest, readManifestFile } from './read-manifest.js';
 export type { ManifestReplay } from './read-manifest.js';
 export { Version } from './version.js';
 export type { DatabaseOptionsRecord, RemovedFile, TableFileMeta, VersionEdit } from './version-edit.js';

@@ -34,6 +34,14 @@ export interface ManifestReplay {
 export async function readManifest(vfs: Vfs, dir: string): Promise<ManifestReplay | undefined> {
   const manifestName = await readCurrent(vfs, dir);
   if (manifestName === undefined) return undefined;
+  return readManifestFile(vfs, dir, manifestName);
+}
+
+/**
+ * Replays the manifest `manifestName` of `dir` whatever CURRENT says (repair uses it when
+ * CURRENT is lost). The same rules and errors as `readManifest`.
+ */
+export async function readManifestFile(vfs: Vfs, dir: string, manifestName: string): Promise<ManifestReplay> {
   const manifestNumber = parseManifestFileName(manifestName);
   if (manifestNumber === undefined) throw new CorruptionError(`manifest ${dir}`, `CURRENT names ${manifestName}`);
   const path = posix.join(dir, manifestName);
