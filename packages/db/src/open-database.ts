@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import { CorruptionError, InvalidArgumentError, toFileNum, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
-import { Manifest, Version, readCurrent } from '@kv/manifest';
+import { Manifest, Version } from '@kv/manifest';
 import type { VersionEdit } from '@kv/manifest';
 import { Memtable } from '@kv/memtable';
 import { BlockCache, TableReader } from '@kv/sstable';
@@ -88,9 +88,9 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   if ((scan.hasCurrent || scan.logs.length > 0) && options.errorIfExists) {
     throw new InvalidArgumentError('database directory', `a database already exists in ${dir} (errorIfExists is true)`);
   }
-  // The manifest being replaced, to name in errors (opening rewrites it under a new number).
-  const previousManifest = scan.hasCurrent ? await readCurrent(vfs, dir).catch(() => undefined) : undefined;
   const existing = await Manifest.open(vfs, dir);
+  // The manifest that was replaced, to name in errors (opening rewrites it under a new number).
+  const previousManifest = existing?.previousManifestName;
   if (existing !== undefined) opened.push(() => existing.manifest.close());
   if (existing === undefined && scan.tables > 0) {
     throw new CorruptionError(`${dir}/CURRENT`, 'missing while page files exist; DB.repair can rebuild the manifest');

@@ -10,7 +10,7 @@
  */
 import { CorruptionError, InvalidArgumentError, NotSupportedError, ReadOnlyError, isKvError, toFileNum, toSeqNum } from '@kv/base';
 import type { SeqNum } from '@kv/base';
-import { readCurrent, readManifest } from '@kv/manifest';
+import { readManifest } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import { BlockCache } from '@kv/sstable';
 import { DbReader } from './db-reader.js';
@@ -152,10 +152,12 @@ export class ReadOnlyDB extends DbReader {
 
   private async loadOnce(): Promise<void> {
     const { vfs } = this.options;
-    // What CURRENT names, then (below) how far that manifest was read: the writer moves one
-    // of them forward before it deletes any file.
-    this.manifestRead = `CURRENT -> ${String(await readCurrent(vfs, this.location).catch(() => undefined))}`;
-    const replay = await readManifest(vfs, this.location);
+    // Which manifest was read, and how far (or the error naming the one CURRENT names): the
+    // writer moves one of them forward before it deletes any file.
+    const replay = await readManifest(vfs, this.location).catch((error: unknown) => {
+      this.manifestRead = `unreadable: ${error instanceof Error ? error.message : String(error)}`;
+      throw error;
+    });
     if (replay === undefined) throw new InvalidArgumentError('database directory', `${this.location} holds no database (no CURRENT)`);
     const version = replay.version;
     this.manifestRead = `${replay.manifestName}@${replay.report.lastGoodOffset}`;

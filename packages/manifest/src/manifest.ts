@@ -30,6 +30,8 @@ export interface OpenedManifest {
   version: Version;
   /** The replay of the previous manifest; `stoppedEarly` when a torn last edit was dropped. */
   replay: WalReplayReport;
+  /** The file name of the manifest that was replayed (and replaced), for error messages. */
+  previousManifestName: string;
 }
 
 interface ManifestParts {
@@ -105,7 +107,7 @@ export class Manifest {
     // Best effort: the switch is durable, and a manifest left behind is removed by the next open.
     await removeStaleManifests(vfs, dir, manifestNumber).catch(() => undefined);
     const manifest = new Manifest({ vfs, dir, writer: outcome.writer, manifestNumber, version, rolloverBytes });
-    return { manifest, version, replay: replay.report };
+    return { manifest, version, replay: replay.report, previousManifestName: replay.manifestName };
   }
 
   /** The version after every edit whose `logAndApply` resolved. */
