@@ -19,7 +19,7 @@ export type { ManualRange } from './manual-compaction.js';
 export { MergingIterator } from './merging-iterator.js';
 export { pickCompaction } from './pick-compaction.js';
 export type { PickerState } from './pick-compaction.js';
-export { planRangeTombstoneCleanup } from './range-tombstone-cleanup.js';
+export { planRangeTombstoneCleanup, tombstonesRetiredBy } from './range-tombstone-cleanup.js';
 export { RetentionFilter } from './retention-filter.js';
 export type { RetentionDecision, RetentionExtras } from './retention-filter.js';
 export { runCompaction } from './run-compaction.js';

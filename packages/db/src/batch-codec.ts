@@ -22,7 +22,8 @@ import type { WriteOp } from './write-op.js';
 /** A range deletion's end flag: whether an end key follows. */
 const RangeEnd = { Unbounded: 0, Bounded: 1 } as const;
 
-const hasValue = (kind: OpKind): boolean => kind === OpKind.Put || kind === OpKind.PutExpiring;
+/** Puts carry a value (a range deletion carries an end key instead). */
+const carriesValue = (kind: OpKind): boolean => kind === OpKind.Put || kind === OpKind.PutExpiring;
 
 export interface DecodedBatch {
   /** Sequence number of the first operation; operation i has `firstSeq + i`. */
@@ -63,7 +64,7 @@ export function prepareBatch(ops: readonly WriteOp[]): PreparedBatch {
   for (const op of ops) {
     out[offset++] = op.kind;
     const key = copy(op.key);
-    if (hasValue(op.kind)) {
+    if (carriesValue(op.kind)) {
       views.push({ kind: op.kind, key, value: copy(op.value) });
     } else if (op.kind === OpKind.RangeDelete) {
       out[offset++] = op.end === undefined ? RangeEnd.Unbounded : RangeEnd.Bounded;
@@ -86,7 +87,7 @@ function encodedBatchBytes(ops: readonly WriteOp[]): number {
   let total = BATCH_HEADER_BYTES;
   for (const op of ops) {
     total += 1 + varintLength(op.key.length) + op.key.length;
-    if (hasValue(op.kind)) total += varintLength(op.value.length) + op.value.length;
+    if (carriesValue(op.kind)) total += varintLength(op.value.length) + op.value.length;
     else if (op.kind === OpKind.RangeDelete) total += 1 + (op.end === undefined ? 0 : varintLength(op.end.length) + op.end.length);
   }
   if (total > BATCH_SIZE_MAX_BYTES) {
@@ -118,7 +119,7 @@ export function decodeBatch(payload: Uint8Array, where: string): DecodedBatch {
     const key = readLengthPrefixed(payload, offset + 1, where);
     const empty = key.bytes.subarray(0, 0);
     offset = key.next;
-    if (hasValue(kind)) {
+    if (carriesValue(kind)) {
       const read = readLengthPrefixed(payload, offset, where);
       offset = read.next;
       if (kind === OpKind.PutExpiring && read.bytes.length < EXPIRY_BYTES) throw new CorruptionError(where, `batch op ${i} is an expiring put without its expiry time`);

@@ -17,7 +17,7 @@ export function planClear(options: unknown, iterate: (options: IteratorOptions) 
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('clear options', `must be an object, got ${describe(options)}`);
   const given = options as ClearOptions;
   const limit = toLimit(given.limit);
-  toReverse(given);
+  toReverse(given); // checked even where no iteration reads it
   const { start, end } = rangeBounds(toKeyRange(given));
   if (limit === 0) return undefined;
   if (limit === Infinity) return { kind: 'range', start, end };

@@ -11,10 +11,9 @@
  * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
  */
 import { NotOpenError, isKvError, toFileNum, tombstoneOverlaps } from '@kv/base';
-import type { RangeTombstone } from '@kv/base';
-import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planFiles, planRangeTombstoneCleanup, planSpan, runCompaction, trivialMove } from '@kv/compaction';
+import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction, tombstonesRetiredBy, trivialMove } from '@kv/compaction';
 import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
-import type { Manifest, Version, VersionEdit } from '@kv/manifest';
+import type { Manifest, VersionEdit } from '@kv/manifest';
 import type { Vfs } from '@kv/vfs';
 import { RetryBackoff, classifyFailure } from './background-retry.js';
 import type { EngineEventSink } from './db-events.js';
@@ -195,7 +194,7 @@ export class Compactor {
     };
     const planned = manifest.current;
     const result = this.pool === undefined ? await runCompaction(this.context.vfs, input) : await this.pool.run(input);
-    const removedRangeTombstones = retiredTombstones(planned, plan, rangeTombstones, result.rangeTombstonesHidingKept);
+    const removedRangeTombstones = tombstonesRetiredBy(planned, plan, rangeTombstones, result.rangeTombstonesHidingKept);
     try {
       await manifest.logAndApply({ addedFiles: result.added, removedFiles: result.removed, removedRangeTombstones });
     } catch (error) {
@@ -255,16 +254,3 @@ export class Compactor {
   }
 }
 
-/**
- * Range tombstones a finished compaction retires: every file of the version it planned
- * against that overlaps the tombstone was an input (files flushed since hold only newer
- * writes), and no output version is hidden by it. It then hides nothing anywhere.
- */
-function retiredTombstones(planned: Version, plan: CompactionPlan, candidates: readonly RangeTombstone[], hidingKept: readonly number[]): number[] {
-  const inputs = new Set(planFiles(plan).map((file) => file.fileNumber));
-  const inUse = new Set(hidingKept);
-  return candidates
-    .filter((tombstone) => !inUse.has(tombstone.seq))
-    .filter((tombstone) => planned.files().every((file) => inputs.has(file.fileNumber) || !tombstoneOverlaps(tombstone, file.smallestKey, file.largestKey)))
-    .map((tombstone) => tombstone.seq);
-}
