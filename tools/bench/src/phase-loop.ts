@@ -20,61 +20,75 @@ export interface LoopOutcome {
 
 const NS_PER_SECOND = 1e9;
 
+/**
+ * The bookkeeping every loop shares: the histogram, the start and the deadline, the last
+ * clock reading and progress. Each loop only decides how it calls the operation (awaited,
+ * synchronously, or from several writers).
+ */
+class PhaseClock {
+  readonly histogram: LatencyHistogram = new LatencyHistogram();
+  readonly start: bigint = process.hrtime.bigint();
+  now: bigint = this.start;
+  private readonly deadline: bigint;
+  private readonly limits: LoopLimits;
+
+  constructor(limits: LoopLimits) {
+    this.limits = limits;
+    this.deadline = this.start + BigInt(Math.round(limits.capSeconds * NS_PER_SECOND));
+  }
+
+  /** Whether operation `index` may start: under the count and before the deadline. */
+  mayRun(index: number): boolean {
+    return index < this.limits.count && this.now < this.deadline;
+  }
+
+  /** Records operation `index`, which started at `before`. */
+  record(index: number, before: bigint): void {
+    this.now = this.histogram.recordSince(before);
+    if (((index + 1) & 1023) === 0) reportProgress(index + 1, this.limits.count);
+  }
+
+  finish(ops: number, end: bigint = this.now): LoopOutcome {
+    return { ops, seconds: Number(end - this.start) / NS_PER_SECOND, capped: ops < this.limits.count, histogram: this.histogram };
+  }
+}
+
 /** Awaits `op(i)` for i = 0, 1, ... one at a time. */
 export async function runAsyncLoop(limits: LoopLimits, op: (i: number) => Promise<unknown>): Promise<LoopOutcome> {
-  const histogram = new LatencyHistogram();
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(Math.round(limits.capSeconds * NS_PER_SECOND));
-  let now = start;
+  const clock = new PhaseClock(limits);
   let ops = 0;
-  while (ops < limits.count && now < deadline) {
-    const before = now;
+  for (; clock.mayRun(ops); ops++) {
+    const before = clock.now;
     await op(ops);
-    now = histogram.recordSince(before);
-    ops++;
-    if ((ops & 1023) === 0) reportProgress(ops, limits.count);
+    clock.record(ops, before);
   }
-  return finish(histogram, ops, limits, Number(now - start) / NS_PER_SECOND);
+  return clock.finish(ops);
 }
 
 /** Calls `op(i)` synchronously, for the engines' synchronous read APIs. */
 export function runSyncLoop(limits: LoopLimits, op: (i: number) => unknown): LoopOutcome {
-  const histogram = new LatencyHistogram();
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(Math.round(limits.capSeconds * NS_PER_SECOND));
-  let now = start;
+  const clock = new PhaseClock(limits);
   let ops = 0;
-  while (ops < limits.count && now < deadline) {
-    const before = now;
+  for (; clock.mayRun(ops); ops++) {
+    const before = clock.now;
     op(ops);
-    now = histogram.recordSince(before);
-    ops++;
-    if ((ops & 1023) === 0) reportProgress(ops, limits.count);
+    clock.record(ops, before);
   }
-  return finish(histogram, ops, limits, Number(now - start) / NS_PER_SECOND);
+  return clock.finish(ops);
 }
 
 /** `writers` loops share one counter; each awaits its own operation before taking the next. */
 export async function runConcurrentLoop(limits: LoopLimits, writers: number, op: (i: number) => Promise<unknown>): Promise<LoopOutcome> {
-  const histogram = new LatencyHistogram();
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(Math.round(limits.capSeconds * NS_PER_SECOND));
+  const clock = new PhaseClock(limits);
   let next = 0;
-  let last = start;
   const writer = async (): Promise<void> => {
-    while (next < limits.count && last < deadline) {
+    while (clock.mayRun(next)) {
       const index = next++;
       const before = process.hrtime.bigint();
       await op(index);
-      last = histogram.recordSince(before);
-      if ((index & 1023) === 0) reportProgress(index, limits.count);
+      clock.record(index, before);
     }
   };
   await Promise.all(Array.from({ length: writers }, writer));
-  const ops = histogram.count;
-  return finish(histogram, ops, limits, Number(process.hrtime.bigint() - start) / NS_PER_SECOND);
-}
-
-function finish(histogram: LatencyHistogram, ops: number, limits: LoopLimits, seconds: number): LoopOutcome {
-  return { ops, seconds, capped: ops < limits.count, histogram };
+  return clock.finish(clock.histogram.count, process.hrtime.bigint());
 }
