@@ -14,6 +14,7 @@ import {
   writeUint64,
 } from '@kv/base';
 import type { SeqNum } from '@kv/base';
+import { batchAllocator } from './byte-allocators.js';
 import { BATCH_HEADER_BYTES } from './format.js';
 import { BATCH_OPS_MAX, BATCH_SIZE_MAX_BYTES } from './limits.js';
 import { OpKind } from './write-op.js';
@@ -51,7 +52,7 @@ export interface PreparedBatch {
  * caller's buffers are free as soon as this returns.
  */
 export function prepareBatch(ops: readonly WriteOp[]): PreparedBatch {
-  const out = new Uint8Array(encodedBatchBytes(ops));
+  const out = batchAllocator.take(encodedBatchBytes(ops));
   viewOf(out).setUint32(8, ops.length, true);
   const views: WriteOp[] = [];
   let offset = BATCH_HEADER_BYTES;

@@ -13,6 +13,7 @@
  * released when the database closes (it then throws NOT_OPEN).
  */
 import { NotOpenError } from '@kv/base';
+import { resultAllocator } from './byte-allocators.js';
 import { toLookupKey } from './input-bytes.js';
 import type { UserCursor, UserEntry } from './user-cursor.js';
 
@@ -58,7 +59,7 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
     const found = this.step();
     if (found === undefined) return undefined;
     this.remaining--;
-    return [this.shape.keys ? new Uint8Array(found.key) : EMPTY, this.shape.values ? new Uint8Array(found.value) : EMPTY];
+    return [this.shape.keys ? resultAllocator.copy(found.key) : EMPTY, this.shape.values ? resultAllocator.copy(found.value) : EMPTY];
   }
 
   /** Up to `count` next entries (fewer only at the end; none once ended), without waiting. */

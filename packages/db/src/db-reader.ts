@@ -10,6 +10,7 @@ import type { InternalEntry, RangeTombstone, SeqNum } from '@kv/base';
 import { MergingIterator } from '@kv/compaction';
 import type { Memtable } from '@kv/memtable';
 import type { DbEvents } from './db-events.js';
+import { resultAllocator } from './byte-allocators.js';
 import { DbIterator } from './db-iterator.js';
 import { describe, toLookupKey } from './input-bytes.js';
 import { toKeyRange, toLimit, toReverse, toShape } from './key-range.js';
@@ -98,7 +99,7 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
   readAt(key: Uint8Array | string, seq: number): Uint8Array | undefined {
     this.ensureOpen();
     const value = this.lookup(toLookupKey(key), toSeqNum(seq));
-    return value === undefined ? undefined : new Uint8Array(value);
+    return value === undefined ? undefined : resultAllocator.copy(value);
   }
 
   /** @internal Reads of several keys at one sequence number. */
@@ -106,7 +107,7 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
     this.ensureOpen();
     return checkKeyList(keys).map((key) => {
       const value = this.lookup(toLookupKey(key), toSeqNum(seq));
-      return value === undefined ? undefined : new Uint8Array(value);
+      return value === undefined ? undefined : resultAllocator.copy(value);
     });
   }
 

@@ -169,12 +169,20 @@ export class TableSet {
   get(key: Uint8Array, seqMax: SeqNum): InternalEntry | undefined {
     const version = this.installed;
     if (version === undefined) return undefined;
-    for (const [level, files] of version.levels.entries()) {
-      const candidates = level === 0 ? files.filter((file) => covers(file, key)) : findCovering(files, key);
-      for (const file of candidates) {
-        const found = this.readers.get(file.fileNumber)?.reader.get(key, seqMax);
-        if (found !== undefined) return found;
-      }
+    // Plain loops: this runs on every point read that misses the memtables.
+    const levels = version.levels;
+    const level0 = levels[0] ?? [];
+    for (let i = 0; i < level0.length; i++) {
+      const file = level0[i] as TableFileMeta;
+      if (!covers(file, key)) continue;
+      const found = this.readers.get(file.fileNumber)?.reader.get(key, seqMax);
+      if (found !== undefined) return found;
+    }
+    for (let level = 1; level < levels.length; level++) {
+      const file = findCovering(levels[level] as readonly TableFileMeta[], key);
+      if (file === undefined) continue;
+      const found = this.readers.get(file.fileNumber)?.reader.get(key, seqMax);
+      if (found !== undefined) return found;
     }
     return undefined;
   }
@@ -230,7 +238,7 @@ function covers(file: TableFileMeta, key: Uint8Array): boolean {
 }
 
 /** In a sorted, non-overlapping level: the one file whose range holds `key`, if any. */
-function findCovering(files: readonly TableFileMeta[], key: Uint8Array): TableFileMeta[] {
+function findCovering(files: readonly TableFileMeta[], key: Uint8Array): TableFileMeta | undefined {
   let low = 0;
   let high = files.length;
   while (low < high) {
@@ -240,5 +248,5 @@ function findCovering(files: readonly TableFileMeta[], key: Uint8Array): TableFi
     else high = middle;
   }
   const file = files[low];
-  return file !== undefined && covers(file, key) ? [file] : [];
+  return file !== undefined && compareBytes(key, file.smallestKey) >= 0 ? file : undefined;
 }

@@ -33,7 +33,8 @@ export interface BlockCacheStats {
 interface CacheNode {
   fileNumber: number;
   pageIndex: number;
-  page: DataPage;
+  /** Undefined once the page left the cache, so a spent queue slot keeps no page alive. */
+  page: DataPage | undefined;
   chargeBytes: number;
   /** Set by a hit; the hand clears it once instead of evicting the page. */
   referenced: boolean;
@@ -89,7 +90,7 @@ export class BlockCache {
     }
     this.hits++;
     node.referenced = true;
-    return node.page;
+    return node.page as DataPage;
   }
 
   /** Adds a page just read. No-op when caching is disabled or the page is already cached. */
@@ -116,6 +117,7 @@ export class BlockCache {
     if (pages === undefined) return;
     for (const node of pages.values()) {
       node.cached = false;
+      node.page = undefined;
       this.usageBytes -= node.chargeBytes;
       this.entries--;
     }
@@ -140,6 +142,7 @@ export class BlockCache {
         continue;
       }
       node.cached = false;
+      node.page = undefined;
       const pages = this.files.get(node.fileNumber);
       pages?.delete(node.pageIndex);
       if (pages?.size === 0) this.files.delete(node.fileNumber);

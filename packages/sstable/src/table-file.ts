@@ -39,7 +39,7 @@ export class TableFile implements OverflowSource {
   loadPage(i: number): DataPage {
     const cached = this.cache?.lookup(this.fileNumber, i);
     if (cached !== undefined) return cached;
-    const stored = this.readSync(this.index.fileOffsets[i] ?? 0, this.index.storedBytes[i] ?? 0, this.pageWhere(i));
+    const stored = this.readSync(this.index.fileOffsets[i] ?? 0, new Uint8Array(this.index.storedBytes[i] ?? 0), i);
     const page = this.decodePage(stored, i);
     this.cache?.insert(this.fileNumber, i, page);
     return page;
@@ -59,7 +59,7 @@ export class TableFile implements OverflowSource {
 
   readOverflow(page: DataPage, refOffset: number, length: number): Uint8Array {
     const ref = this.overflowRange(page, refOffset);
-    const stored = this.readSync(ref.fileOffset, ref.storedBytes, ref.where);
+    const stored = this.readSync(ref.fileOffset, new Uint8Array(ref.storedBytes), ref.where);
     return decodeOverflowChain(stored, length, this.layout, ref.where);
   }
 
@@ -84,10 +84,12 @@ export class TableFile implements OverflowSource {
     return `${this.path} data page ${i}`;
   }
 
-  private readSync(position: number, length: number, where: string): Uint8Array {
-    const buffer = new Uint8Array(length);
+  /** Fills `buffer` from `position`; `where` names the page (its index) or chain for errors. */
+  private readSync(position: number, buffer: Uint8Array, where: string | number): Uint8Array {
     const read = this.file.readSync({ buffer, position });
-    if (read !== length) throw new CorruptionError(where, `file ends after ${read} of ${length} bytes`);
+    if (read !== buffer.length) {
+      throw new CorruptionError(typeof where === 'number' ? this.pageWhere(where) : where, `file ends after ${read} of ${buffer.length} bytes`);
+    }
     return buffer;
   }
 
