@@ -67,6 +67,7 @@ export class DB extends DbReader {
   private closing: Promise<void> | undefined;
   private walBytes = 0;
   private readonly flushTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly flushOnClose: boolean;
 
   private constructor(location: string, options: ResolvedOptions, opened: Awaited<ReturnType<typeof openDatabase>>) {
     super(options.clock);
@@ -96,6 +97,7 @@ export class DB extends DbReader {
       },
       events,
     });
+    this.flushOnClose = options.flushOnClose;
     this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);
     this.compactor = new Compactor({
       vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, policy: options.compaction,
@@ -245,10 +247,11 @@ export class DB extends DbReader {
   }
 
   /**
-   * Waits for writes in flight and the running flush, makes the WAL durable and releases the
-   * directory. Frozen memtables not yet flushed stay in their WAL segments and are replayed on
-   * the next open. Calls made after `close()` began get NOT_OPEN; closing again returns the
-   * same promise.
+   * Waits for writes in flight, writes the memtables to page files (`flushOnClose`, default
+   * on), makes the WAL durable and releases the directory. Memtables not flushed (the option
+   * is off, or the flush failed) stay in their WAL segments and are replayed on the next
+   * open. Calls made after `close()` began get NOT_OPEN; closing again returns the same
+   * promise.
    */
   close(): Promise<void> {
     if (this.closing === undefined) {
@@ -276,9 +279,10 @@ export class DB extends DbReader {
   private async shutDown(): Promise<void> {
     clearInterval(this.flushTimer);
     try {
-      // Stop the flusher first: it releases writers stalled for room, so the pipeline can
-      // drain. Frozen memtables not yet flushed are replayed from their segments on open.
       await this.compactor.stop();
+      if (this.flushOnClose) await this.flushBeforeClose();
+      // Stop the flusher before the pipeline: it releases writers stalled for room, so the
+      // pipeline can drain. Frozen memtables not yet flushed are replayed from their segments.
       await this.flusher.stop();
       await this.pipeline.close();
     } finally {
@@ -286,6 +290,21 @@ export class DB extends DbReader {
       await this.manifest.close();
       await this.lock.release();
       this.state = 'closed';
+    }
+  }
+
+  /**
+   * Writes everything acknowledged so far to page files, so the next open replays nothing.
+   * Best effort: on any failure the writes stay in the WAL (which `pipeline.close` syncs).
+   */
+  private async flushBeforeClose(): Promise<void> {
+    if (this.manifestFailure() !== undefined || this.flusher.fatalError !== undefined) return;
+    try {
+      await this.pipeline.drainWrites();
+      if (!this.pipeline.active.isEmpty) await this.pipeline.switchNow();
+      await this.flusher.drain();
+    } catch {
+      // Left in the WAL; the error was already reported through the `error` event.
     }
   }
 

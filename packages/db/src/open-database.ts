@@ -112,6 +112,15 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
     // A manifest cut exactly at an edit boundary reads as a shorter, valid one: either file may be at fault.
     throw new CorruptionError(`${dir}/${segment}`, `WAL segment that ${previousManifest ?? 'the manifest'} needs is missing (deleted, or the manifest lost its last edits); DB.repair can rebuild from what is left`);
   }
+  // The page files the manifest names open while the WAL is replayed and the new manifest
+  // edit is written: both mostly wait on the disk.
+  const cache = new BlockCache({ capacityBytes: options.memory.cacheCapacityBytes });
+  const tables = new TableSet({ vfs, dir, cache });
+  const namedTablesOpened = tables.install(version);
+  opened.push(async () => {
+    await namedTablesOpened.catch(() => undefined);
+    await tables.close();
+  });
   const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
   await checkUnnamedTables({ vfs, dir, version, manifestName: previousManifest, firstReplayedSeq: replayed.memtable.seqMin });
   const wal = await startSegment(vfs, dir, allocate());
@@ -125,9 +134,7 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   }
   const current = await manifest.logAndApply(edit);
   await removeObsoleteFiles({ vfs, dir, version: current, activeWal: wal.number, manifestNumber: manifest.manifestNumber });
-  const cache = new BlockCache({ capacityBytes: options.memory.cacheCapacityBytes });
-  const tables = new TableSet({ vfs, dir, cache });
-  opened.push(() => tables.close());
+  await namedTablesOpened;
   await tables.install(current);
   if (options.paranoidChecks) await tables.checkEveryPage();
   return { lock, manifest, cache, tables, memtable: new Memtable(), wal, lastSeq: replayed.lastSeq, pageSizeBytes: record.pageSizeBytes, fixedWidth: record.fixedWidth };

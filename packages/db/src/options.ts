@@ -53,6 +53,10 @@ export interface DbOptions {
   /** Verify every page of every page file on open (reads the whole database once); damage
    *  is CORRUPTION naming the file. Default false: pages are checked as they are read. */
   paranoidChecks?: boolean;
+  /** Write the memtables to page files when closing, so the next open has no WAL to replay
+   *  and opens in milliseconds. Default true. Best effort: a flush that fails (a full disk,
+   *  say) leaves the writes in the WAL, synced, for the next open to replay. */
+  flushOnClose?: boolean;
 }
 
 /** `DB.open(dir, { readOnly: true, ... })`: a `ReadOnlyDB`, without the lock and without writing anything. */
@@ -75,6 +79,7 @@ export interface ResolvedOptions {
   clock: () => number;
   readOnly: boolean;
   paranoidChecks: boolean;
+  flushOnClose: boolean;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -113,6 +118,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     clock: readClock(given),
     readOnly: readBoolean(given, 'readOnly', false),
     paranoidChecks: readBoolean(given, 'paranoidChecks', false),
+    flushOnClose: readBoolean(given, 'flushOnClose', true),
   };
 }
 

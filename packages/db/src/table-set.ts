@@ -19,6 +19,9 @@ import type { BlockCache } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { tableFileName } from './file-names.js';
 
+/** Page files opened at once by one install (each holds a descriptor from then on anyway). */
+const OPENS_IN_PARALLEL = 16;
+
 export interface LevelStats {
   level: number;
   files: number;
@@ -86,12 +89,14 @@ export class TableSet {
 
   private async installNow(version: Version, atSwitch?: () => void): Promise<void> {
     const wanted = new Set<number>();
+    const toOpen: TableFileMeta[] = [];
     for (const file of version.files()) {
       wanted.add(file.fileNumber);
       const open = this.readers.get(file.fileNumber);
-      if (open === undefined) this.readers.set(file.fileNumber, { reader: await this.openReader(file), refs: 0, obsolete: false });
+      if (open === undefined) toOpen.push(file);
       else open.obsolete = false;
     }
+    await this.openReaders(toOpen);
     atSwitch?.();
     this.installed = version;
     for (const [number, table] of this.readers) {
@@ -151,6 +156,27 @@ export class TableSet {
       .catch(() => {
         this.deleteFailures++;
       });
+  }
+
+  /**
+   * Opens `files` several at a time (an open is a few small reads, mostly waiting on the
+   * thread pool) and adds each to `readers`; rethrows the first failure once all settled.
+   */
+  private async openReaders(files: readonly TableFileMeta[]): Promise<void> {
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const opener = async (): Promise<void> => {
+      while (next < files.length) {
+        const file = files[next++] as TableFileMeta;
+        try {
+          this.readers.set(file.fileNumber, { reader: await this.openReader(file), refs: 0, obsolete: false });
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(OPENS_IN_PARALLEL, files.length) }, opener));
+    if (failure !== undefined) throw failure.error;
   }
 
   private async openReader(file: TableFileMeta): Promise<TableReader> {

@@ -231,18 +231,23 @@ export class WritePipeline {
     await closeSegment(oldWal);
   }
 
-  /**
-   * Stops background switches, waits for queued and in-flight writes and any switch, then
-   * closes the active segment durably (a failed writer is closed without a sync).
-   */
-  async close(): Promise<void> {
-    this.closing = true;
+  /** Waits until no write is queued or in flight and no switch runs. */
+  async drainWrites(): Promise<void> {
     for (;;) {
       await this.admission.drain();
       if (this.gate !== undefined) await this.gate;
       else if (this.inFlight > 0) await this.waitIdle();
       else break;
     }
+  }
+
+  /**
+   * Stops background switches, waits for queued and in-flight writes and any switch, then
+   * closes the active segment durably (a failed writer is closed without a sync).
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.drainWrites();
     try {
       if (!this.wal.writer.failed) await this.wal.writer.sync();
     } finally {
