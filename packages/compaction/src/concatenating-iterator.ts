@@ -1,7 +1,9 @@
 /**
  * Iterates the files of one level >= 1 as one sorted run: they are sorted by key and never
  * overlap, so the run is their concatenation. One source per level keeps the merge's fan-in
- * at (level-0 files + levels) instead of the total file count.
+ * at (level-0 files + levels) instead of the total file count. A part's iterator is made the
+ * first time the run reaches that part, so a seek followed by a few steps makes one or two,
+ * not one per file of the level.
  */
 import { assert, compareBytes } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
@@ -9,11 +11,14 @@ import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
 export interface ConcatenatedPart {
   smallestKey: Uint8Array;
   largestKey: Uint8Array;
-  iterator: InternalIterator;
+  /** Makes the part's iterator (called at most once per concatenating iterator). */
+  open(): InternalIterator;
 }
 
 export class ConcatenatingIterator implements InternalIterator {
   private readonly parts: readonly ConcatenatedPart[];
+  /** `opened[i]`: part i's iterator, once made. */
+  private readonly opened: (InternalIterator | undefined)[];
   private index = 0;
 
   /** Requires: `parts` sorted by key, ranges not overlapping. */
@@ -24,70 +29,82 @@ export class ConcatenatingIterator implements InternalIterator {
       assert(left !== undefined && right !== undefined && compareBytes(left.largestKey, right.smallestKey) < 0, 'concatenated parts are sorted and disjoint');
     }
     this.parts = parts;
+    this.opened = new Array<InternalIterator | undefined>(parts.length);
     this.index = parts.length;
   }
 
   get valid(): boolean {
-    return this.parts[this.index]?.iterator.valid === true;
+    return this.opened[this.index]?.valid === true;
   }
 
   get entry(): InternalEntry {
-    const part = this.parts[this.index];
-    assert(part !== undefined && part.iterator.valid, 'entry of an invalid concatenating iterator');
-    return part.iterator.entry;
+    const current = this.opened[this.index];
+    assert(current !== undefined && current.valid, 'entry of an invalid concatenating iterator');
+    return current.entry;
   }
 
   seekToFirst(): void {
     this.index = 0;
-    this.parts[0]?.iterator.seekToFirst();
+    this.partAt(0)?.seekToFirst();
     this.skipForward();
   }
 
   seekToLast(): void {
     this.index = this.parts.length - 1;
-    this.parts[this.index]?.iterator.seekToLast();
+    this.partAt(this.index)?.seekToLast();
     this.skipBackward();
   }
 
   seek(key: Uint8Array, seq?: SeqNum): void {
     // The first part whose largest key is at or after `key` holds the first entry >= (key, seq).
     this.index = this.firstIndexWhere((part) => compareBytes(part.largestKey, key) >= 0);
-    this.parts[this.index]?.iterator.seek(key, seq);
+    this.partAt(this.index)?.seek(key, seq);
     this.skipForward();
   }
 
   seekForPrev(key: Uint8Array, seq?: SeqNum): void {
     this.index = this.firstIndexWhere((part) => compareBytes(part.smallestKey, key) > 0) - 1;
-    this.parts[this.index]?.iterator.seekForPrev(key, seq);
+    this.partAt(this.index)?.seekForPrev(key, seq);
     this.skipBackward();
   }
 
   next(): void {
-    const part = this.parts[this.index];
-    assert(part !== undefined && part.iterator.valid, 'next on an invalid concatenating iterator');
-    part.iterator.next();
+    const current = this.opened[this.index];
+    assert(current !== undefined && current.valid, 'next on an invalid concatenating iterator');
+    current.next();
     this.skipForward();
   }
 
   prev(): void {
-    const part = this.parts[this.index];
-    assert(part !== undefined && part.iterator.valid, 'prev on an invalid concatenating iterator');
-    part.iterator.prev();
+    const current = this.opened[this.index];
+    assert(current !== undefined && current.valid, 'prev on an invalid concatenating iterator');
+    current.prev();
     this.skipBackward();
+  }
+
+  /** Part i's iterator, made on first use; undefined outside the parts. */
+  private partAt(i: number): InternalIterator | undefined {
+    if (i < 0 || i >= this.parts.length) return undefined;
+    let iterator = this.opened[i];
+    if (iterator === undefined) {
+      iterator = (this.parts[i] as ConcatenatedPart).open();
+      this.opened[i] = iterator;
+    }
+    return iterator;
   }
 
   /** Moves past exhausted parts (an empty file, or the end of one) to the next part's first entry. */
   private skipForward(): void {
-    while (this.index >= 0 && this.index < this.parts.length && this.parts[this.index]?.iterator.valid !== true) {
+    while (this.index >= 0 && this.index < this.parts.length && this.opened[this.index]?.valid !== true) {
       this.index++;
-      this.parts[this.index]?.iterator.seekToFirst();
+      this.partAt(this.index)?.seekToFirst();
     }
   }
 
   private skipBackward(): void {
-    while (this.index >= 0 && this.index < this.parts.length && this.parts[this.index]?.iterator.valid !== true) {
+    while (this.index >= 0 && this.index < this.parts.length && this.opened[this.index]?.valid !== true) {
       this.index--;
-      this.parts[this.index]?.iterator.seekToLast();
+      this.partAt(this.index)?.seekToLast();
     }
     if (this.index < 0) this.index = this.parts.length;
   }

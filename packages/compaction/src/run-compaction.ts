@@ -115,7 +115,7 @@ function sourcesOf(opened: readonly OpenInput[]): InternalIterator[] {
     else byLevel.set(item.meta.level, [...(byLevel.get(item.meta.level) ?? []), item]);
   }
   for (const items of byLevel.values()) {
-    const parts = items.map(({ reader }) => ({ smallestKey: reader.properties.smallestKey, largestKey: reader.properties.largestKey, iterator: reader.iterator() }));
+    const parts = items.map(({ reader }) => ({ smallestKey: reader.properties.smallestKey, largestKey: reader.properties.largestKey, open: () => reader.iterator() }));
     sources.push(new ConcatenatingIterator(parts));
   }
   return sources;

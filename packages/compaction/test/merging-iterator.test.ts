@@ -144,11 +144,35 @@ describe('ConcatenatingIterator', () => {
         });
         const nonEmpty = parts.filter((part) => part.length > 0);
         const concatenated = new ConcatenatingIterator(
-          nonEmpty.map((part) => ({ smallestKey: (part[0] as ModelEntry).key, largestKey: (part[part.length - 1] as ModelEntry).key, iterator: new ArrayIterator(part) })),
+          nonEmpty.map((part) => ({ smallestKey: (part[0] as ModelEntry).key, largestKey: (part[part.length - 1] as ModelEntry).key, open: () => new ArrayIterator(part) })),
         );
         checkAgainstModel(concatenated, model, operations);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('makes a part\'s iterator only when the run reaches that part', () => {
+    const parts = ['a', 'c', 'e', 'g'].map((key, i) => [put(key, i + 1), put(`${key}z`, i + 1)]);
+    const opened: number[] = [];
+    const concatenated = new ConcatenatingIterator(
+      parts.map((part, i) => ({
+        smallestKey: (part[0] as ModelEntry).key,
+        largestKey: (part[1] as ModelEntry).key,
+        open: () => {
+          opened.push(i);
+          return new ArrayIterator(part);
+        },
+      })),
+    );
+    concatenated.seek(new TextEncoder().encode('e'));
+    expect(opened).toEqual([2]);
+    concatenated.next();
+    concatenated.next();
+    expect(opened).toEqual([2, 3]);
+    concatenated.seek(new TextEncoder().encode('e'));
+    concatenated.prev();
+    expect(opened).toEqual([2, 3, 1]);
+    expect(new TextDecoder().decode(concatenated.entry.key)).toBe('cz');
   });
 });

@@ -12,6 +12,7 @@ import { CorruptionError, compareBytes, isKvError, toFileNum } from '@kv/base';
 import type { IoError } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
 import { ConcatenatingIterator } from '@kv/compaction';
+import type { ConcatenatedPart } from '@kv/compaction';
 import { Version } from '@kv/manifest';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
@@ -45,6 +46,17 @@ export interface VerifyReport {
   damaged: { file: string; level: number; code: string; message: string }[];
 }
 
+/** A version's open files as iterators use them (see `acquire`). */
+interface VersionLayout {
+  version: Version;
+  /** Every file with its open table, to pin. */
+  tables: { number: number; table: OpenTable }[];
+  /** Level-0 files, newest first. */
+  level0: TableReader[];
+  /** One concatenated run per non-empty deeper level. */
+  runs: ConcatenatedPart[][];
+}
+
 export interface TableView {
   readonly version: Version;
   iterators(): InternalIterator[];
@@ -57,6 +69,7 @@ export class TableSet {
   private readonly cache: BlockCache;
   private readonly readers = new Map<number, OpenTable>();
   private installed: Version | undefined;
+  private layout: VersionLayout = { version: Version.empty(), tables: [], level0: [], runs: [] };
   private installing: Promise<void> = Promise.resolve();
   /** Errors from deleting obsolete files in the background (the next open retries). */
   deleteFailures = 0;
@@ -99,6 +112,7 @@ export class TableSet {
     await this.openReaders(toOpen);
     atSwitch?.();
     this.installed = version;
+    this.layout = this.layoutOf(version);
     for (const [number, table] of this.readers) {
       if (wanted.has(number) || table.obsolete) continue;
       table.obsolete = true;
@@ -109,40 +123,47 @@ export class TableSet {
   /**
    * Pins the installed version's files for an iterator. Its sources are one iterator per
    * level-0 file (they overlap) and one concatenated run per deeper level, so a seek reads
-   * one file per level.
+   * one file per level. The arrangement is built once per install, so an iterator costs one
+   * reference count per file and no per-file objects.
    */
   acquire(): TableView {
-    const version = this.installed ?? Version.empty();
-    const tables: { number: number; table: OpenTable }[] = [];
-    const runs: { level: number; file: TableFileMeta; table: OpenTable }[][] = [];
-    for (const [level, files] of version.levels.entries()) {
-      const run: { level: number; file: TableFileMeta; table: OpenTable }[] = [];
-      for (const file of files) {
-        const table = this.readers.get(file.fileNumber);
-        if (table === undefined) continue;
-        table.refs++;
-        tables.push({ number: file.fileNumber, table });
-        run.push({ level, file, table });
-      }
-      if (run.length > 0) runs.push(run);
-    }
+    const layout = this.layout;
+    for (const { table } of layout.tables) table.refs++;
     let released = false;
     return {
-      version,
-      iterators: () =>
-        runs.flatMap((run): InternalIterator[] => {
-          if ((run[0] as { level: number }).level === 0) return run.map(({ table }) => table.reader.iterator());
-          return [new ConcatenatingIterator(run.map(({ file, table }) => ({ smallestKey: file.smallestKey, largestKey: file.largestKey, iterator: table.reader.iterator() })))];
-        }),
+      version: layout.version,
+      iterators: () => {
+        const sources: InternalIterator[] = layout.level0.map((reader) => reader.iterator());
+        for (const parts of layout.runs) sources.push(new ConcatenatingIterator(parts));
+        return sources;
+      },
       release: () => {
         if (released) return;
         released = true;
-        for (const { number, table } of tables) {
+        for (const { number, table } of layout.tables) {
           table.refs--;
           if (table.refs === 0 && table.obsolete) this.retire(number, table);
         }
       },
     };
+  }
+
+  /** `version`'s open files arranged for `acquire`. */
+  private layoutOf(version: Version): VersionLayout {
+    const layout: VersionLayout = { version, tables: [], level0: [], runs: [] };
+    for (const [level, files] of version.levels.entries()) {
+      const parts: ConcatenatedPart[] = [];
+      for (const file of files) {
+        const table = this.readers.get(file.fileNumber);
+        if (table === undefined) continue;
+        layout.tables.push({ number: file.fileNumber, table });
+        const reader = table.reader;
+        if (level === 0) layout.level0.push(reader);
+        else parts.push({ smallestKey: file.smallestKey, largestKey: file.largestKey, open: () => reader.iterator() });
+      }
+      if (parts.length > 0) layout.runs.push(parts);
+    }
+    return layout;
   }
 
   /** Closes (and for the writer deletes) a file no version or view uses. Runs in the background. */
