@@ -16,7 +16,8 @@ import { InvalidArgumentError } from './errors.js';
 
 export class ChunkAllocator {
   readonly chunkBytes: number;
-  private chunk: Uint8Array = new Uint8Array(0);
+  /** The current chunk (kept as the ArrayBuffer: a view over it is cheaper to make from that). */
+  private chunk: ArrayBuffer = new ArrayBuffer(0);
   private used = 0;
 
   constructor(chunkBytes: number) {
@@ -29,11 +30,11 @@ export class ChunkAllocator {
   /** A zero-filled array of `length` bytes that no other caller shares. */
   take(length: number): Uint8Array {
     if (length > this.chunkBytes >>> 2) return new Uint8Array(length);
-    if (this.used + length > this.chunk.length) {
-      this.chunk = new Uint8Array(this.chunkBytes);
+    if (this.used + length > this.chunk.byteLength) {
+      this.chunk = new ArrayBuffer(this.chunkBytes);
       this.used = 0;
     }
-    const slice = new Uint8Array(this.chunk.buffer, this.used, length);
+    const slice = new Uint8Array(this.chunk, this.used, length);
     // Keep every slice 8-byte aligned, so DataViews and typed views over it stay cheap.
     this.used += (length + 7) & ~7;
     return slice;

@@ -111,7 +111,8 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
     });
   }
 
-  /** The user value of `key` at `seq` (a view), or undefined when absent, deleted or expired. */
+  /** The user value of `key` at `seq`, or undefined when absent, deleted or expired: a view that
+   *  may live in a scratch page (`TableSet.get`), so copy it before the next read. */
   private lookup(key: Uint8Array, seq: SeqNum): Uint8Array | undefined {
     const state = this.readState();
     const found = this.find(state, key, seq);

@@ -212,7 +212,11 @@ export class TableSet {
     }
   }
 
-  /** The newest version of `key` at or below `seqMax` in any page file, or undefined. */
+  /**
+   * The newest version of `key` at or below `seqMax` in any page file, or undefined. The
+   * entry may live in a scratch page (`TableReader.getTransient`): copy what you keep before
+   * the next read.
+   */
   get(key: Uint8Array, seqMax: SeqNum): InternalEntry | undefined {
     const version = this.installed;
     if (version === undefined) return undefined;
@@ -222,13 +226,13 @@ export class TableSet {
     for (let i = 0; i < level0.length; i++) {
       const file = level0[i] as TableFileMeta;
       if (!covers(file, key)) continue;
-      const found = this.readers.get(file.fileNumber)?.reader.get(key, seqMax);
+      const found = this.readers.get(file.fileNumber)?.reader.getTransient(key, seqMax);
       if (found !== undefined) return found;
     }
     for (let level = 1; level < levels.length; level++) {
       const file = findCovering(levels[level] as readonly TableFileMeta[], key);
       if (file === undefined) continue;
-      const found = this.readers.get(file.fileNumber)?.reader.get(key, seqMax);
+      const found = this.readers.get(file.fileNumber)?.reader.getTransient(key, seqMax);
       if (found !== undefined) return found;
     }
     return undefined;

@@ -154,6 +154,7 @@ describe('DB against a sorted-map model', () => {
   it.each([
     ['the default memtable', {}, 150],
     ['a 4 KiB memtable, so reads hit page files', { memtableSize: 4096, pageSize: 1024 }, 100],
+    ['a 4 KiB memtable and a 2 KiB cache, so lookups that miss read into the scratch page', { memtableSize: 4096, pageSize: 1024, cacheSize: 2048 }, 100],
   ] as [string, DbOptions, number][])('matches the model with %s', async (_name, options, numRuns) => {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { size: '+1' }), async (cmds) => {

@@ -38,6 +38,23 @@ describe('point reads', () => {
     await db.close();
     expect(() => db.getSync('a')).toThrow(expect.objectContaining({ code: 'NOT_OPEN' }));
   });
+  it('returns values that stay intact when a full cache reads pages into its scratch buffer', async () => {
+    // A 2 KiB cache holds one 1 KiB page, so once it has evicted, most lookups read their page
+    // into the shared scratch buffer (not cached); every value handed out must be a copy.
+    const keys = Array.from({ length: 600 }, (_, i) => `key${String(i).padStart(4, '0')}`);
+    const db = await filled(keys, { pageSize: 1024, cacheSize: 2048 });
+    await db.compactRange();
+    const order = keys.map((_, i) => keys[(i * 379) % keys.length] as string);
+    const many = await db.getMany(order);
+    const one = order.map((key) => db.getSync(key));
+    const snapshot = db.snapshot();
+    const fromSnapshot = await snapshot.getMany(order);
+    snapshot.release();
+    expect(db.stats().cache.evictions).toBeGreaterThan(0);
+    for (const values of [many, one, fromSnapshot]) expect(values.map(text)).toEqual(order.map((key) => `v-${key}`));
+    expect(await db.hasMany(['key0001', 'nope'])).toEqual([true, false]);
+    await db.close();
+  });
 });
 
 describe('iterators', () => {

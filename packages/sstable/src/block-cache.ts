@@ -10,11 +10,14 @@
  * readers and iterators; eviction only drops the cache's reference.
  */
 import { InvalidArgumentError } from '@kv/base';
+import { AdmissionFilter } from './admission-filter.js';
 import type { DataPage } from './data-page.js';
 
 /** Heap bytes charged per cached page beyond its image: the page object, node and map slot. */
 export const CACHE_ENTRY_OVERHEAD_BYTES = 240;
 const EVICTION_FRACTION_DEFAULT = 0.1;
+/** A 4 KiB page and its overhead: sizes the admission filter to about one slot per cached page. */
+const TYPICAL_PAGE_CHARGE_BYTES = 4096 + CACHE_ENTRY_OVERHEAD_BYTES;
 
 export interface BlockCacheOptions {
   capacityBytes: number;
@@ -54,6 +57,7 @@ export class BlockCache {
   /** Cached pages in CLOCK order from `hand` on; entries before `hand` are spent. */
   private queue: CacheNode[] = [];
   private hand = 0;
+  private readonly admission = new AdmissionFilter();
 
   constructor(options: BlockCacheOptions) {
     checkCapacity(options.capacityBytes);
@@ -61,6 +65,7 @@ export class BlockCache {
     if (!(fraction >= 0 && fraction < 1)) throw new InvalidArgumentError('evictionFraction', `${fraction} is not in [0, 1)`);
     this.capacityBytes = options.capacityBytes;
     this.evictionFraction = fraction;
+    this.admission.resize(options.capacityBytes / TYPICAL_PAGE_CHARGE_BYTES);
   }
 
   get stats(): BlockCacheStats {
@@ -78,6 +83,7 @@ export class BlockCache {
   setCapacity(bytes: number): void {
     checkCapacity(bytes);
     this.capacityBytes = bytes;
+    this.admission.resize(bytes / TYPICAL_PAGE_CHARGE_BYTES);
     if (this.usageBytes > bytes) this.evict();
   }
 
@@ -91,6 +97,18 @@ export class BlockCache {
     this.hits++;
     node.referenced = true;
     return node.page as DataPage;
+  }
+
+  /**
+   * Whether a point lookup that missed page (`fileNumber`, `pageIndex`) should cache it:
+   * always until the cache first had to evict; from then on, only on the page's second
+   * recent miss (see `AdmissionFilter`). Never when caching is disabled. Iterators cache
+   * every page they read.
+   */
+  admits(fileNumber: number, pageIndex: number): boolean {
+    if (this.capacityBytes === 0) return false;
+    if (this.evictions === 0) return true;
+    return this.admission.secondMiss(fileNumber, pageIndex);
   }
 
   /** Adds a page just read. No-op when caching is disabled or the page is already cached. */

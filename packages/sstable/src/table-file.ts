@@ -16,6 +16,9 @@ import type { TableMetadata } from './read-metadata.js';
 import { readUint64Number } from './seq-field.js';
 import type { TableLayout } from './table-layout.js';
 
+/** The buffer of pages read by `loadPageTransient` and not cached (one thread, one at a time). */
+let scratch = new Uint8Array(0);
+
 export class TableFile implements OverflowSource {
   readonly path: string;
   readonly fileNumber: number;
@@ -43,6 +46,28 @@ export class TableFile implements OverflowSource {
     const page = this.decodePage(stored, i);
     this.cache?.insert(this.fileNumber, i, page);
     return page;
+  }
+
+  /**
+   * Data page `i` for a point lookup: from the cache, or read and cached when the cache
+   * admits it (`BlockCache.admits`), or else read into a scratch buffer shared by every
+   * table, which saves allocating and caching a page that will probably not be read again.
+   * So the page, and any view into it, is valid only until the next `loadPageTransient` of
+   * any table: the caller copies what it keeps before reading another page.
+   */
+  loadPageTransient(i: number): DataPage {
+    const cache = this.cache;
+    if (cache === undefined) return this.loadPage(i);
+    const cached = cache.lookup(this.fileNumber, i);
+    if (cached !== undefined) return cached;
+    const storedBytes = this.index.storedBytes[i] ?? 0;
+    if (cache.admits(this.fileNumber, i)) {
+      const page = this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, new Uint8Array(storedBytes), i), i);
+      cache.insert(this.fileNumber, i, page);
+      return page;
+    }
+    if (scratch.length < storedBytes) scratch = new Uint8Array(storedBytes);
+    return this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, scratch.subarray(0, storedBytes), i), i);
   }
 
   /** Verifies and decodes the stored bytes of data page `i` (a raw page or an lz4 frame). */

@@ -68,12 +68,25 @@ export class TableReader {
    * data page (plus its overflow chain when the value is out of line).
    */
   get(userKey: Uint8Array, seqMax: SeqNum): InternalEntry | undefined {
+    return this.find(userKey, seqMax, false);
+  }
+
+  /**
+   * `get` for a caller that copies what it needs at once: a page the block cache does not
+   * admit is read into a scratch buffer shared by every table, so the entry's key and value
+   * are valid only until the next `getTransient` of any reader (see `TableFile.loadPageTransient`).
+   */
+  getTransient(userKey: Uint8Array, seqMax: SeqNum): InternalEntry | undefined {
+    return this.find(userKey, seqMax, true);
+  }
+
+  private find(userKey: Uint8Array, seqMax: SeqNum, transient: boolean): InternalEntry | undefined {
     this.checkOpen();
     if (!this.bloom.mayContain(userKey)) return undefined;
     const table = this.table;
     const p = table.index.search(userKey, seqMax, true);
     if (p === table.index.pageCount) return undefined;
-    const page = table.loadPage(p);
+    const page = transient ? table.loadPageTransient(p) : table.loadPage(p);
     const slot = page.search(userKey, seqMax, true, table);
     if (slot === page.slotCount) throw new CorruptionError(table.pageWhere(p), 'page ends before its fence key');
     if (page.compareKey(slot, userKey, table) !== 0) return undefined;

@@ -1,5 +1,7 @@
 import { EntryKind } from '@kv/base';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { AdmissionFilter } from '../src/admission-filter.js';
 import { BlockCache, CACHE_ENTRY_OVERHEAD_BYTES } from '../src/index.js';
 import type { DataPage } from '../src/data-page.js';
 import { buildTable, openTable, seqOf, text } from './helpers.js';
@@ -82,5 +84,72 @@ describe('BlockCache', () => {
     expect(reader.get(text('k3'), seqOf(5))?.value).toEqual(text('v3'));
     expect(cache.stats).toMatchObject({ misses: 2, entries: 1 });
     await reader.close();
+  });
+
+  test('admits every missed page until its first eviction, then only a page missed twice recently', () => {
+    const cache = new BlockCache({ capacityBytes: 2000, evictionFraction: 0 });
+    expect(cache.admits(1, 0)).toBe(true);
+    cache.insert(1, 0, page());
+    cache.insert(1, 1, page());
+    expect(cache.admits(1, 2)).toBe(true);
+    cache.insert(1, 2, page());
+    expect(cache.stats.evictions).toBe(1);
+    expect(cache.admits(3, 7)).toBe(false);
+    expect(cache.admits(3, 8)).toBe(false);
+    expect(cache.admits(3, 7)).toBe(true);
+    // Admitting forgets the page: a third miss counts as a first one again.
+    expect(cache.admits(3, 7)).toBe(false);
+    expect(new BlockCache({ capacityBytes: 0 }).admits(1, 0)).toBe(false);
+  });
+
+  test('getTransient finds what get finds, through the cache or a scratch page', async () => {
+    const entries = Array.from({ length: 400 }, (_, i) => ({ key: text(`k${String(i).padStart(3, '0')}`), seq: 1, kind: EntryKind.Put, value: text(`value-${i}`.padEnd(60, '.')) }));
+    const { vfs } = await buildTable(entries, { pageSizeBytes: 1024 });
+    const cache = new BlockCache({ capacityBytes: 3000 });
+    const reader = await openTable(vfs, cache);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[(i * 157) % entries.length] as (typeof entries)[number];
+        const found = reader.getTransient(entry.key, seqOf(5));
+        expect(found === undefined ? undefined : new TextDecoder().decode(found.value)).toBe(new TextDecoder().decode(entry.value));
+      }
+    }
+    expect(reader.getTransient(text('absent'), seqOf(5))).toBeUndefined();
+    expect(cache.stats.evictions).toBeGreaterThan(0);
+    expect(cache.stats.misses).toBeGreaterThan(cache.stats.evictions + cache.stats.entries);
+    await reader.close();
+  });
+});
+
+describe('AdmissionFilter', () => {
+  // Goal: the doorkeeper may forget a page, never admit one it was not shown before.
+  // Strategy: random miss sequences over few files and pages (so hashed slots collide), with a
+  // small table; a model records, per page, whether it was missed since it was last admitted.
+  // Invariants: secondMiss(p) is true only when p was missed before and not admitted since.
+  test('admits a page only on a repeated miss', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: 5 }), fc.nat({ max: 3000 })), { maxLength: 3000 }), (misses) => {
+        const filter = new AdmissionFilter();
+        filter.resize(16);
+        const pending = new Set<string>();
+        for (const [file, pageIndex] of misses) {
+          const id = `${file}/${pageIndex}`;
+          if (filter.secondMiss(file, pageIndex)) {
+            expect(pending.has(id)).toBe(true);
+            pending.delete(id);
+          } else {
+            pending.add(id);
+          }
+        }
+      }),
+    );
+  });
+
+  test('remembers a miss while no other page shares its slot', () => {
+    const filter = new AdmissionFilter();
+    expect(filter.secondMiss(12, 34)).toBe(false);
+    expect(filter.secondMiss(12, 34)).toBe(true);
+    expect(filter.secondMiss(2 ** 20, 2 ** 24 - 1)).toBe(false);
+    expect(filter.secondMiss(2 ** 20, 2 ** 24 - 1)).toBe(true);
   });
 });
