@@ -14,10 +14,17 @@
  */
 export const KEY_PREFIX_BYTES = 6;
 
-export function keyPrefix(key: Uint8Array): number {
-  const length = key.length < KEY_PREFIX_BYTES ? key.length : KEY_PREFIX_BYTES;
+/*
+ * With `offset`, the prefix is taken after the first `offset` bytes: for keys that all share
+ * those bytes (the fences of one page file often share many: zero-padded numbers, a common
+ * namespace), the order of the rest is the order of the keys, and the same contract holds.
+ */
+
+export function keyPrefix(key: Uint8Array, offset = 0): number {
+  const available = key.length - offset;
+  const length = available <= 0 ? 0 : available < KEY_PREFIX_BYTES ? available : KEY_PREFIX_BYTES;
   let prefix = 0;
-  for (let i = 0; i < length; i++) prefix = prefix * 256 + (key[i] as number);
+  for (let i = 0; i < length; i++) prefix = prefix * 256 + (key[offset + i] as number);
   for (let i = length; i < KEY_PREFIX_BYTES; i++) prefix *= 256;
   return prefix;
 }

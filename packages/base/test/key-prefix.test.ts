@@ -22,4 +22,25 @@ describe('keyPrefix', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('after a shared head, never contradicts compareBytes of the whole keys', () => {
+    // Goal: the page index takes prefixes after the head all its fences share.
+    // Strategy: one head in front of two random tails; offsets from 0 to the head's length.
+    // Invariants: prefix(a, offset) < prefix(b, offset) implies a < b; a key no longer than
+    // the offset has prefix 0.
+    const bytes = fc.uint8Array({ maxLength: 9 }).map((b) => b.map((x) => [0, 1, 0x30, 0xff][x % 4] ?? 0));
+    fc.assert(
+      fc.property(bytes, bytes, bytes, fc.nat({ max: 9 }), (head, tailA, tailB, cut) => {
+        const offset = Math.min(cut, head.length);
+        const a = Uint8Array.from([...head, ...tailA]);
+        const b = Uint8Array.from([...head, ...tailB]);
+        const pa = keyPrefix(a, offset);
+        const pb = keyPrefix(b, offset);
+        if (pa < pb) expect(compareBytes(a, b)).toBeLessThan(0);
+        if (compareBytes(a, b) < 0) expect(pa).toBeLessThanOrEqual(pb);
+        expect(keyPrefix(head, head.length)).toBe(0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

@@ -41,6 +41,8 @@ export class PageIndex {
   private readonly lastKeys: Uint8Array[];
   private readonly lastSeqs: Float64Array;
   private readonly prefixes: Float64Array;
+  /** The bytes every fence key starts with; `prefixes` are taken after them. */
+  private sharedHead: Uint8Array = new Uint8Array(0);
 
   private constructor(count: number) {
     this.pageCount = count;
@@ -76,6 +78,7 @@ export class PageIndex {
     }
     if (at !== section.length) throw new CorruptionError(where, 'index section has trailing bytes');
     if (end > geometry.dataRegionBytes) throw new CorruptionError(where, 'index points past the data region');
+    index.computePrefixes();
     return index;
   }
 
@@ -84,7 +87,21 @@ export class PageIndex {
     this.storedBytes[i] = entry.storedBytes;
     this.lastKeys[i] = entry.lastKey;
     this.lastSeqs[i] = entry.lastSeq;
-    this.prefixes[i] = keyPrefix(entry.lastKey);
+  }
+
+  /**
+   * Finds the head all fences share (the common prefix of the first and the last: the fences
+   * are sorted) and takes each fence's prefix after it, so the binary search compares numbers
+   * even when every key starts alike (zero-padded decimals, say), instead of whole keys.
+   */
+  private computePrefixes(): void {
+    const first = this.lastKeys[0];
+    const last = this.lastKeys[this.pageCount - 1];
+    if (first === undefined || last === undefined) return;
+    let shared = 0;
+    while (shared < first.length && shared < last.length && first[shared] === last[shared]) shared++;
+    this.sharedHead = first.subarray(0, shared);
+    for (let i = 0; i < this.pageCount; i++) this.prefixes[i] = keyPrefix(this.lastKeys[i] as Uint8Array, shared);
   }
 
   /** The last internal key of page `i`. */
@@ -108,7 +125,15 @@ export class PageIndex {
    * `pageCount` when there is none.
    */
   search(key: Uint8Array, seq: number, inclusive: boolean): number {
-    const target = keyPrefix(key);
+    const head = this.sharedHead;
+    // A key that differs from the shared head sorts before or after every fence.
+    for (let j = 0; j < head.length; j++) {
+      if (j === key.length) return 0;
+      const diff = (key[j] as number) - (head[j] as number);
+      if (diff < 0) return 0;
+      if (diff > 0) return this.pageCount;
+    }
+    const target = keyPrefix(key, head.length);
     let low = 0;
     let high = this.pageCount;
     while (low < high) {
