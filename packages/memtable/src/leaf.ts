@@ -6,8 +6,9 @@ import type { MemtableEntry } from './memtable-entry.js';
  * doubly linked list in internal order, so iterators step across leaves without going back
  * to the directory.
  *
- * `prefixes[i]` is `keyPrefix(entries[i].key)`. It has room for one entry more than the leaf
- * may keep, so an insert that overfills the leaf needs no reallocation before the split.
+ * `prefixes[i]` is what `SortedLeaves.prefixOf` gives `entries[i].key`. It has room for one
+ * entry more than the leaf may keep, so an insert that overfills the leaf needs no
+ * reallocation before the split.
  */
 export class Leaf {
   readonly entries: MemtableEntry[] = [];

@@ -1,4 +1,4 @@
-import { assert, keyPrefix, toSeqNum } from '@kv/base';
+import { assert, toSeqNum } from '@kv/base';
 import type { InternalIterator, SeqNum } from '@kv/base';
 import type { Leaf } from './leaf.js';
 import type { MemtableEntry } from './memtable-entry.js';
@@ -53,7 +53,7 @@ export class LeafIterator implements MemtableIterator {
   }
 
   seek(key: Uint8Array, seq: SeqNum = SEQ_NEWEST): void {
-    const prefix = keyPrefix(key);
+    const prefix = this.tree.prefixOf(key);
     const leaf = this.tree.leaves[this.tree.findLeafIndex(key, prefix, seq)] as Leaf;
     const index = leaf.rank(key, prefix, seq, false);
     // Past the end of the leaf, the next leaf's first entry is the answer (see SortedLeaves).
@@ -62,7 +62,7 @@ export class LeafIterator implements MemtableIterator {
   }
 
   seekForPrev(key: Uint8Array, seq: SeqNum = SEQ_OLDEST): void {
-    const prefix = keyPrefix(key);
+    const prefix = this.tree.prefixOf(key);
     const leaf = this.tree.leaves[this.tree.findLeafIndex(key, prefix, seq)] as Leaf;
     // Only the first leaf can start after the target; then there is no entry <= target.
     this.moveTo(leaf, leaf.rank(key, prefix, seq, true) - 1);

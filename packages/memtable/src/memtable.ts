@@ -1,4 +1,4 @@
-import { RangeTombstoneIndex, assert, equalBytes, hasValue, keyPrefix } from '@kv/base';
+import { RangeTombstoneIndex, assert, equalBytes, hasValue } from '@kv/base';
 import type { EntryKind, RangeTombstone, SeqNum } from '@kv/base';
 import type { MemtableEntry } from './memtable-entry.js';
 import { LeafIterator } from './memtable-iterator.js';
@@ -52,7 +52,7 @@ export class Memtable {
     assert(!this.isFrozen, 'add to a frozen memtable');
     assert(hasValue(kind) || value.length === 0, 'a delete has an empty value');
     const entry: MemtableEntry = { key, seq, kind, value };
-    this.tree.insert(entry, keyPrefix(key));
+    this.tree.insert(entry);
     this.count++;
     this.keyValueBytes += key.length + value.length;
     this.noteSeq(seq);
@@ -93,7 +93,7 @@ export class Memtable {
 
   /** The newest entry for `key` with seq <= `seqMax` (a delete is returned as such), or undefined. */
   get(key: Uint8Array, seqMax: SeqNum): MemtableEntry | undefined {
-    const entry = this.tree.ceiling(key, keyPrefix(key), seqMax);
+    const entry = this.tree.ceiling(key, this.tree.prefixOf(key), seqMax);
     return entry !== undefined && equalBytes(entry.key, key) ? entry : undefined;
   }
 

@@ -1,4 +1,4 @@
-import { assert, compareBytes } from '@kv/base';
+import { assert, compareBytes, keyPrefix } from '@kv/base';
 import { compareToTarget } from './internal-order.js';
 import { Leaf } from './leaf.js';
 import type { MemtableEntry } from './memtable-entry.js';
@@ -15,13 +15,23 @@ import type { MemtableEntry } from './memtable-entry.js';
  * Facts the rest relies on: leaves are never empty except the single leaf of an empty table,
  * never removed, and never change their first entry, except the first leaf, which takes every
  * target smaller than the second leaf's first entry.
+ *
+ * Prefixes are taken after the head every key in the table starts with (see `prefixOf`), so
+ * keys that start alike (zero-padded numbers, a common namespace) still differ in their
+ * prefixes. A key that does not start with the head shortens it, and every prefix is taken
+ * again: O(entries), at most once per byte of the head, which is at most `HEAD_BYTES_MAX`.
  */
+/** The longest head kept: bounds how often a shorter key makes the table retake its prefixes. */
+const HEAD_BYTES_MAX = 32;
+
 export class SortedLeaves {
   readonly leaves: Leaf[];
   private readonly leafEntryCountMax: number;
   /** `firsts[i]` is the first entry of `leaves[i + 1]`; `firstPrefixes[i]` is its key prefix. */
   private readonly firsts: MemtableEntry[] = [];
   private firstPrefixes: Float64Array = new Float64Array(64);
+  /** What every key in the table starts with; undefined while the table is empty. */
+  private head: Uint8Array | undefined = undefined;
 
   constructor(leafEntryCountMax: number) {
     assert(leafEntryCountMax >= 2, 'a leaf must hold at least two entries to split');
@@ -35,6 +45,22 @@ export class SortedLeaves {
 
   get lastLeaf(): Leaf {
     return this.leaves[this.leaves.length - 1] as Leaf;
+  }
+
+  /**
+   * The number the searches compare for `key`: its prefix after the head, or -Infinity /
+   * Infinity when the key leaves the head below / above it (it then sorts before / after
+   * every entry, and the searches run to the start / end without reading a key).
+   */
+  prefixOf(key: Uint8Array): number {
+    const head = this.head;
+    if (head === undefined) return keyPrefix(key);
+    for (let j = 0; j < head.length; j++) {
+      if (j === key.length) return -Infinity;
+      const diff = (key[j] as number) - (head[j] as number);
+      if (diff !== 0) return diff < 0 ? -Infinity : Infinity;
+    }
+    return keyPrefix(key, head.length);
   }
 
   /** Index of the last leaf whose first entry is <= the target, or 0 when there is none. */
@@ -65,7 +91,9 @@ export class SortedLeaves {
   }
 
   /** Requires: no entry with the same (key, seq) is present. */
-  insert(entry: MemtableEntry, prefix: number): void {
+  insert(entry: MemtableEntry): void {
+    this.fitHead(entry.key);
+    const prefix = this.prefixOf(entry.key);
     let leafIndex = this.leaves.length - 1;
     let leaf = this.lastLeaf;
     let index = leaf.entries.length;
@@ -95,6 +123,27 @@ export class SortedLeaves {
     if (this.firsts.length > this.firstPrefixes.length) this.growFirstPrefixes();
     this.firstPrefixes.copyWithin(leafIndex + 1, leafIndex, this.firsts.length - 1);
     this.firstPrefixes[leafIndex] = right.prefixes[0] as number;
+  }
+
+  /** Shortens the head to what it shares with `key` (taking every prefix again), or sets it. */
+  private fitHead(key: Uint8Array): void {
+    const head = this.head;
+    if (head === undefined) {
+      this.head = key.subarray(0, Math.min(key.length, HEAD_BYTES_MAX));
+      return;
+    }
+    let shared = 0;
+    while (shared < head.length && shared < key.length && head[shared] === key[shared]) shared++;
+    if (shared === head.length) return;
+    this.head = head.subarray(0, shared);
+    for (const leaf of this.leaves) {
+      leaf.entries.forEach((entry, i) => {
+        leaf.prefixes[i] = keyPrefix(entry.key, shared);
+      });
+    }
+    this.firsts.forEach((entry, i) => {
+      this.firstPrefixes[i] = keyPrefix(entry.key, shared);
+    });
   }
 
   private growFirstPrefixes(): void {

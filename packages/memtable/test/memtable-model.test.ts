@@ -115,4 +115,54 @@ describe('Memtable against a sorted-array model', () => {
       { numRuns: 300 },
     );
   });
+
+  it('keeps order, gets and seeks when keys share a long head that a later key breaks', () => {
+    // Goal: prefixes are taken after the head all keys share; a key that leaves the head
+    // shortens it and every prefix is retaken, and targets off the head sort before or after all.
+    // Strategy: entries whose keys are one random head (up to 40 bytes, longer than the head
+    // kept) plus a short tail, with some keys cut inside the head or changed in it, inserted in
+    // random order with small leaves; probes: every key, the head cut short and changed.
+    // Invariants: the forward walk, get(key, seqMax) and seek/seekForPrev equal the model.
+    const headArb = fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => b.map((x) => [0x30, 0x31, 0][x % 3] ?? 0x30));
+    const shapeArb = fc.array(fc.tuple(fc.nat({ max: 9 }), fc.nat({ max: 39 }), fc.integer({ min: -1, max: 1 })), { minLength: 1, maxLength: 60 });
+    fc.assert(
+      fc.property(headArb, shapeArb, entriesArbitrary, leafSizeArbitrary, (head, shapes, base, leafSize) => {
+        const reshape = (tail: Uint8Array, [kind, cut, delta]: [number, number, number]): Uint8Array => {
+          if (kind === 0) return head.subarray(0, Math.min(cut, head.length));
+          if (kind === 1) {
+            const at = Math.min(cut, head.length - 1);
+            return Uint8Array.from([...head.subarray(0, at), ((head[at] as number) + delta + 256) % 256, ...tail]);
+          }
+          return Uint8Array.from([...head, ...tail]);
+        };
+        const seen = new Set<string>();
+        const entries = base
+          .map((entry, i) => ({ ...entry, key: reshape(entry.key, shapes[i % shapes.length] as [number, number, number]) }))
+          .filter((entry) => {
+            const id = `${Array.from(entry.key).join(',')}@${entry.seq}`;
+            if (seen.has(id)) return false;
+            seen.add(id);
+            return true;
+          });
+        const { table, model } = build(entries, leafSize);
+        const walked: MemtableEntry[] = [];
+        const iterator = table.iterator();
+        for (iterator.seekToFirst(); iterator.valid; iterator.next()) walked.push(iterator.entry);
+        expect(walked.length).toBe(model.entries.length);
+        walked.forEach((e, i) => expectSame(e, model.entries[i]));
+        const last = head[head.length - 1] as number;
+        const probes = [...entries.map((e) => e.key), head.subarray(0, -1), Uint8Array.from([...head.subarray(0, -1), (last + 1) % 256]), Uint8Array.from([...head.subarray(0, -1), (last + 255) % 256]), new Uint8Array(0)];
+        for (const key of probes) {
+          for (const seq of [0, 5000, 10_001]) {
+            expectSame(table.get(key, toSeqNum(seq)), model.get(key, seq));
+            iterator.seek(key, toSeqNum(seq));
+            expectSame(at(iterator), model.entries[model.seekIndex(key, seq)]);
+            iterator.seekForPrev(key, toSeqNum(seq));
+            expectSame(at(iterator), model.entries[model.seekForPrevIndex(key, seq)]);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
