@@ -3,7 +3,7 @@
  * commits its new size only after the bytes were written, so a failed write leaves its state
  * untouched.
  */
-import { AssertionError, InvalidArgumentError, assert, maskCrc, viewOf } from '@kv/base';
+import { AssertionError, ChunkAllocator, InvalidArgumentError, assert, maskCrc } from '@kv/base';
 import {
   BLOCK_SIZE_BYTES,
   FRAGMENT_CRC_OFFSET,
@@ -15,6 +15,13 @@ import {
 } from './format.js';
 import { fragmentCrc, logCrcSeed } from './log-crc.js';
 import type { WalPosition } from './wal-position.js';
+
+/**
+ * Where encoded records get their memory: most appends are one small record (a single put),
+ * and a slice of a shared chunk costs far less than an `ArrayBuffer` of its own. Slices are
+ * never reused, so a file system that keeps the written array keeps it intact.
+ */
+const recordBytes = new ChunkAllocator(64 * 1024);
 
 /** Encoded records: `bytes` go at `fileOffset`; `endOffset` is the file size after them. */
 export interface EncodedRecords {
@@ -40,7 +47,7 @@ export function encodeRecords(
     }
     endOffset = frameRecord(payload, { at: endOffset, seed: 0 });
   }
-  const bytes = new Uint8Array(endOffset - options.fileOffset);
+  const bytes = recordBytes.take(endOffset - options.fileOffset);
   const positions: WalPosition[] = [];
   const seed = logCrcSeed(options.logNumber);
   let at = options.fileOffset;
@@ -101,10 +108,11 @@ export function encodeFragment(
   fragment: { headerOffset: number; type: FragmentType; payload: Uint8Array; seed: number },
 ): void {
   const { headerOffset, payload } = fragment;
-  const view = viewOf(target);
-  view.setUint16(headerOffset + FRAGMENT_LENGTH_OFFSET, payload.length, true);
-  view.setUint8(headerOffset + FRAGMENT_TYPE_OFFSET, fragment.type);
+  // Little-endian fields written byte by byte: no DataView per fragment.
+  target[headerOffset + FRAGMENT_LENGTH_OFFSET] = payload.length & 0xff;
+  target[headerOffset + FRAGMENT_LENGTH_OFFSET + 1] = payload.length >>> 8;
+  target[headerOffset + FRAGMENT_TYPE_OFFSET] = fragment.type;
   target.set(payload, headerOffset + FRAGMENT_HEADER_BYTES);
-  const crc = fragmentCrc(target, { headerOffset, payloadBytes: payload.length, seed: fragment.seed });
-  view.setUint32(headerOffset + FRAGMENT_CRC_OFFSET, maskCrc(crc), true);
+  const crc = maskCrc(fragmentCrc(target, { headerOffset, payloadBytes: payload.length, seed: fragment.seed }));
+  for (let i = 0; i < 4; i++) target[headerOffset + FRAGMENT_CRC_OFFSET + i] = (crc >>> (8 * i)) & 0xff;
 }

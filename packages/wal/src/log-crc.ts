@@ -6,11 +6,20 @@
 import { crc32, writeUint64 } from '@kv/base';
 import { FRAGMENT_TYPE_OFFSET } from './format.js';
 
-/** The CRC of a log number's 8 little-endian bytes: the starting point of every fragment CRC. */
+let lastLogNumber = -1;
+let lastSeed = 0;
+
+/**
+ * The CRC of a log number's 8 little-endian bytes: the starting point of every fragment CRC.
+ * Remembers the last one: a writer asks for the same log's seed on every append.
+ */
 export function logCrcSeed(logNumber: number): number {
+  if (logNumber === lastLogNumber) return lastSeed;
   const bytes = new Uint8Array(8);
   writeUint64(new DataView(bytes.buffer), 0, logNumber);
-  return crc32(bytes);
+  lastSeed = crc32(bytes);
+  lastLogNumber = logNumber;
+  return lastSeed;
 }
 
 /**
