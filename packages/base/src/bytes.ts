@@ -12,6 +12,25 @@ export function writeUint64(view: DataView, offset: number, value: number): void
   view.setBigUint64(offset, BigInt(value), true);
 }
 
+/**
+ * Writes a safe non-negative integer as 8 little-endian bytes, byte by byte: for hot paths,
+ * where a DataView and a BigInt per call cost more than the write.
+ */
+export function setUint64LE(bytes: Uint8Array, offset: number, value: number): void {
+  assert(Number.isSafeInteger(value) && value >= 0, 'uint64 value is a non-negative safe integer');
+  const low = value >>> 0;
+  const high = Math.floor(value / 4_294_967_296);
+  for (let i = 0; i < 4; i++) {
+    bytes[offset + i] = (low >>> (8 * i)) & 0xff;
+    bytes[offset + 4 + i] = (high >>> (8 * i)) & 0xff;
+  }
+}
+
+/** Writes a 32-bit unsigned integer as 4 little-endian bytes, byte by byte. */
+export function setUint32LE(bytes: Uint8Array, offset: number, value: number): void {
+  for (let i = 0; i < 4; i++) bytes[offset + i] = (value >>> (8 * i)) & 0xff;
+}
+
 /** A DataView over exactly the bytes of `bytes`. */
 export function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -8,10 +8,11 @@ import {
   decodeVarint,
   encodeVarint,
   readUint64,
+  setUint32LE,
+  setUint64LE,
   toSeqNum,
   varintLength,
   viewOf,
-  writeUint64,
 } from '@kv/base';
 import type { SeqNum } from '@kv/base';
 import { batchAllocator } from './byte-allocators.js';
@@ -53,7 +54,7 @@ export interface PreparedBatch {
  */
 export function prepareBatch(ops: readonly WriteOp[]): PreparedBatch {
   const out = batchAllocator.take(encodedBatchBytes(ops));
-  viewOf(out).setUint32(8, ops.length, true);
+  setUint32LE(out, 8, ops.length);
   const views: WriteOp[] = [];
   let offset = BATCH_HEADER_BYTES;
   const copy = (bytes: Uint8Array): Uint8Array => {
@@ -79,7 +80,7 @@ export function prepareBatch(ops: readonly WriteOp[]): PreparedBatch {
 
 /** Sets the sequence number of a prepared batch's first operation. */
 export function setBatchSequence(payload: Uint8Array, firstSeq: SeqNum): void {
-  writeUint64(viewOf(payload), 0, firstSeq);
+  setUint64LE(payload, 0, firstSeq);
 }
 
 const EMPTY = new Uint8Array(0);

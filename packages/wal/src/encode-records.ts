@@ -3,7 +3,7 @@
  * commits its new size only after the bytes were written, so a failed write leaves its state
  * untouched.
  */
-import { AssertionError, ChunkAllocator, InvalidArgumentError, assert, maskCrc } from '@kv/base';
+import { AssertionError, ChunkAllocator, InvalidArgumentError, assert, maskCrc, setUint32LE } from '@kv/base';
 import {
   BLOCK_SIZE_BYTES,
   FRAGMENT_CRC_OFFSET,
@@ -114,5 +114,5 @@ export function encodeFragment(
   target[headerOffset + FRAGMENT_TYPE_OFFSET] = fragment.type;
   target.set(payload, headerOffset + FRAGMENT_HEADER_BYTES);
   const crc = maskCrc(fragmentCrc(target, { headerOffset, payloadBytes: payload.length, seed: fragment.seed }));
-  for (let i = 0; i < 4; i++) target[headerOffset + FRAGMENT_CRC_OFFSET + i] = (crc >>> (8 * i)) & 0xff;
+  setUint32LE(target, headerOffset + FRAGMENT_CRC_OFFSET, crc);
 }
