@@ -15,7 +15,7 @@ import { ConcatenatingIterator } from '@kv/compaction';
 import type { ConcatenatedPart } from '@kv/compaction';
 import { Version } from '@kv/manifest';
 import type { TableFileMeta } from '@kv/manifest';
-import { TableReader } from '@kv/sstable';
+import { TableReader, bloomKeyHash } from '@kv/sstable';
 import type { BlockCache } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { tableFileName } from './file-names.js';
@@ -220,19 +220,21 @@ export class TableSet {
   get(key: Uint8Array, seqMax: SeqNum): InternalEntry | undefined {
     const version = this.installed;
     if (version === undefined) return undefined;
-    // Plain loops: this runs on every point read that misses the memtables.
+    // Plain loops: this runs on every point read that misses the memtables. The key's bloom
+    // hash is the same for every file, so it is computed once.
+    const keyHash = bloomKeyHash(key);
     const levels = version.levels;
     const level0 = levels[0] ?? [];
     for (let i = 0; i < level0.length; i++) {
       const file = level0[i] as TableFileMeta;
       if (!covers(file, key)) continue;
-      const found = this.readers.get(file.fileNumber)?.reader.getTransient(key, seqMax);
+      const found = this.readers.get(file.fileNumber)?.reader.getTransient(key, seqMax, keyHash);
       if (found !== undefined) return found;
     }
     for (let level = 1; level < levels.length; level++) {
       const file = findCovering(levels[level] as readonly TableFileMeta[], key);
       if (file === undefined) continue;
-      const found = this.readers.get(file.fileNumber)?.reader.getTransient(key, seqMax);
+      const found = this.readers.get(file.fileNumber)?.reader.getTransient(key, seqMax, keyHash);
       if (found !== undefined) return found;
     }
     return undefined;

@@ -82,8 +82,15 @@ export class BloomFilter {
 
   /** False only when `key` was certainly not added. */
   mayContain(key: Uint8Array): boolean {
+    return this.mayContainHash(bloomKeyHash(key));
+  }
+
+  /**
+   * `mayContain` given the key's `bloomKeyHash`: the hash depends on the key only, so a lookup
+   * that checks the filters of several files computes it once.
+   */
+  mayContainHash(hash: number): boolean {
     if (this.hashCount === 0) return true;
-    const hash = bloomKeyHash(key);
     const bitCount = this.bitCount;
     let bit = hash % bitCount;
     const delta = bloomDelta(hash, bitCount);

@@ -1,6 +1,6 @@
 export { BlockCache, CACHE_ENTRY_OVERHEAD_BYTES } from './block-cache.js';
 export type { BlockCacheOptions, BlockCacheStats } from './block-cache.js';
-export { bloomHashCount } from './bloom-filter.js';
+export { bloomHashCount, bloomKeyHash } from './bloom-filter.js';
 export { murmur3Hash32 } from './bloom-hash.js';
 export {
   FORMAT_VERSION_CURRENT,

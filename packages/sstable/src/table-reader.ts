@@ -1,7 +1,7 @@
 import { assert, CorruptionError, NotOpenError } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
 import type { Vfs } from '@kv/vfs';
-import { BloomFilter } from './bloom-filter.js';
+import { BloomFilter, bloomKeyHash } from './bloom-filter.js';
 import type { BlockCache } from './block-cache.js';
 import { PageIndex } from './page-index.js';
 import { readMetadata } from './read-metadata.js';
@@ -75,14 +75,15 @@ export class TableReader {
    * `get` for a caller that copies what it needs at once: a page the block cache does not
    * admit is read into a scratch buffer shared by every table, so the entry's key and value
    * are valid only until the next `getTransient` of any reader (see `TableFile.loadPageTransient`).
+   * `keyHash`, the key's `bloomKeyHash`, saves hashing the key once per file.
    */
-  getTransient(userKey: Uint8Array, seqMax: SeqNum): InternalEntry | undefined {
-    return this.find(userKey, seqMax, true);
+  getTransient(userKey: Uint8Array, seqMax: SeqNum, keyHash: number = bloomKeyHash(userKey)): InternalEntry | undefined {
+    return this.find(userKey, seqMax, true, keyHash);
   }
 
-  private find(userKey: Uint8Array, seqMax: SeqNum, transient: boolean): InternalEntry | undefined {
+  private find(userKey: Uint8Array, seqMax: SeqNum, transient: boolean, keyHash = bloomKeyHash(userKey)): InternalEntry | undefined {
     this.checkOpen();
-    if (!this.bloom.mayContain(userKey)) return undefined;
+    if (!this.bloom.mayContainHash(keyHash)) return undefined;
     const table = this.table;
     const p = table.index.search(userKey, seqMax, true);
     if (p === table.index.pageCount) return undefined;
