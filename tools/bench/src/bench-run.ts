@@ -106,7 +106,11 @@ async function runEngine(run: RunContext, engine: EngineFactory): Promise<{ summ
 
 async function runJob(run: RunContext, engine: EngineFactory, spec: JobSpec, benchJob: BenchJob): Promise<WorkloadResult[]> {
   run.progress.begin(`${engine.name} ${spec.job}`);
-  const message = await runChild(benchJob, { timeoutMs: jobTimeoutMs(run.flags.settings), onProgress: (ops, total) => run.progress.update(ops, total) });
+  const message = await runChild(benchJob, {
+    timeoutMs: jobTimeoutMs(run.flags.settings),
+    onProgress: (ops, total) => run.progress.update(ops, total),
+    nodeArgs: run.flags.childNodeArgs,
+  });
   if (message.type !== 'results') {
     const reason = describeFailure(message);
     run.progress.end(`failed: ${reason.split('\n')[0] ?? ''}`);

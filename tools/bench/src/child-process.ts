@@ -16,11 +16,13 @@ const STDERR_TAIL_CHARS = 2000;
 export interface ChildOptions {
   timeoutMs: number;
   onProgress: (ops: number, total: number) => void;
+  /** Node flags for the child, after the parent's own (which `fork` passes on anyway). */
+  nodeArgs?: readonly string[];
 }
 
 export function runChild(job: BenchJob, options: ChildOptions): Promise<FinalMessage> {
   return new Promise((resolve) => {
-    const child = fork(RUNNER, [encodeJob(job)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(RUNNER, [encodeJob(job)], { execArgv: [...process.execArgv, ...(options.nodeArgs ?? [])], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     let final: FinalMessage | undefined;
     const timer = setTimeout(() => {

@@ -18,6 +18,8 @@ export interface BenchFlags {
   scratchDir: string | undefined;
   keep: boolean;
   measureLimits: boolean;
+  /** Node flags for the engine job children (for example `--cpu-prof`), split on spaces. */
+  childNodeArgs: readonly string[];
   /** Re-render markdown and SVG from this results.json instead of running. */
   renderFrom: string | undefined;
   help: boolean;
@@ -61,6 +63,8 @@ export const USAGE = `Usage: pnpm bench [-- flags]   (or: node tools/bench/dist/
   --dir DIR               scratch directory for the databases (default: a temp directory)
   --keep                  keep the databases afterwards
   --no-limits             skip measuring the machine's limits
+  --child-node-args="A B" Node flags for each engine job's child process (note the =), e.g.
+                          --child-node-args="--cpu-prof --cpu-prof-dir=/tmp/profiles"
   --render FILE           only re-render results.md and results.svg from an earlier results.json
 `;
 
@@ -75,7 +79,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
       ...numberOptions,
       'quick': { type: 'boolean' }, 'engines': { type: 'string' }, 'workloads': { type: 'string' }, 'out': { type: 'string' },
       'dir': { type: 'string' }, 'keep': { type: 'boolean' }, 'no-limits': { type: 'boolean' }, 'help': { type: 'boolean' },
-      'render': { type: 'string' },
+      'render': { type: 'string' }, 'child-node-args': { type: 'string' },
     },
   });
   // The number flags are declared from a table, so their names are not in the parsed type.
@@ -97,6 +101,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
     scratchDir: typeof values['dir'] === 'string' ? values['dir'] : undefined,
     keep: values['keep'] === true,
     measureLimits: values['no-limits'] !== true,
+    childNodeArgs: typeof values['child-node-args'] === 'string' ? values['child-node-args'].split(' ').filter((arg) => arg !== '') : [],
     renderFrom: typeof values['render'] === 'string' ? values['render'] : undefined,
     help: values['help'] === true,
   };

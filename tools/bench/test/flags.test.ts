@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { parseFlags } from '../src/flags.js';
+
+describe('parseFlags', () => {
+  it('splits --child-node-args on spaces and defaults to none', () => {
+    expect(parseFlags(['--child-node-args=--cpu-prof  --cpu-prof-dir=/tmp/p']).childNodeArgs).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
+    expect(parseFlags(['--quick']).childNodeArgs).toEqual([]);
+  });
+
+  it('keeps number flags and --quick defaults apart', () => {
+    const flags = parseFlags(['--', '--quick', '--num', '1_000']);
+    expect(flags.quick).toBe(true);
+    expect(flags.settings.keyCount).toBe(1000);
+    expect(() => parseFlags(['--num', '-5'])).toThrow();
+  });
+});
