@@ -14,8 +14,25 @@
  * cache gives the memory back (evicting) as memtables fill.
  */
 import { InvalidArgumentError } from '@kv/base';
+import { Memtable } from '@kv/memtable';
 
 export const IMMUTABLE_MEMTABLES_MAX = 1;
+
+/**
+ * Heap bytes per memtable entry beyond its key and value bytes, as the engine builds entries:
+ * the entry object, its leaf slot and prefix, and two views into the batch payload that holds
+ * the bytes (which `dataBytes` counts). Measured by `scripts/measure-entry-overhead.mjs` (heap
+ * used before and after 200,000 entries built the same way): 264 bytes. The memtable's own
+ * default (480) covers callers that hand it separately allocated arrays. Counting the real
+ * cost lets a memtable of `memtableSize` hold what it can: at 480, a 16 MiB memtable held
+ * 28k 116-byte records in about 10 MiB of real memory, and flushed 57% more often.
+ */
+export const ENGINE_ENTRY_OVERHEAD_BYTES = 272;
+
+/** A memtable whose `memoryBytes` counts entries at the engine's cost. */
+export function newEngineMemtable(): Memtable {
+  return new Memtable({ entryOverheadBytes: ENGINE_ENTRY_OVERHEAD_BYTES });
+}
 export const MEMTABLE_HARD_LIMIT_FACTOR = 1.5;
 export const MEMORY_BUDGET_DEFAULT_BYTES: number = 64 * 1024 * 1024;
 const MEMTABLE_SHARE = 0.25;

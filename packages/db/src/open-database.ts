@@ -9,7 +9,7 @@ import { CorruptionError, InvalidArgumentError, toFileNum, toSeqNum } from '@kv/
 import type { FileNum, SeqNum } from '@kv/base';
 import { Manifest, Version } from '@kv/manifest';
 import type { VersionEdit } from '@kv/manifest';
-import { Memtable } from '@kv/memtable';
+import type { Memtable } from '@kv/memtable';
 import { BlockCache, TableReader } from '@kv/sstable';
 import type { Vfs, VfsLock } from '@kv/vfs';
 import { WalCommitQueue, WalWriter } from '@kv/wal';
@@ -23,6 +23,7 @@ import type { ResolvedOptions } from './options.js';
 import { recoverWal } from './recover-wal.js';
 import { TableSet } from './table-set.js';
 import type { WalSegment } from './write-pipeline.js';
+import { newEngineMemtable } from './memory-plan.js';
 
 export interface OpenedDatabase {
   lock: VfsLock;
@@ -137,7 +138,7 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   await namedTablesOpened;
   await tables.install(current);
   if (options.paranoidChecks) await tables.checkEveryPage();
-  return { lock, manifest, cache, tables, memtable: new Memtable(), wal, lastSeq: replayed.lastSeq, pageSizeBytes: record.pageSizeBytes, fixedWidth: record.fixedWidth };
+  return { lock, manifest, cache, tables, memtable: newEngineMemtable(), wal, lastSeq: replayed.lastSeq, pageSizeBytes: record.pageSizeBytes, fixedWidth: record.fixedWidth };
 }
 
 /** A new database's manifest, numbered above every numbered file already in the directory. */

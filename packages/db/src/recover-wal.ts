@@ -12,13 +12,14 @@
  */
 import { CorruptionError, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
-import { Memtable } from '@kv/memtable';
+import type { Memtable } from '@kv/memtable';
 import type { Vfs } from '@kv/vfs';
 import { WalReader } from '@kv/wal';
 import type { WalRecoveryMode } from '@kv/wal';
 import { decodeBatch } from './batch-codec.js';
 import { applyOp } from './write-op.js';
 import { logFileName } from './file-names.js';
+import { newEngineMemtable } from './memory-plan.js';
 
 export interface RecoveredWal {
   memtable: Memtable;
@@ -43,7 +44,7 @@ interface ReplayContext {
  */
 export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum; readOnly?: boolean }): Promise<RecoveredWal> {
   const readOnly = options.readOnly ?? false;
-  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: new Memtable(), lastSeq: options.lastSeq, droppedBytes: 0, readOnly };
+  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: newEngineMemtable(), lastSeq: options.lastSeq, droppedBytes: 0, readOnly };
   for (const [index, logNumber] of options.logs.entries()) {
     const outcome = await replaySegment(context, logNumber);
     if (outcome.stoppedEarly && readOnly) break;

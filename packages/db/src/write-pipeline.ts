@@ -15,14 +15,14 @@
  */
 import { IoError, assert, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
-import { ENTRY_OVERHEAD_BYTES, Memtable } from '@kv/memtable';
+import type { Memtable } from '@kv/memtable';
 import type { Vfs } from '@kv/vfs';
 import { WalCommitQueue, WalWriter } from '@kv/wal';
 import { AdmissionQueue } from './admission-queue.js';
 import type { Verdict } from './admission-queue.js';
 import { setBatchSequence } from './batch-codec.js';
 import type { PreparedBatch } from './batch-codec.js';
-import { MEMTABLE_HARD_LIMIT_FACTOR } from './memory-plan.js';
+import { ENGINE_ENTRY_OVERHEAD_BYTES, MEMTABLE_HARD_LIMIT_FACTOR, newEngineMemtable } from './memory-plan.js';
 import { logFileName } from './file-names.js';
 import { applyOp } from './write-op.js';
 import type { WriteOp } from './write-op.js';
@@ -224,7 +224,7 @@ export class WritePipeline {
     const writer = await WalWriter.create(this.vfs, `${this.dir}/${logFileName(number)}`, { logNumber: number });
     const old: FrozenMemtable = { memtable: this.active, walNumber: this.wal.number };
     const oldWal = this.wal;
-    this.active = new Memtable();
+    this.active = newEngineMemtable();
     this.wal = { number, writer, queue: new WalCommitQueue(writer) };
     old.memtable.freeze();
     this.hooks.onFrozen(old);
@@ -264,6 +264,6 @@ async function closeSegment(segment: WalSegment): Promise<void> {
 /** What a batch will add to a memtable's `memoryBytes`, as the memtable counts it. */
 function memoryCost(ops: readonly WriteOp[]): number {
   let bytes = 0;
-  for (const op of ops) bytes += op.key.length + op.value.length + (op.end?.length ?? 0) + ENTRY_OVERHEAD_BYTES;
+  for (const op of ops) bytes += op.key.length + op.value.length + (op.end?.length ?? 0) + ENGINE_ENTRY_OVERHEAD_BYTES;
   return bytes;
 }
