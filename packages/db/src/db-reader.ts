@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { EntryKind, InvalidArgumentError, NotOpenError, RangeTombstoneIndex, expiryOf, toSeqNum, userValueOf } from '@kv/base';
-import type { InternalEntry, RangeTombstone, SeqNum } from '@kv/base';
+import type { InternalEntry, InternalIterator, RangeTombstone, SeqNum } from '@kv/base';
 import { MergingIterator } from '@kv/compaction';
 import type { Memtable } from '@kv/memtable';
 import type { DbEvents } from './db-events.js';
@@ -164,10 +164,9 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
     const shape = toShape(options);
     const { memtables, tables } = this.readState();
     const view = tables.acquire();
-    const sources = [...memtables.map((memtable) => memtable.iterator()), ...view.iterators()];
-    const tombstones: RangeTombstone[] = [...view.version.rangeTombstones];
-    for (const memtable of memtables) tombstones.push(...memtable.rangeTombstones);
-    const rangeTombstones = tombstones.length === 0 ? RangeTombstoneIndex.EMPTY : new RangeTombstoneIndex(tombstones);
+    const sources: InternalIterator[] = memtables.map((memtable) => memtable.iterator());
+    for (const source of view.iterators()) sources.push(source);
+    const rangeTombstones = rangeTombstonesOf(view.version.rangeTombstones, memtables);
     const cursor = new UserCursor({ source: new MergingIterator(sources), snapshotSeq: toSeqNum(seq), range, reverse: toReverse(options), rangeTombstones, clock: this.clock });
     let released = false;
     const release = (): void => {
@@ -211,4 +210,14 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
 function checkKeyList(keys: unknown): unknown[] {
   if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', `must be an array, got ${describe(keys)}`);
   return Array.from(keys as unknown[]);
+}
+
+/** The range tombstones of the files and the memtables, indexed; the shared empty index when none (the common case). */
+function rangeTombstonesOf(inFiles: readonly RangeTombstone[], memtables: readonly Memtable[]): RangeTombstoneIndex {
+  let count = inFiles.length;
+  for (const memtable of memtables) count += memtable.rangeTombstones.length;
+  if (count === 0) return RangeTombstoneIndex.EMPTY;
+  const tombstones: RangeTombstone[] = [...inFiles];
+  for (const memtable of memtables) tombstones.push(...memtable.rangeTombstones);
+  return new RangeTombstoneIndex(tombstones);
 }
