@@ -16,7 +16,7 @@
 import { InvalidArgumentError } from '@kv/base';
 import { Memtable } from '@kv/memtable';
 
-export const IMMUTABLE_MEMTABLES_MAX = 1;
+export const IMMUTABLE_MEMTABLES_MAX = 2;
 
 /**
  * Heap bytes per memtable entry beyond its key and value bytes, as the engine builds entries:

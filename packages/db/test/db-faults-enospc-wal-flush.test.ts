@@ -121,7 +121,7 @@ describe('ENOSPC: the disk fills up', () => {
     const db = await DB.open('/db', { vfs, memtableSize: 4096, ...NO_BACKGROUND_COMPACTION });
     const errors = recordErrors(db);
     const acked: Acked = new Map();
-    const fault = armWhen(vfs, pageFile('create'), { kind: 'sync', nth: 1, error: 'ENOSPC', persistent: true });
+    const fault = armWhen(vfs, pageFile('create'), { kind: 'sync', nth: 1, error: 'ENOSPC', persistent: true, pathSuffix: '.sst' });
     let failure: unknown;
     let next = 0;
     for (; next < 2000 && failure === undefined; next++) {

@@ -18,6 +18,11 @@ export interface FaultSpec {
   error: FaultError;
   /** Fail every matching operation from the nth on, until `clearFaults()`. Default false. */
   persistent?: boolean;
+  /**
+   * Only operations on a path ending with this count and fail (`'.sst'`: page files only);
+   * a rename or link matches on either of its paths. Default: every path.
+   */
+  pathSuffix?: string;
 }
 
 interface ArmedFault {
@@ -44,10 +49,11 @@ export class FaultPlan {
    * Counts one attempt of `operation` against every armed fault and throws if one of them is
    * due. Every matching fault counts the attempt, even when an earlier one fires.
    */
-  check(operation: FaultOperation, where: string): void {
+  check(operation: FaultOperation, where: string, path: string, otherPath?: string): void {
     let due: ArmedFault | undefined;
     for (const fault of this.faults) {
       if (fault.spec.kind !== operation && fault.spec.kind !== 'any') continue;
+      if (!onPath(fault.spec, path, otherPath)) continue;
       fault.seen += 1;
       const fires = fault.spec.persistent === true ? fault.seen >= fault.spec.nth : fault.seen === fault.spec.nth;
       if (fires && due === undefined) due = fault;
@@ -55,4 +61,10 @@ export class FaultPlan {
     this.faults = this.faults.filter((fault) => fault.spec.persistent === true || fault.seen < fault.spec.nth);
     if (due !== undefined) throw osError(`${where} (injected fault)`, due.spec.error);
   }
+}
+
+function onPath(spec: FaultSpec, path: string, otherPath: string | undefined): boolean {
+  const suffix = spec.pathSuffix;
+  if (suffix === undefined) return true;
+  return path.endsWith(suffix) || (otherPath !== undefined && otherPath.endsWith(suffix));
 }

@@ -74,7 +74,7 @@ export class MemoryFile implements VfsFile {
     checkByteCount(where, 'position or size', byteCount);
     if (this.closed || this.generation !== this.device.generation) throw osError(where, 'EBADF');
     if (needsWrite && !this.writable) throw osError(where, 'EBADF');
-    this.device.faults.check(operation, where);
+    this.device.faults.check(operation, where, this.path);
     return where;
   }
 }

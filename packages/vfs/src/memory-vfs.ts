@@ -30,7 +30,7 @@ export class MemoryVfs implements Vfs {
   async open(path: string, options: OpenOptions = {}): Promise<VfsFile> {
     const normalized = normalizePath(path);
     const where = `open ${normalized}`;
-    this.device.faults.check('open', where);
+    this.device.faults.check('open', where, normalized);
     const create = options.create ?? false;
     const writable = create || (options.write ?? false);
     const found = lookup(this.device.root, normalized);
@@ -49,7 +49,7 @@ export class MemoryVfs implements Vfs {
   async readFile(path: string): Promise<Uint8Array> {
     const normalized = normalizePath(path);
     const where = `readFile ${normalized}`;
-    this.device.faults.check('read', where);
+    this.device.faults.check('read', where, normalized);
     const node = requireNode(this.device.root, normalized, where);
     if (node.kind === 'dir') throw osError(where, 'EISDIR');
     return node.current.toBytes();
@@ -59,7 +59,7 @@ export class MemoryVfs implements Vfs {
     const source = normalizePath(from);
     const target = normalizePath(to);
     const where = `rename ${source} -> ${target}`;
-    this.device.faults.check('rename', where);
+    this.device.faults.check('rename', where, source, target);
     const root = this.device.root;
     const node = requireNode(root, source, where);
     const sourceEntry = requireParent(root, source, where);
@@ -82,7 +82,7 @@ export class MemoryVfs implements Vfs {
     const source = normalizePath(existing);
     const target = normalizePath(newPath);
     const where = `link ${source} -> ${target}`;
-    this.device.faults.check('link', where);
+    this.device.faults.check('link', where, source, target);
     const root = this.device.root;
     const node = requireNode(root, source, where);
     if (node.kind === 'dir') throw osError(where, 'EPERM');
@@ -95,7 +95,7 @@ export class MemoryVfs implements Vfs {
   async unlink(path: string): Promise<void> {
     const normalized = normalizePath(path);
     const where = `unlink ${normalized}`;
-    this.device.faults.check('unlink', where);
+    this.device.faults.check('unlink', where, normalized);
     const node = requireNode(this.device.root, normalized, where);
     if (node.kind === 'dir') throw osError(where, 'EISDIR');
     const entry = requireParent(this.device.root, normalized, where);
@@ -106,7 +106,7 @@ export class MemoryVfs implements Vfs {
   async list(dir: string): Promise<string[]> {
     const normalized = normalizePath(dir);
     const where = `list ${normalized}`;
-    this.device.faults.check('list', where);
+    this.device.faults.check('list', where, normalized);
     return [...this.requireDir(normalized, where).current.keys()].sort();
   }
 
@@ -114,7 +114,7 @@ export class MemoryVfs implements Vfs {
   async mkdir(dir: string, options: { recursive?: boolean } = {}): Promise<void> {
     const normalized = normalizePath(dir);
     const where = `mkdir ${normalized}`;
-    this.device.faults.check('mkdir', where);
+    this.device.faults.check('mkdir', where, normalized);
     if (options.recursive === true) {
       this.mkdirRecursive(normalized, where);
       return;
@@ -128,7 +128,7 @@ export class MemoryVfs implements Vfs {
   async rmdir(dir: string): Promise<void> {
     const normalized = normalizePath(dir);
     const where = `rmdir ${normalized}`;
-    this.device.faults.check('rmdir', where);
+    this.device.faults.check('rmdir', where, normalized);
     const node = this.requireDir(normalized, where);
     const entry = requireParent(this.device.root, normalized, where);
     if (node.current.size > 0) throw osError(where, 'ENOTEMPTY');
@@ -138,7 +138,7 @@ export class MemoryVfs implements Vfs {
 
   async stat(path: string): Promise<FileStat | undefined> {
     const normalized = normalizePath(path);
-    this.device.faults.check('stat', `stat ${normalized}`);
+    this.device.faults.check('stat', `stat ${normalized}`, normalized);
     const { node } = lookup(this.device.root, normalized);
     if (node === undefined) return undefined;
     if (node.kind === 'dir') return { sizeBytes: 0, isDirectory: true };
@@ -148,7 +148,7 @@ export class MemoryVfs implements Vfs {
   async syncDir(dir: string): Promise<void> {
     const normalized = normalizePath(dir);
     const where = `syncDir ${normalized}`;
-    this.device.faults.check('syncDir', where);
+    this.device.faults.check('syncDir', where, normalized);
     const node = this.requireDir(normalized, where);
     node.durable = new Map(node.current);
     this.device.record('syncDir', normalized);
@@ -162,7 +162,7 @@ export class MemoryVfs implements Vfs {
     const normalized = normalizePath(path);
     const where = `lock ${normalized}`;
     if (this.device.locks.has(normalized)) throw new LockedError(normalized, 'already held in this MemoryVfs');
-    this.device.faults.check('open', where);
+    this.device.faults.check('open', where, normalized);
     const found = lookup(this.device.root, normalized);
     if (found.node?.kind === 'dir') throw osError(where, 'EISDIR');
     if (found.node === undefined) {

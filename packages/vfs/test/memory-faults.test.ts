@@ -52,6 +52,20 @@ describe('MemoryVfs fault injection', () => {
     expect(await vfs.list('/')).toEqual(['a', 'b']);
   });
 
+  it('a fault with a pathSuffix counts and fails only operations on matching paths', async () => {
+    const vfs = new MemoryVfs();
+    const log = await vfs.open('/000001.log', { create: true });
+    const table = await vfs.open('/000002.sst', { create: true });
+    vfs.failOperation({ kind: 'sync', nth: 2, error: 'ENOSPC', persistent: true, pathSuffix: '.sst' });
+    await table.sync();
+    for (let i = 0; i < 3; i++) await log.sync();
+    expect(await rejectionOf(table.sync())).toBeInstanceOf(NoSpaceError);
+    await log.sync();
+    vfs.failOperation({ kind: 'rename', nth: 1, error: 'EIO', pathSuffix: '.sst' });
+    await vfs.rename('/000001.log', '/000003.log');
+    expect(await rejectionOf(vfs.rename('/000003.log', '/000004.sst'))).toMatchObject({ osCode: 'EIO' });
+  });
+
   it("'any' counts every kind of operation", async () => {
     const vfs = new MemoryVfs();
     vfs.failOperation({ kind: 'any', nth: 3, error: 'EIO' });
