@@ -12,7 +12,6 @@ import type { VersionEdit } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import { BlockCache, TableReader } from '@kv/sstable';
 import type { Vfs, VfsLock } from '@kv/vfs';
-import { WalCommitQueue, WalWriter } from '@kv/wal';
 import { checkCreationRecord, creationRecord } from './creation-options.js';
 import { classifyFileName, logFileName } from './file-names.js';
 import { flushMemtable } from './flush-job.js';
@@ -22,7 +21,8 @@ import { compressionForLevel } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { recoverWal } from './recover-wal.js';
 import { TableSet } from './table-set.js';
-import type { WalSegment } from './write-pipeline.js';
+import { startSegment } from './wal-segment.js';
+import type { WalSegment } from './wal-segment.js';
 import { newEngineMemtable } from './memory-plan.js';
 
 export interface OpenedDatabase {
@@ -124,7 +124,7 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   });
   const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
   await checkUnnamedTables({ vfs, dir, version, manifestName: previousManifest, firstReplayedSeq: replayed.memtable.seqMin });
-  const wal = await startSegment(vfs, dir, allocate());
+  const wal = await startSegment(vfs, dir, { number: allocate(), memtableSizeBytes: options.memory.memtableSizeBytes });
   opened.push(() => wal.writer.close());
   let edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
   if (!replayed.memtable.isEmpty) {
@@ -146,11 +146,6 @@ async function createManifest(vfs: Vfs, dir: string, options: ResolvedOptions, m
   const version = Version.empty().apply({ options: creationRecord(options), nextFileNumber: manifestNumber + 1, logNumber: 0, lastSequence: 0 });
   const manifest = await Manifest.create(vfs, dir, { manifestNumber, version });
   return { manifest, version };
-}
-
-async function startSegment(vfs: Vfs, dir: string, number: FileNum): Promise<WalSegment> {
-  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(number)}`, { logNumber: number });
-  return { number, writer, queue: new WalCommitQueue(writer) };
 }
 
 /**

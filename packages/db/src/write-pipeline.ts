@@ -17,13 +17,13 @@ import { IoError, assert, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
 import type { Memtable } from '@kv/memtable';
 import type { Vfs } from '@kv/vfs';
-import { WalCommitQueue, WalWriter } from '@kv/wal';
 import { AdmissionQueue } from './admission-queue.js';
 import type { Verdict } from './admission-queue.js';
 import { setBatchSequence } from './batch-codec.js';
 import type { PreparedBatch } from './batch-codec.js';
 import { ENGINE_ENTRY_OVERHEAD_BYTES, MEMTABLE_HARD_LIMIT_FACTOR, newEngineMemtable } from './memory-plan.js';
-import { logFileName } from './file-names.js';
+import { closeSegment, startSegment } from './wal-segment.js';
+import type { WalSegment } from './wal-segment.js';
 import { applyOp } from './write-op.js';
 import type { WriteOp } from './write-op.js';
 
@@ -42,12 +42,6 @@ interface StartedWrite {
   firstSeq: SeqNum;
   payloadBytes: number;
   submitted: Promise<unknown>;
-}
-
-export interface WalSegment {
-  number: FileNum;
-  writer: WalWriter;
-  queue: WalCommitQueue;
 }
 
 export interface WritePipelineHooks {
@@ -216,16 +210,15 @@ export class WritePipeline {
     await this.waitIdle();
     // Default writes in the old segment must be durable before any write in the new one can
     // be acknowledged with sync, or power loss could keep a later write without an earlier one.
-    await this.wal.writer.sync().catch((error: unknown) => {
+    await this.wal.writer.syncFinal().catch((error: unknown) => {
       this.walSyncError = error;
       throw error;
     });
-    const number = this.allocateFileNumber();
-    const writer = await WalWriter.create(this.vfs, `${this.dir}/${logFileName(number)}`, { logNumber: number });
+    const segment = await startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes });
     const old: FrozenMemtable = { memtable: this.active, walNumber: this.wal.number };
     const oldWal = this.wal;
     this.active = newEngineMemtable();
-    this.wal = { number, writer, queue: new WalCommitQueue(writer) };
+    this.wal = segment;
     old.memtable.freeze();
     this.hooks.onFrozen(old);
     await closeSegment(oldWal);
@@ -249,16 +242,11 @@ export class WritePipeline {
     this.closing = true;
     await this.drainWrites();
     try {
-      if (!this.wal.writer.failed) await this.wal.writer.sync();
+      if (!this.wal.writer.failed) await this.wal.writer.syncFinal();
     } finally {
       await closeSegment(this.wal);
     }
   }
-}
-
-async function closeSegment(segment: WalSegment): Promise<void> {
-  await segment.queue.close();
-  await segment.writer.close();
 }
 
 /** What a batch will add to a memtable's `memoryBytes`, as the memtable counts it. */

@@ -42,3 +42,16 @@ async function chainHasValidFragment(source: BlockSource, options: { seed: numbe
   }
   return false;
 }
+
+/**
+ * Whether every byte from `offset` to the end of the file is zero: space a writer wrote ahead
+ * of its appends (`WalWriter`'s preallocation) and never used, or that an append extended the
+ * file into and the OS never wrote back.
+ */
+export async function onlyZerosFrom(source: BlockSource, offset: number): Promise<boolean> {
+  for (let index = Math.floor(offset / BLOCK_SIZE_BYTES); index < source.blockCount; index++) {
+    const block = await source.load(index);
+    for (let i = Math.max(0, offset - index * BLOCK_SIZE_BYTES); i < block.length; i++) if (block[i] !== 0) return false;
+  }
+  return true;
+}

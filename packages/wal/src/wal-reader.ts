@@ -10,7 +10,7 @@ import { FragmentCursor } from './fragment-cursor.js';
 import { logCrcSeed } from './log-crc.js';
 import { RecordAssembler } from './record-assembler.js';
 import type { DroppedRange } from './record-assembler.js';
-import { hasValidFragmentAfter } from './scan-ahead.js';
+import { hasValidFragmentAfter, onlyZerosFrom } from './scan-ahead.js';
 import { decodeHeader } from './wal-header.js';
 import type { WalRecord } from './wal-record.js';
 import { WAL_RECOVERY_MODE_DEFAULT } from './wal-recovery-mode.js';
@@ -84,6 +84,14 @@ export class WalReader {
         return undefined;
       }
       if (event.kind === 'damage') {
+        if (event.zeroFilled === true && this.assembler.pendingStart === undefined && (await onlyZerosFrom(this.source, event.offset))) {
+          // Zeros from a record boundary to the end of the file: preallocated space the log
+          // never reached, or an un-synced append that extended the file and was lost. Either
+          // way the log ends here undamaged, as if the file ended at the boundary.
+          if (this.state !== 'reading') throw new NotOpenError(`wal reader ${this.path}`);
+          this.state = 'done';
+          return undefined;
+        }
         const detail = `${event.detail} at offset ${event.offset}`;
         const dropped = this.assembler.dropPending({ end: event.resumeOffset, detail });
         const damage: Damage = dropped ?? { offset: event.offset, end: event.resumeOffset, detail: event.detail };

@@ -7,23 +7,33 @@ import type { WalRecoveryMode } from '../src/index.js';
 import { LOG_NUMBER, LOG_PATH, patterned, readLog, readLogOrError } from './helpers.js';
 
 /** Appends each batch with one write, syncing after those marked; records the operations. */
-async function recordedLog(batches: readonly { sizes: number[]; sync: boolean }[]): Promise<{ log: ReturnType<MemoryVfs['recordOperations']>; payloads: Uint8Array[]; syncedAfter: number[] }> {
+async function recordedLog(
+  batches: readonly { sizes: number[]; sync: boolean }[],
+  preallocateBytes = 0,
+): Promise<{ log: ReturnType<MemoryVfs['recordOperations']>; payloads: Uint8Array[]; syncedAfter: number[] }> {
   const vfs = new MemoryVfs();
   await vfs.mkdir('/db', { recursive: true });
   await vfs.syncDir('/');
-  const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER });
+  const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, preallocateBytes });
   const log = vfs.recordOperations();
   const payloads: Uint8Array[] = [];
-  // syncedAfter[i]: how many records a crash after operation i must keep.
+  // syncedAfter[i]: how many records a crash after operation i must keep. A sync is one
+  // operation, or two when it writes preallocated zeros first.
   const syncedAfter: number[] = [0];
+  let synced = 0;
+  const keepUpTo = (operations: number): void => {
+    while (syncedAfter.length <= operations) syncedAfter.push(synced);
+  };
   for (const batch of batches) {
     const records = batch.sizes.map((size) => patterned(size, payloads.length + 1));
     writer.appendSync(records);
     payloads.push(...records);
-    syncedAfter.push(syncedAfter[syncedAfter.length - 1] as number);
+    keepUpTo(log.length);
     if (batch.sync) {
       await writer.sync();
-      syncedAfter.push(payloads.length);
+      keepUpTo(log.length - 1);
+      synced = payloads.length;
+      keepUpTo(log.length);
     }
   }
   await writer.close();
@@ -40,13 +50,13 @@ describe('crash states of a log (un-synced appends persisted in any subset, torn
   // Invariants: tolerateCorruptedTail and pointInTime return a prefix of the records, at
   // least the synced ones; absoluteConsistency returns all appended-and-persisted records in
   // order or CORRUPTION; nothing is ever returned that was not appended.
-  test('replays a prefix that keeps every synced record, in every crash state', async () => {
+  test.each([0, 3_000, 40_000])('replays a prefix that keeps every synced record, in every crash state (preallocateBytes %i)', async (preallocateBytes) => {
     const size = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 400 }) }, { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 40_000 }) });
     const batch = fc.record({ sizes: fc.array(size, { minLength: 1, maxLength: 3 }), sync: fc.boolean() });
     let states = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(batch, { minLength: 1, maxLength: 6 }), fc.integer(), async (batches, seed) => {
-        const { log, payloads, syncedAfter } = await recordedLog(batches);
+        const { log, payloads, syncedAfter } = await recordedLog(batches, preallocateBytes);
         for (const state of crashStates(log, { statesPerPrefixMax: 12, seed })) {
           states++;
           for (const mode of ['tolerateCorruptedTail', 'pointInTime', 'absoluteConsistency'] as WalRecoveryMode[]) {

@@ -192,15 +192,43 @@ describe('damage in the middle of the log', () => {
 });
 
 describe('tails', () => {
-  test('ends the log at a zero-filled (preallocated) tail, except in absoluteConsistency', async () => {
+  test.each<WalRecoveryMode>(['tolerateCorruptedTail', 'absoluteConsistency', 'pointInTime', 'skipCorrupted'])(
+    'reads zeros from a record boundary to the end of the file (preallocated space) as the clean end of the log in %s',
+    async (mode) => {
+      const { log, originals } = await buildLog([100, 200]);
+      const file = await log.vfs.open('/db/000007.log', { write: true });
+      await file.truncate(log.sizeBytes + 2 * BLOCK_SIZE_BYTES);
+      await file.close();
+      const { records, report } = outcomeOf(await readLogOrError(log.vfs, { mode }));
+      expect(records.every((record, i) => sameRecord(record, originals[i] as Original))).toBe(true);
+      expect(records.length).toBe(originals.length);
+      expect(report).toEqual({ records: 2, lastGoodOffset: log.sizeBytes, droppedBytes: 0, corruptions: [], stoppedEarly: false });
+    },
+  );
+
+  test('a zero-filled header followed by any non-zero byte is still damage: the log ends there, except in absoluteConsistency', async () => {
     const { log, originals } = await buildLog([100, 200]);
     const file = await log.vfs.open('/db/000007.log', { write: true });
-    await file.truncate(log.sizeBytes + 2 * BLOCK_SIZE_BYTES);
+    await file.write({ data: new Uint8Array([1]), position: log.sizeBytes + BLOCK_SIZE_BYTES });
     await file.close();
     const { records, report } = outcomeOf(await readLogOrError(log.vfs));
     expect(records.length).toBe(originals.length);
-    expect(report).toMatchObject({ stoppedEarly: true, droppedBytes: 2 * BLOCK_SIZE_BYTES, lastGoodOffset: log.sizeBytes });
+    expect(report).toMatchObject({ stoppedEarly: true, droppedBytes: BLOCK_SIZE_BYTES + 1, lastGoodOffset: log.sizeBytes });
     expect(report.corruptions[0]?.detail).toContain('zero-filled');
+    expect(isCorruption(await readLogOrError(log.vfs, { mode: 'absoluteConsistency' }))).toBe(true);
+  });
+
+  test('zeros that interrupt a record spanning blocks are damage, even when they run to the end of the file', async () => {
+    const { log, originals } = await buildLog([100, 2 * BLOCK_SIZE_BYTES]);
+    const second = originals[1]?.position.offset ?? 0;
+    const cut = (Math.floor(second / BLOCK_SIZE_BYTES) + 1) * BLOCK_SIZE_BYTES;
+    const file = await log.vfs.open('/db/000007.log', { write: true });
+    await file.truncate(cut);
+    await file.truncate(cut + BLOCK_SIZE_BYTES);
+    await file.close();
+    const { records, report } = outcomeOf(await readLogOrError(log.vfs));
+    expect(records.length).toBe(1);
+    expect(report).toMatchObject({ stoppedEarly: true, lastGoodOffset: second });
     expect(isCorruption(await readLogOrError(log.vfs, { mode: 'absoluteConsistency' }))).toBe(true);
   });
 

@@ -5,11 +5,11 @@ import { describe, expect, test } from 'vitest';
 import { HEADER_RECORD_BYTES_V1, RECORD_PAYLOAD_BYTES_MAX, WalWriter } from '../src/index.js';
 import { LOG_NUMBER, LOG_PATH, logBytes, patterned, readLog } from './helpers.js';
 
-async function newWriter(): Promise<{ vfs: MemoryVfs; writer: WalWriter }> {
+async function newWriter(preallocateBytes = 0): Promise<{ vfs: MemoryVfs; writer: WalWriter }> {
   const vfs = new MemoryVfs();
   await vfs.mkdir('/db', { recursive: true });
   await vfs.syncDir('/');
-  const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER });
+  const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, preallocateBytes });
   return { vfs, writer };
 }
 
@@ -158,5 +158,109 @@ describe('WalWriter', () => {
     await writer.close();
     expect(codeOf(() => writer.appendSync([patterned(1, 1)]))).toBe('NOT_OPEN');
     await expect(writer.sync()).rejects.toMatchObject({ code: 'NOT_OPEN' });
+  });
+});
+
+describe('WalWriter preallocation', () => {
+  const PREALLOCATE = 4096;
+  const fileSize = async (vfs: MemoryVfs): Promise<number> => (await vfs.stat(LOG_PATH))?.sizeBytes ?? -1;
+
+  test('writes zeros ahead of the log before a sync, and only then; appends overwrite them', async () => {
+    const { vfs, writer } = await newWriter(PREALLOCATE);
+    writer.appendSync([patterned(100, 1)]);
+    expect(await fileSize(vfs)).toBe(writer.sizeBytes);
+    await writer.sync();
+    const end = writer.sizeBytes + PREALLOCATE;
+    expect(await fileSize(vfs)).toBe(end);
+    expect((await logBytes(vfs)).subarray(writer.sizeBytes).every((byte) => byte === 0)).toBe(true);
+    // Less than half used: the next sync writes no zeros and the file keeps its size.
+    writer.appendSync([patterned(1000, 2)]);
+    await writer.sync();
+    expect(await fileSize(vfs)).toBe(end);
+    // Past half: the next sync tops the zeros up again.
+    writer.appendSync([patterned(1500, 3)]);
+    await writer.sync();
+    expect(await fileSize(vfs)).toBe(writer.sizeBytes + PREALLOCATE);
+    await writer.close();
+  });
+
+  test('the zeros never read as damage: every synced record survives power loss, even in absoluteConsistency', async () => {
+    const { vfs, writer } = await newWriter(PREALLOCATE);
+    const payloads = [patterned(300, 1), patterned(5000, 2), patterned(0, 3), patterned(40_000, 4)];
+    for (const payload of payloads) {
+      writer.appendSync([payload]);
+      await writer.sync();
+    }
+    writer.appendSync([patterned(10, 5)]);
+    const { records, report } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
+    expect(records.map((record) => record.payload)).toEqual(payloads);
+    expect(report).toMatchObject({ corruptions: [], stoppedEarly: false, droppedBytes: 0 });
+    await writer.close();
+  });
+
+  test('a failed zero write (disk full) does not fail the sync; a later sync preallocates again', async () => {
+    const { vfs, writer } = await newWriter(PREALLOCATE);
+    writer.appendSync([patterned(100, 1)]);
+    vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC' });
+    await writer.sync();
+    expect(await fileSize(vfs)).toBe(writer.sizeBytes);
+    await writer.sync();
+    expect(await fileSize(vfs)).toBe(writer.sizeBytes + PREALLOCATE);
+    expect((await readLog(vfs, { mode: 'absoluteConsistency' })).records.map((record) => record.payload)).toEqual([patterned(100, 1)]);
+    await writer.close();
+  });
+
+  test('repair() cuts the zeros with the failed write, and the log continues cleanly', async () => {
+    const { vfs, writer } = await newWriter(PREALLOCATE);
+    writer.appendSync([patterned(100, 1)]);
+    await writer.sync();
+    vfs.failOperation({ kind: 'write', nth: 1, error: 'EIO' });
+    expect(codeOf(() => writer.appendSync([patterned(10, 2)]))).toBe('IO_ERROR');
+    await writer.repair();
+    expect(await fileSize(vfs)).toBe(writer.sizeBytes);
+    writer.appendSync([patterned(10, 3)]);
+    await writer.sync();
+    const { records } = await readLog(vfs, { mode: 'absoluteConsistency' });
+    expect(records.map((record) => record.payload)).toEqual([patterned(100, 1), patterned(10, 3)]);
+    await writer.close();
+  });
+
+  test('syncFinal() cuts the zeros and syncs, refusing appends while it cuts; appending afterwards works', async () => {
+    const { vfs, writer } = await newWriter(PREALLOCATE);
+    writer.appendSync([patterned(100, 1)]);
+    await writer.sync();
+    const finishing = writer.syncFinal();
+    expect(codeOf(() => writer.appendSync([patterned(10, 2)]))).toBe('IO_ERROR');
+    await finishing;
+    expect(await fileSize(vfs)).toBe(writer.sizeBytes);
+    expect((await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' })).records.length).toBe(1);
+    writer.appendSync([patterned(10, 3)]);
+    await writer.sync();
+    const { records } = await readLog(vfs, { mode: 'absoluteConsistency' });
+    expect(records.map((record) => record.payload)).toEqual([patterned(100, 1), patterned(10, 3)]);
+    await writer.close();
+  });
+
+  test('syncFinal() still syncs when the cut fails; only a failed sync fails it', async () => {
+    const { vfs, writer } = await newWriter(PREALLOCATE);
+    writer.appendSync([patterned(100, 1)]);
+    await writer.sync();
+    vfs.failOperation({ kind: 'truncate', nth: 1, error: 'EIO' });
+    writer.appendSync([patterned(100, 2)]);
+    await writer.syncFinal();
+    expect(await fileSize(vfs)).toBeGreaterThan(writer.sizeBytes);
+    expect((await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' })).records.length).toBe(2);
+    vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO' });
+    await expect(writer.syncFinal()).rejects.toMatchObject({ code: 'IO_ERROR', osCode: 'EIO' });
+    expect(writer.failed).toBe(true);
+    await writer.close();
+  });
+
+  test('rejects a negative or fractional size with INVALID_ARGUMENT', async () => {
+    const vfs = new MemoryVfs();
+    for (const preallocateBytes of [-1, 1.5, Number.NaN]) {
+      await expect(WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, preallocateBytes })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+    expect(await vfs.stat(LOG_PATH)).toBeUndefined();
   });
 });

