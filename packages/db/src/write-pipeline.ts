@@ -77,6 +77,8 @@ export class WritePipeline {
   private pendingBytes = 0;
   private idleWaiters: (() => void)[] = [];
   private switchRetryAt = 0;
+  /** The segment the next switch will use, created ahead (see `prepareSegment`). */
+  private prepared: Promise<WalSegment> | undefined;
   private readonly vfs: Vfs;
   private readonly dir: string;
   private readonly allocateFileNumber: () => FileNum;
@@ -122,6 +124,37 @@ export class WritePipeline {
       this.settle();
     }
     if (this.active.memoryBytes >= this.memtableSizeBytes) this.requestSwitch();
+    else if (this.prepared === undefined && !this.closing && this.active.memoryBytes >= this.memtableSizeBytes / 2) this.prepareSegment();
+  }
+
+  /**
+   * Creates the next WAL segment in the background once the active memtable is half full, so
+   * the switch does not wait for the file's creation, header fsync and directory fsync (6 to
+   * 50 ms per switch measured here, with every writer held at the gate). Until the switch
+   * takes it, the new file is an empty log, which a recovery replays as nothing.
+   */
+  private prepareSegment(): void {
+    const prepared = startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes });
+    // A failure is handled where the segment is taken (`takeSegment`).
+    prepared.catch(() => undefined);
+    this.prepared = prepared;
+  }
+
+  /** The prepared segment, or a new one when none was prepared or its creation failed. */
+  private async takeSegment(): Promise<WalSegment> {
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    const segment = await prepared?.catch(() => undefined);
+    return segment ?? startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes });
+  }
+
+  /** Closes and deletes a prepared segment that no switch will take (best effort: it is an empty log). */
+  private async discardPrepared(): Promise<void> {
+    const segment = await this.prepared?.catch(() => undefined);
+    this.prepared = undefined;
+    if (segment === undefined) return;
+    await closeSegment(segment).catch(() => undefined);
+    await this.vfs.unlink(segment.writer.path).catch(() => undefined);
   }
 
   /**
@@ -214,7 +247,7 @@ export class WritePipeline {
       this.walSyncError = error;
       throw error;
     });
-    const segment = await startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes });
+    const segment = await this.takeSegment();
     const old: FrozenMemtable = { memtable: this.active, walNumber: this.wal.number };
     const oldWal = this.wal;
     this.active = newEngineMemtable();
@@ -245,6 +278,7 @@ export class WritePipeline {
       if (!this.wal.writer.failed) await this.wal.writer.syncFinal();
     } finally {
       await closeSegment(this.wal);
+      await this.discardPrepared();
     }
   }
 }

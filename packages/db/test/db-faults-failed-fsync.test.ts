@@ -63,8 +63,10 @@ describe('a failed fsync is never retried as if it had succeeded', () => {
     const vfs = new MemoryVfs();
     const db = await DB.open('/db', { vfs, memtableSize: 4096 });
     const acked: Acked = new Map();
-    // Default writes never sync; the first sync is the old segment's, when the memtable switches.
-    const fault = armWhen(vfs, () => true, { kind: 'sync', nth: 1, error: 'EIO' });
+    // Default writes never sync. The next segment is created ahead (header sync, then a
+    // directory sync) once the memtable is half full; the first sync after that is the old
+    // segment's, when the memtable switches.
+    const fault = armWhen(vfs, (operation) => operation.kind === 'syncDir', { kind: 'sync', nth: 1, error: 'EIO' });
     let failure: unknown;
     for (let i = 0; i < 2000 && failure === undefined; i++) {
       await db.put(key(i), value(i, 'default')).then(

@@ -1,10 +1,11 @@
 /**
- * Arming a `MemoryVfs` fault at the moment a step begins. Faults are not tied to a path, so a
- * test arms its fault from an `onOperation` listener that watches for the first operation of
+ * Arming a `MemoryVfs` fault at the moment a step begins. Faults count operations of a kind, not
+ * moments, so a test arms its fault from an `onOperation` listener that watches for the first operation of
  * the step under test (for example the creation of a page file). The operation order the
  * fault tests rely on, observed with `onOperation`, is:
  *   put:        write NNNNNN.log [sync NNNNNN.log when sync: true]
- *   switch:     sync old .log, create/write/sync new .log, syncDir
+ *   next segment, once the active memtable is half full: create/write/sync new .log, syncDir
+ *   switch:     sync old .log (after cutting its preallocated zeros, if any)
  *   flush:      create .sst, write .sst, sync .sst, syncDir, write MANIFEST, sync MANIFEST, unlink old .log
  *   compaction: create .sst, write .sst, sync .sst, syncDir, write MANIFEST, sync MANIFEST, unlink inputs
  * "Space returns" is `clearFaults()` after a persistent fault.
