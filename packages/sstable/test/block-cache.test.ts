@@ -73,6 +73,66 @@ describe('BlockCache', () => {
     expect(() => new BlockCache({ capacityBytes: 1, evictionFraction: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
+  test('rejects a negative or fractional page index on insert; looking one up is a miss', () => {
+    const cache = new BlockCache({ capacityBytes: 10_000 });
+    for (const index of [-1, 1.5, Number.NaN]) {
+      expect(() => cache.insert(1, index, page())).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      expect(cache.lookup(1, index)).toBeUndefined();
+    }
+    expect(cache.stats).toMatchObject({ entries: 0, usageBytes: 0 });
+  });
+
+  test('behaves like a map of what it still holds, under any mix of inserts, lookups, file drops and resizes (model)', () => {
+    // Goal: whatever it evicts, the cache never returns a page it was not given for that
+    // (file, page), and its counts match what it holds. Page indexes are spread (0..5000) so
+    // files have gaps between cached pages.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('insert' as const), file: fc.integer({ min: 1, max: 3 }), index: fc.integer({ min: 0, max: 5000 }) }),
+      fc.record({ kind: fc.constant('lookup' as const), file: fc.integer({ min: 1, max: 3 }), index: fc.integer({ min: 0, max: 5000 }) }),
+      fc.record({ kind: fc.constant('evictFile' as const), file: fc.integer({ min: 1, max: 3 }), index: fc.constant(0) }),
+      fc.record({ kind: fc.constant('resize' as const), file: fc.constant(0), index: fc.integer({ min: 0, max: 12 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const cache = new BlockCache({ capacityBytes: 8000 });
+        const given = new Map<string, DataPage>();
+        const counted = { hits: 0, misses: 0 };
+        const lookup = (file: number, index: number): DataPage | undefined => {
+          const found = cache.lookup(file, index);
+          if (found === undefined) counted.misses++;
+          else counted.hits++;
+          return found;
+        };
+        for (const { kind, file, index } of ops) {
+          const key = `${file}/${index}`;
+          if (kind === 'insert') {
+            const fresh = page();
+            const before = lookup(file, index);
+            cache.insert(file, index, fresh);
+            if (before === undefined) given.set(key, fresh);
+          } else if (kind === 'lookup') {
+            const found = lookup(file, index);
+            if (found !== undefined) expect(found).toBe(given.get(key));
+          } else if (kind === 'evictFile') {
+            cache.evictFile(file);
+            for (const name of [...given.keys()]) if (name.startsWith(`${file}/`)) given.delete(name);
+          } else {
+            cache.setCapacity(index * 1000);
+          }
+          const held = [...given.keys()].filter((name) => {
+            const [f, i] = name.split('/').map(Number);
+            return lookup(f as number, i as number) !== undefined;
+          });
+          expect(cache.stats).toMatchObject(counted);
+          expect(cache.stats.entries).toBe(held.length);
+          expect(cache.stats.usageBytes).toBe(held.length * 1000);
+          expect(cache.stats.usageBytes).toBeLessThanOrEqual(cache.stats.capacityBytes);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('a reader serves repeated gets of one page from the cache', async () => {
     const entries = Array.from({ length: 10 }, (_, i) => ({ key: text(`k${i}`), seq: 1, kind: EntryKind.Put, value: text(`v${i}`) }));
     const { vfs } = await buildTable(entries);
