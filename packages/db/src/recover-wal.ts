@@ -45,21 +45,48 @@ interface ReplayContext {
 export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum; readOnly?: boolean }): Promise<RecoveredWal> {
   const readOnly = options.readOnly ?? false;
   const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: newEngineMemtable(), lastSeq: options.lastSeq, droppedBytes: 0, readOnly };
-  for (const [index, logNumber] of options.logs.entries()) {
-    const outcome = await replaySegment(context, logNumber);
-    if (outcome.stoppedEarly && readOnly) break;
-    if (outcome.stoppedEarly && options.mode === 'pointInTime') {
-      await discardSegments(context, options.logs.slice(index + 1));
-      break;
+  const readers = readOnly ? await openNewestFirst(context, options.logs) : undefined;
+  try {
+    for (const [index, logNumber] of options.logs.entries()) {
+      const outcome = await replaySegment(context, logNumber, readers?.[index]);
+      if (outcome.stoppedEarly && readOnly) break;
+      if (outcome.stoppedEarly && options.mode === 'pointInTime') {
+        await discardSegments(context, options.logs.slice(index + 1));
+        break;
+      }
     }
+  } finally {
+    for (const reader of readers ?? []) await reader.close();
   }
   return { memtable: context.memtable, lastSeq: context.lastSeq, droppedBytes: context.droppedBytes };
 }
 
-async function replaySegment(context: ReplayContext, logNumber: FileNum): Promise<{ stoppedEarly: boolean }> {
+/**
+ * Beside a live writer, a segment may exist before the one it follows is complete: the writer
+ * creates the next segment ahead of its switch. A reader that took each segment's size oldest
+ * first could read an older segment before its last records and a newer one after its first:
+ * a state no prefix of the writes produced. Each reader's size is taken when it opens, so
+ * opening newest first makes every older segment's size the later one: a newer segment holds
+ * records only once every older one is complete, so what is read is a prefix of the log.
+ */
+async function openNewestFirst(context: ReplayContext, logs: readonly FileNum[]): Promise<WalReader[]> {
+  const readers: WalReader[] = [];
+  try {
+    for (let i = logs.length - 1; i >= 0; i--) {
+      const logNumber = logs[i] as FileNum;
+      readers.unshift(await WalReader.open(context.vfs, `${context.dir}/${logFileName(logNumber)}`, { logNumber, mode: context.mode }));
+    }
+  } catch (error) {
+    for (const reader of readers) await reader.close();
+    throw error;
+  }
+  return readers;
+}
+
+async function replaySegment(context: ReplayContext, logNumber: FileNum, opened: WalReader | undefined): Promise<{ stoppedEarly: boolean }> {
   const name = logFileName(logNumber);
   const path = `${context.dir}/${name}`;
-  const reader = await WalReader.open(context.vfs, path, { logNumber, mode: context.mode });
+  const reader = opened ?? (await WalReader.open(context.vfs, path, { logNumber, mode: context.mode }));
   try {
     for (let record = await reader.next(); record !== undefined; record = await reader.next()) {
       applyRecord(context, record.payload, `${name} @ ${record.position.offset}`);

@@ -82,3 +82,62 @@ describe('a read-only refresh racing a live writer', () => {
     await reader.close();
   });
 });
+
+/** A Vfs whose page-file syncs wait until `release()`: flushes stall, so WAL segments stay. */
+function stallingPageFiles(inner: MemoryVfs): { vfs: Vfs; release: () => void } {
+  let release = (): void => undefined;
+  const blocked = new Promise<void>((resolve) => (release = resolve));
+  const vfs = Object.create(inner) as Vfs;
+  vfs.open = async (path, options) => {
+    const file = await inner.open(path, options);
+    if (!path.endsWith('.sst')) return file;
+    const wrapped = Object.create(file) as typeof file;
+    wrapped.sync = async () => {
+      await blocked;
+      await file.sync();
+    };
+    return wrapped;
+  };
+  return { vfs, release };
+}
+
+describe('a read-only open beside a writer that creates its next WAL segment ahead', () => {
+  it('regression: never reads a newer segment past records an older one was read without', async () => {
+    // Found by the cross-process test once the writer created its next segment ahead of the
+    // switch: a reader took the older segment's size first, the writer then finished that
+    // segment, switched and wrote to the newer one, and the reader read the newer one with
+    // those writes but the older one without its last ones. Here the writer does exactly
+    // that while the reader opens the newer segment.
+    const inner = new MemoryVfs();
+    const stalled = stallingPageFiles(inner);
+    const writer = await DB.open('/db', { vfs: stalled.vfs, memtableSize: 16 * 1024 });
+    const key = (i: number): string => `k${String(i).padStart(6, '0')}`;
+    const logs = async (): Promise<string[]> => (await inner.list('/db')).filter((name) => name.endsWith('.log')).sort();
+    let written = 0;
+    while ((await logs()).length < 2) await writer.put(key(written++), 'v');
+    const [older, newer] = await logs();
+    let raced = false;
+    const vfs = Object.create(inner) as Vfs;
+    vfs.open = async (path, options) => {
+      if (!raced && path === `/db/${newer}`) {
+        raced = true;
+        // The writer finishes the older segment, switches, and writes to the newer one.
+        while (((await inner.stat(`/db/${newer}`))?.sizeBytes ?? 0) <= 39) await writer.put(key(written++), 'v');
+        for (let i = 0; i < 5; i++) await writer.put(key(written++), 'v');
+      }
+      return inner.open(path, options);
+    };
+    const reader = await DB.open('/db', { vfs, readOnly: true });
+    expect(raced).toBe(true);
+    expect(await inner.stat(`/db/${older}`)).toBeDefined();
+    const seen: number[] = [];
+    for (let i = 0; i < written; i++) if ((await reader.get(key(i))) !== undefined) seen.push(i);
+    // A prefix of the writes: keys 0..n-1 for some n, never a later key without an earlier one.
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
+    expect(seen.length).toBeGreaterThan(0);
+    await reader.close();
+    stalled.release();
+    await writer.close();
+  });
+});
+
