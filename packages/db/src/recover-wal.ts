@@ -56,7 +56,7 @@ export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalReco
       }
     }
   } finally {
-    for (const reader of readers ?? []) await reader.close();
+    await closeAll(readers ?? []);
   }
   return { memtable: context.memtable, lastSeq: context.lastSeq, droppedBytes: context.droppedBytes };
 }
@@ -77,10 +77,17 @@ async function openNewestFirst(context: ReplayContext, logs: readonly FileNum[])
       readers.unshift(await WalReader.open(context.vfs, `${context.dir}/${logFileName(logNumber)}`, { logNumber, mode: context.mode }));
     }
   } catch (error) {
-    for (const reader of readers) await reader.close();
+    await closeAll(readers);
     throw error;
   }
   return readers;
+}
+
+/** Closes every reader, even when one fails to close; then rethrows the first failure. */
+async function closeAll(readers: readonly WalReader[]): Promise<void> {
+  const outcomes = await Promise.allSettled(readers.map((reader) => reader.close()));
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 async function replaySegment(context: ReplayContext, logNumber: FileNum, opened: WalReader | undefined): Promise<{ stoppedEarly: boolean }> {

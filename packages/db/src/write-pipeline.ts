@@ -277,8 +277,11 @@ export class WritePipeline {
     try {
       if (!this.wal.writer.failed) await this.wal.writer.syncFinal();
     } finally {
-      await closeSegment(this.wal);
-      await this.discardPrepared();
+      try {
+        await closeSegment(this.wal);
+      } finally {
+        await this.discardPrepared();
+      }
     }
   }
 }

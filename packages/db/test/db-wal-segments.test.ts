@@ -28,7 +28,7 @@ describe('WAL preallocation', () => {
     'keeps every durable write across power loss and opens cleanly in %s, cutting the zeros',
     async (walRecoveryMode) => {
       const vfs = new MemoryVfs();
-      const db = await DB.open('/db', { vfs });
+      const db = await DB.open('/db', { vfs, walRecoveryMode });
       for (let i = 0; i < 20; i++) await db.put(`k${i}`, `v${i}`, { sync: true });
       await db.put('unsynced', 'maybe');
       expect(Math.max(...(await walSizes(vfs)))).toBeGreaterThanOrEqual(WAL_PREALLOCATE_BYTES_MAX);

@@ -84,7 +84,7 @@ export class WalReader {
         return undefined;
       }
       if (event.kind === 'damage') {
-        if (event.zeroFilled === true && this.assembler.pendingStart === undefined && (await onlyZerosFrom(this.source, event.offset))) {
+        if (this.endsAtZeroTail(event) && (await onlyZerosFrom(this.source, event.offset))) {
           // Zeros from a record boundary to the end of the file: preallocated space the log
           // never reached, or an un-synced append that extended the file and was lost. Either
           // way the log ends here undamaged, as if the file ended at the boundary.
@@ -147,6 +147,14 @@ export class WalReader {
       this.progress.lastGoodOffset = header.recordsOffset;
       this.cursor = new FragmentCursor(this.source, { seed: this.seed, startOffset: header.recordsOffset });
     }
+  }
+
+  /**
+   * Whether a zero-filled header at a record boundary may be the clean end of the log (when
+   * only zeros follow), in every mode (FORMAT.md, "Preallocated space").
+   */
+  private endsAtZeroTail(event: { zeroFilled?: true }): boolean {
+    return event.zeroFilled === true && this.assembler.pendingStart === undefined;
   }
 
   /**

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { BLOCK_SIZE_BYTES, HEADER_RECORD_BYTES_V1 } from '../src/index.js';
 import type { WalPosition, WalRecord, WalRecoveryMode } from '../src/index.js';
-import { flipByte, isSubsequence, logBytes, patterned, readLogOrError, truncateTo, writeLog } from './helpers.js';
+import { flipByte, isSubsequence, logBytes, patterned, readLogOrError, replaceLog, truncateTo, writeLog } from './helpers.js';
 import type { ReadOutcome } from './helpers.js';
 
 const MODES: readonly WalRecoveryMode[] = ['tolerateCorruptedTail', 'absoluteConsistency', 'pointInTime', 'skipCorrupted'];
@@ -205,6 +205,20 @@ describe('tails', () => {
       expect(report).toEqual({ records: 2, lastGoodOffset: log.sizeBytes, droppedBytes: 0, corruptions: [], stoppedEarly: false });
     },
   );
+
+  test('known limit: a synced last record that reads back as zeros ends the log in every mode, as a cut file would', async () => {
+    // Pins down the price of reading preallocated space as the end of the log (FORMAT.md,
+    // "Preallocated space"): absoluteConsistency cannot tell these zeros from space never used.
+    const { log } = await buildLog([100, 200]);
+    const bytes = await logBytes(log.vfs);
+    bytes.fill(0, log.positions[1]?.offset);
+    await replaceLog(log.vfs, bytes);
+    for (const mode of ['tolerateCorruptedTail', 'absoluteConsistency'] as const) {
+      const { records, report } = outcomeOf(await readLogOrError(log.vfs, { mode }));
+      expect(records.length).toBe(1);
+      expect(report.corruptions).toEqual([]);
+    }
+  });
 
   test('a zero-filled header followed by any non-zero byte is still damage: the log ends there, except in absoluteConsistency', async () => {
     const { log, originals } = await buildLog([100, 200]);
