@@ -40,22 +40,17 @@ interface ReplayContext {
 
 /**
  * `readOnly`: change nothing on disk (a read-only open beside a live writer): dropped tails
- * stay, and nothing is discarded; the writer's next open does that. A read-only replay also
- * ends at the first damage, whatever `mode` says: beside a live writer the newest segment's
- * tail is in flux (a record half copied, zeros the writer preallocated and is filling), and
- * records after it may have been written after the reader passed, so reading on (or reporting
- * the damage) could show a state no prefix of the writes produced.
+ * stay, and nothing is discarded; the writer's next open does that.
  */
 export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum; readOnly?: boolean }): Promise<RecoveredWal> {
   const readOnly = options.readOnly ?? false;
-  const mode: WalRecoveryMode = readOnly ? 'pointInTime' : options.mode;
-  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode, memtable: newEngineMemtable(), lastSeq: options.lastSeq, droppedBytes: 0, readOnly };
+  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: newEngineMemtable(), lastSeq: options.lastSeq, droppedBytes: 0, readOnly };
   const readers = readOnly ? await openNewestFirst(context, options.logs) : undefined;
   try {
     for (const [index, logNumber] of options.logs.entries()) {
       const outcome = await replaySegment(context, logNumber, readers?.[index]);
       if (outcome.stoppedEarly && readOnly) break;
-      if (outcome.stoppedEarly && mode === 'pointInTime') {
+      if (outcome.stoppedEarly && options.mode === 'pointInTime') {
         await discardSegments(context, options.logs.slice(index + 1));
         break;
       }
