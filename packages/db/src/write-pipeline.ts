@@ -134,7 +134,7 @@ export class WritePipeline {
    * takes it, the new file is an empty log, which a recovery replays as nothing.
    */
   private prepareSegment(): void {
-    const prepared = startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes });
+    const prepared = this.newSegment();
     // A failure is handled where the segment is taken (`takeSegment`).
     prepared.catch(() => undefined);
     this.prepared = prepared;
@@ -145,7 +145,12 @@ export class WritePipeline {
     const prepared = this.prepared;
     this.prepared = undefined;
     const segment = await prepared?.catch(() => undefined);
-    return segment ?? startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes });
+    return segment ?? this.newSegment();
+  }
+
+  /** Creates a WAL segment under the next file number. */
+  private newSegment(): Promise<WalSegment> {
+    return startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes });
   }
 
   /** Closes and deletes a prepared segment that no switch will take (best effort: it is an empty log). */

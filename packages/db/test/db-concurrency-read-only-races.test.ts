@@ -3,6 +3,7 @@ import { MemoryVfs } from '@kv/vfs';
 import type { Vfs } from '@kv/vfs';
 import { DB } from '../src/index.js';
 import type { ReadOnlyDB } from '../src/index.js';
+import { stallingVfs } from './support/stalling-vfs.js';
 import { text } from './support/utf8.js';
 
 // A read-only refresh racing a live writer's file deletions, made deterministic.
@@ -83,24 +84,6 @@ describe('a read-only refresh racing a live writer', () => {
   });
 });
 
-/** A Vfs whose page-file syncs wait until `release()`: flushes stall, so WAL segments stay. */
-function stallingPageFiles(inner: MemoryVfs): { vfs: Vfs; release: () => void } {
-  let release = (): void => undefined;
-  const blocked = new Promise<void>((resolve) => (release = resolve));
-  const vfs = Object.create(inner) as Vfs;
-  vfs.open = async (path, options) => {
-    const file = await inner.open(path, options);
-    if (!path.endsWith('.sst')) return file;
-    const wrapped = Object.create(file) as typeof file;
-    wrapped.sync = async () => {
-      await blocked;
-      await file.sync();
-    };
-    return wrapped;
-  };
-  return { vfs, release };
-}
-
 describe('a read-only open beside a writer that creates its next WAL segment ahead', () => {
   it('regression: never reads a newer segment past records an older one was read without', async () => {
     // Found by the cross-process test once the writer created its next segment ahead of the
@@ -109,7 +92,7 @@ describe('a read-only open beside a writer that creates its next WAL segment ahe
     // those writes but the older one without its last ones. Here the writer does exactly
     // that while the reader opens the newer segment.
     const inner = new MemoryVfs();
-    const stalled = stallingPageFiles(inner);
+    const stalled = stallingVfs(inner);
     const writer = await DB.open('/db', { vfs: stalled.vfs, memtableSize: 16 * 1024 });
     const key = (i: number): string => `k${String(i).padStart(6, '0')}`;
     const logs = async (): Promise<string[]> => (await inner.list('/db')).filter((name) => name.endsWith('.log')).sort();

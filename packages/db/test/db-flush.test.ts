@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryVfs } from '@kv/vfs';
-import type { Vfs, VfsFile } from '@kv/vfs';
 import { DB, IMMUTABLE_MEMTABLES_MAX } from '../src/index.js';
 import type { KvErrorCode } from '../src/index.js';
 import { collect } from './support/sorted-model.js';
+import { stallingVfs } from './support/stalling-vfs.js';
 
 const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
 const key = (i: number): string => `key${String(i).padStart(6, '0')}`;
@@ -197,24 +197,6 @@ describe('strict fixed-width mode and creation settings', () => {
     await fixed.close();
   });
 });
-
-/** A Vfs whose page-file syncs wait until `release()`: a flush that cannot finish. */
-function stallingVfs(inner: MemoryVfs): { vfs: Vfs; release: () => void } {
-  let release = (): void => undefined;
-  const blocked = new Promise<void>((resolve) => (release = resolve));
-  const vfs: Vfs = Object.create(inner) as Vfs;
-  vfs.open = async (path, options) => {
-    const file = await inner.open(path, options);
-    if (!path.endsWith('.sst')) return file;
-    const wrapped: VfsFile = Object.create(file) as VfsFile;
-    wrapped.sync = async () => {
-      await blocked;
-      await file.sync();
-    };
-    return wrapped;
-  };
-  return { vfs, release };
-}
 
 describe('backpressure', () => {
   it('makes writers wait while flushes are behind, with memtable memory bounded, then resumes', async () => {

@@ -13,15 +13,12 @@ import { describe, expect, it } from 'vitest';
 import { MemoryVfs } from '@kv/vfs';
 import { DB, WAL_PREALLOCATE_BYTES_MAX } from '../src/index.js';
 import type { WalRecoveryMode } from '@kv/wal';
+import { text } from './support/utf8.js';
 
 const logNames = async (vfs: MemoryVfs): Promise<string[]> => (await vfs.list('/db')).filter((name) => name.endsWith('.log')).sort();
 
-const walSizes = async (vfs: MemoryVfs): Promise<number[]> => {
-  const names = (await vfs.list('/db')).filter((name) => name.endsWith('.log'));
-  return Promise.all(names.map(async (name) => (await vfs.stat(`/db/${name}`))?.sizeBytes ?? -1));
-};
-
-const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
+const walSizes = async (vfs: MemoryVfs): Promise<number[]> =>
+  Promise.all((await logNames(vfs)).map(async (name) => (await vfs.stat(`/db/${name}`))?.sizeBytes ?? -1));
 
 describe('WAL preallocation', () => {
   it.each<WalRecoveryMode>(['tolerateCorruptedTail', 'absoluteConsistency', 'pointInTime', 'skipCorrupted'])(

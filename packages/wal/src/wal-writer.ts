@@ -123,8 +123,7 @@ export class WalWriter {
     this.checkRepairable();
     this.state = 'repairing';
     try {
-      await this.file.truncate(this.size);
-      this.allocatedEnd = this.size;
+      await this.cutToLog();
     } catch (error) {
       if (this.state === 'repairing') this.state = 'broken';
       throw error;
@@ -151,8 +150,7 @@ export class WalWriter {
     if (this.allocatedEnd > this.size) {
       this.state = 'trimming';
       try {
-        await this.file.truncate(this.size);
-        this.allocatedEnd = this.size;
+        await this.cutToLog();
       } catch {
         // Zeros past the log change nothing; the sync below still makes the records durable.
       } finally {
@@ -168,6 +166,12 @@ export class WalWriter {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.file.close();
+  }
+
+  /** Truncates the file to the end of the log: a failed write's bytes, or the zeros ahead. */
+  private async cutToLog(): Promise<void> {
+    await this.file.truncate(this.size);
+    this.allocatedEnd = this.size;
   }
 
   private async syncFile(): Promise<void> {

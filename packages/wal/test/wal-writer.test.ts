@@ -164,6 +164,19 @@ describe('WalWriter', () => {
 describe('WalWriter preallocation', () => {
   const PREALLOCATE = 4096;
   const fileSize = async (vfs: MemoryVfs): Promise<number> => (await vfs.stat(LOG_PATH))?.sizeBytes ?? -1;
+  /** A preallocating writer holding record 1 (100 bytes), synced, so zeros lie ahead. */
+  const withSyncedRecord = async (): Promise<{ vfs: MemoryVfs; writer: WalWriter }> => {
+    const { vfs, writer } = await newWriter(PREALLOCATE);
+    writer.appendSync([patterned(100, 1)]);
+    await writer.sync();
+    return { vfs, writer };
+  };
+  /** The log reads back as exactly `payloads`, with nothing reported. */
+  const expectCleanLog = async (vfs: MemoryVfs, payloads: Uint8Array[]): Promise<void> => {
+    const { records, report } = await readLog(vfs);
+    expect(records.map((record) => record.payload)).toEqual(payloads);
+    expect(report.corruptions).toEqual([]);
+  };
 
   test('writes zeros ahead of the log before a sync, and only then; appends overwrite them', async () => {
     const { vfs, writer } = await newWriter(PREALLOCATE);
@@ -215,25 +228,19 @@ describe('WalWriter preallocation', () => {
   });
 
   test('repair() cuts the zeros with the failed write, and the log continues cleanly', async () => {
-    const { vfs, writer } = await newWriter(PREALLOCATE);
-    writer.appendSync([patterned(100, 1)]);
-    await writer.sync();
+    const { vfs, writer } = await withSyncedRecord();
     vfs.failOperation({ kind: 'write', nth: 1, error: 'EIO' });
     expect(codeOf(() => writer.appendSync([patterned(10, 2)]))).toBe('IO_ERROR');
     await writer.repair();
     expect(await fileSize(vfs)).toBe(writer.sizeBytes);
     writer.appendSync([patterned(10, 3)]);
     await writer.sync();
-    const { records, report } = await readLog(vfs);
-    expect(records.map((record) => record.payload)).toEqual([patterned(100, 1), patterned(10, 3)]);
-    expect(report.corruptions).toEqual([]);
+    await expectCleanLog(vfs, [patterned(100, 1), patterned(10, 3)]);
     await writer.close();
   });
 
   test('syncFinal() cuts the zeros and syncs, refusing appends while it cuts; appending afterwards works', async () => {
-    const { vfs, writer } = await newWriter(PREALLOCATE);
-    writer.appendSync([patterned(100, 1)]);
-    await writer.sync();
+    const { vfs, writer } = await withSyncedRecord();
     const finishing = writer.syncFinal();
     expect(codeOf(() => writer.appendSync([patterned(10, 2)]))).toBe('IO_ERROR');
     await finishing;
@@ -241,16 +248,12 @@ describe('WalWriter preallocation', () => {
     expect((await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' })).records.length).toBe(1);
     writer.appendSync([patterned(10, 3)]);
     await writer.sync();
-    const { records, report } = await readLog(vfs);
-    expect(records.map((record) => record.payload)).toEqual([patterned(100, 1), patterned(10, 3)]);
-    expect(report.corruptions).toEqual([]);
+    await expectCleanLog(vfs, [patterned(100, 1), patterned(10, 3)]);
     await writer.close();
   });
 
   test('syncFinal() still syncs when the cut fails; only a failed sync fails it', async () => {
-    const { vfs, writer } = await newWriter(PREALLOCATE);
-    writer.appendSync([patterned(100, 1)]);
-    await writer.sync();
+    const { vfs, writer } = await withSyncedRecord();
     vfs.failOperation({ kind: 'truncate', nth: 1, error: 'EIO' });
     writer.appendSync([patterned(100, 2)]);
     await writer.syncFinal();
