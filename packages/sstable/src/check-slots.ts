@@ -1,68 +1,101 @@
 /**
  * Structural checks of a data page after its checksum passed: the slot array and heap do not
- * overlap, and every slot's references stay inside the heap. Run once per page decode (a
- * cache miss), so the hot path can index the bytes without bounds checks.
+ * overlap, and every slot's fields are in range and its references stay inside the heap. Run
+ * once per page decode (a cache miss), so the hot path can index the bytes without bounds checks.
  */
-import { CorruptionError, EntryKind } from '@kv/base';
+import { CorruptionError } from '@kv/base';
 import {
+  KEY_BYTES_MAX,
   OVERFLOW_REF_BYTES,
-  PAGE_HEADER_BYTES,
-  SEQ_BYTES,
+  SEQ_MAX,
   SLOT_FLAG_EXPIRING,
   SLOT_FLAG_KEY_OVERFLOW,
   SLOT_FLAG_PUT,
   SLOT_FLAG_VALUE_OVERFLOW,
   SLOT_FLAGS_KNOWN,
-  VAR_SLOT_PREFIX_OFFSET,
+  VALUE_BYTES_MAX,
 } from './format.js';
-import { readSeq } from './seq-field.js';
+import { readUintLE } from './page-geometry.js';
+import type { PageGeometry } from './page-geometry.js';
 import type { TableLayout } from './table-layout.js';
 
-export function checkSlots(image: Uint8Array, page: { layout: TableLayout; slotCount: number; heapBytes: number }, where: string): void {
-  const { layout, slotCount, heapBytes } = page;
+interface CheckedPage {
+  layout: TableLayout;
+  geometry: PageGeometry;
+  slotCount: number;
+  heapBytes: number;
+}
+
+export function checkSlots(image: Uint8Array, page: CheckedPage, where: string): void {
+  const { layout, geometry, slotCount, heapBytes } = page;
   const pageSize = layout.pageSizeBytes;
   if (slotCount === 0) throw new CorruptionError(where, 'data page without slots');
   const heapStart = pageSize - heapBytes;
-  if (heapBytes > pageSize || PAGE_HEADER_BYTES + slotCount * layout.slotWidthBytes > heapStart) throw new CorruptionError(where, 'slots overlap the heap');
+  if (heapBytes > pageSize || geometry.slotBase + slotCount * geometry.slotWidth > heapStart) throw new CorruptionError(where, 'slots overlap the heap');
   if (layout.fixedWidth !== undefined && heapBytes !== 0) throw new CorruptionError(where, 'fixed-width page with a heap');
-  const view = new DataView(image.buffer, image.byteOffset, image.length);
+  const rules: SlotRules = {
+    image,
+    view: new DataView(image.buffer, image.byteOffset, image.length),
+    geometry,
+    heapStart,
+    pageSize,
+    flagsKnown: layout.fixedWidth !== undefined ? SLOT_FLAG_PUT : SLOT_FLAGS_KNOWN,
+  };
   for (let i = 0; i < slotCount; i++) {
-    const offset = PAGE_HEADER_BYTES + i * layout.slotWidthBytes;
-    const detail = layout.fixedWidth !== undefined ? checkFixedSlot(view, offset, layout) : checkVariableSlot(view, offset, { layout, heapStart });
+    const detail = checkSlot(rules, geometry.slotBase + i * geometry.slotWidth);
     if (detail !== undefined) throw new CorruptionError(where, `slot ${i}: ${detail}`);
   }
 }
 
-function checkFixedSlot(view: DataView, offset: number, layout: TableLayout): string | undefined {
-  const at = offset + (layout.fixedWidth?.keySize ?? 0);
-  if (readSeq(view, at) < 0) return 'seq out of range';
-  const kind = view.getUint8(at + SEQ_BYTES);
-  return kind === EntryKind.Put || kind === EntryKind.Delete ? undefined : `kind ${kind}`;
+/** The page being checked and what its slots must satisfy. */
+interface SlotRules {
+  image: Uint8Array;
+  view: DataView;
+  geometry: PageGeometry;
+  heapStart: number;
+  pageSize: number;
+  flagsKnown: number;
 }
 
-function checkVariableSlot(view: DataView, offset: number, page: { layout: TableLayout; heapStart: number }): string | undefined {
-  const k = page.layout.inlineKeyBytes;
-  const pageSize = page.layout.pageSizeBytes;
-  const after = offset + VAR_SLOT_PREFIX_OFFSET + k;
-  const keyLength = view.getUint16(offset, true);
-  const keyOffset = view.getUint16(offset + 2, true);
-  const flags = view.getUint8(after + SEQ_BYTES);
-  const valueOffset = view.getUint16(after + 8, true);
-  const valueLength = view.getUint32(after + 10, true);
-  if (readSeq(view, after) < 0) return 'seq out of range';
-  if ((flags & ~SLOT_FLAGS_KNOWN) !== 0) return `flags ${flags}`;
-  if ((flags & SLOT_FLAG_EXPIRING) !== 0 && (flags & SLOT_FLAG_PUT) === 0) return 'expiring flag on a delete';
+function checkSlot(rules: SlotRules, offset: number): string | undefined {
+  const image = rules.image;
+  const g = rules.geometry;
+  const flags = g.flagsAt < 0 ? SLOT_FLAG_PUT : (image[offset + g.flagsAt] as number);
+  if ((flags & ~rules.flagsKnown) !== 0) return `flags ${flags}`;
+  const put = (flags & SLOT_FLAG_PUT) !== 0;
+  if (!put && (flags & (SLOT_FLAG_EXPIRING | SLOT_FLAG_VALUE_OVERFLOW)) !== 0) return 'value flags on a delete';
+  if (g.seqWidth > 0 && g.seqBase + readUintLE(image, offset + g.seqAt, g.seqWidth) > SEQ_MAX) return 'seq out of range';
+  return checkKey(rules, offset, flags) ?? checkValue(rules, offset, flags);
+}
+
+function checkKey(rules: SlotRules, offset: number, flags: number): string | undefined {
+  const g = rules.geometry;
+  const suffixLength = g.keyLengthWidth === 0 ? g.uniformSuffixLength : readUintLE(rules.image, offset, g.keyLengthWidth);
+  if (g.prefixLength + suffixLength > KEY_BYTES_MAX) return 'key longer than the limit';
   const keyOverflow = (flags & SLOT_FLAG_KEY_OVERFLOW) !== 0;
-  if (keyOverflow && keyLength <= k) return 'short key marked as overflow';
-  const keyHeapBytes = keyOverflow ? OVERFLOW_REF_BYTES : keyLength > k ? keyLength : 0;
-  if (!inHeap(keyOffset, keyHeapBytes, page.heapStart, pageSize)) return 'key outside the heap';
-  const valueHeapBytes = (flags & SLOT_FLAG_VALUE_OVERFLOW) !== 0 ? OVERFLOW_REF_BYTES : valueLength;
-  if (!inHeap(valueOffset, valueHeapBytes, page.heapStart, pageSize)) return 'value outside the heap';
-  return undefined;
+  const keyOffset = g.keyOffsetAt < 0 ? 0 : rules.view.getUint16(offset + g.keyOffsetAt, true);
+  if (suffixLength <= g.suffixWidth) {
+    if (keyOverflow) return 'short key marked as overflow';
+    return keyOffset === 0 ? undefined : 'key outside the heap';
+  }
+  if (g.keyOffsetAt < 0) return 'long key without a heap offset';
+  const heapBytes = keyOverflow ? OVERFLOW_REF_BYTES : suffixLength;
+  return inHeap(keyOffset, heapBytes, rules) ? undefined : 'key outside the heap';
+}
+
+function checkValue(rules: SlotRules, offset: number, flags: number): string | undefined {
+  const g = rules.geometry;
+  if (g.valuesInline) return (flags & SLOT_FLAG_VALUE_OVERFLOW) === 0 ? undefined : 'overflow value on a page of inline values';
+  const length = g.valueLengthAt < 0 ? g.uniformValueLength : readUintLE(rules.image, offset + g.valueLengthAt, g.valueLengthWidth);
+  if (length > VALUE_BYTES_MAX) return 'value longer than the limit';
+  const valueOffset = rules.view.getUint16(offset + g.valueAt, true);
+  if ((flags & SLOT_FLAG_PUT) === 0) return valueOffset === 0 ? undefined : 'value outside the heap';
+  const heapBytes = (flags & SLOT_FLAG_VALUE_OVERFLOW) !== 0 ? OVERFLOW_REF_BYTES : length;
+  return inHeap(valueOffset, heapBytes, rules) ? undefined : 'value outside the heap';
 }
 
 /** An empty reference must be offset 0; a non-empty one must lie inside [heapStart, pageSize). */
-function inHeap(offset: number, length: number, heapStart: number, pageSize: number): boolean {
+function inHeap(offset: number, length: number, rules: SlotRules): boolean {
   if (length === 0) return offset === 0;
-  return offset >= heapStart && offset + length <= pageSize;
+  return offset >= rules.heapStart && offset + length <= rules.pageSize;
 }

@@ -1,28 +1,18 @@
 /**
- * Fills one data page: fixed-width slots grow from the front (slot i at 16 + i × width), the
- * heap of this page's out-of-line key and value bytes grows from the back. Pure and
+ * Fills one data page. Records are staged as they are added; `finish` lays them out: slots
+ * from the front (slot i at slotBase + i × width), the heap of this page's out-of-line key and
+ * value bytes from the back. A compact (version 3) page chooses its slot fields for its own
+ * records (`PagePlan`) and starts with a descriptor; other pages use the file's layout. Pure and
  * synchronous; the table builder decides where overflow chains go and passes references.
  */
-import { assert, EntryKind } from '@kv/base';
-import {
-  OVERFLOW_REF_BYTES,
-  PAGE_HEADER_BYTES,
-  PageKind,
-  SEQ_BYTES,
-  SLOT_FLAG_EXPIRING,
-  SLOT_FLAG_KEY_OVERFLOW,
-  SLOT_FLAG_PUT,
-  SLOT_FLAG_VALUE_OVERFLOW,
-  VAR_SLOT_FLAGS_AFTER_PREFIX,
-  VAR_SLOT_KEY_LENGTH_OFFSET,
-  VAR_SLOT_KEY_OFFSET_OFFSET,
-  VAR_SLOT_PREFIX_OFFSET,
-  VAR_SLOT_SEQ_AFTER_PREFIX,
-  VAR_SLOT_VALUE_LENGTH_AFTER_PREFIX,
-  VAR_SLOT_VALUE_OFFSET_AFTER_PREFIX,
-} from './format.js';
+import { assert, copyBytes, EntryKind } from '@kv/base';
+import { OVERFLOW_REF_BYTES, PAGE_HEADER_BYTES, PageKind, SLOT_FLAG_EXPIRING, SLOT_FLAG_KEY_OVERFLOW, SLOT_FLAG_PUT, SLOT_FLAG_VALUE_OVERFLOW } from './format.js';
 import { sealPage, writePageHeader } from './page-header.js';
-import { writeSeq, writeUint64Number } from './seq-field.js';
+import { layoutGeometry, resolveGeometry, writeDescriptor, writeUintLE } from './page-geometry.js';
+import type { PageGeometry } from './page-geometry.js';
+import { PLANNED_KEY_BYTES_MAX, PagePlan } from './page-plan.js';
+import type { PlannedRecord } from './page-plan.js';
+import { writeUint64Number } from './seq-field.js';
 import type { TableLayout } from './table-layout.js';
 
 /** Where an out-of-line key or value was written: its chain's file range. */
@@ -41,101 +31,222 @@ export interface SlotRecord {
   valueRef: OverflowRef | undefined;
 }
 
+/**
+ * Records held until the page is laid out, as parallel arrays (no object per record); their
+ * key and value bytes are copied into `bytes`.
+ */
+class StagedRecords {
+  count = 0;
+  bytes: Uint8Array;
+  byteCount = 0;
+  keyAt: number[] = [];
+  keyLength: number[] = [];
+  valueAt: number[] = [];
+  valueLength: number[] = [];
+  seq: number[] = [];
+  kind: EntryKind[] = [];
+  /** References of overflow chains by record index (rare, so not one array entry per record). */
+  keyRefs = new Map<number, OverflowRef>();
+  valueRefs = new Map<number, OverflowRef>();
+
+  constructor(initialBytes: number) {
+    this.bytes = new Uint8Array(initialBytes);
+  }
+
+  push(record: SlotRecord): void {
+    const i = this.count++;
+    // An overflow key keeps only what a shared prefix and the inline suffix can take.
+    this.keyAt[i] = this.copy(record.keyRef === undefined ? record.key : record.key.subarray(0, PLANNED_KEY_BYTES_MAX));
+    this.keyLength[i] = record.key.length;
+    const put = record.kind !== EntryKind.Delete;
+    this.valueAt[i] = put && record.valueRef === undefined ? this.copy(record.value) : 0;
+    this.valueLength[i] = put ? record.value.length : 0;
+    this.seq[i] = record.seq;
+    this.kind[i] = record.kind;
+    if (record.keyRef !== undefined) this.keyRefs.set(i, record.keyRef);
+    if (record.valueRef !== undefined) this.valueRefs.set(i, record.valueRef);
+  }
+
+  clear(): void {
+    this.count = 0;
+    this.byteCount = 0;
+    this.keyRefs.clear();
+    this.valueRefs.clear();
+  }
+
+  /** Copies bytes to the staging buffer and returns where they start. */
+  private copy(source: Uint8Array): number {
+    const at = this.byteCount;
+    if (at + source.length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, at + source.length));
+      grown.set(this.bytes.subarray(0, at));
+      this.bytes = grown;
+    }
+    copyBytes(this.bytes, at, source, 0, source.length);
+    this.byteCount = at + source.length;
+    return at;
+  }
+}
+
 export class DataPageBuilder {
   private readonly layout: TableLayout;
-  private page: Uint8Array;
-  private view: DataView;
-  private slots = 0;
-  private heapBytes = 0;
+  /** Compact pages only. */
+  private readonly plan: PagePlan | undefined;
+  private readonly fixedGeometry: PageGeometry | undefined;
+  private readonly records: StagedRecords;
+  /** Fixed-geometry pages: bytes used by slots and heap so far. */
+  private usedBytes = PAGE_HEADER_BYTES;
+  /** The record `fits` measured last (reused by `add` when it is that record). */
+  private readonly measured: PlannedRecord = { key: new Uint8Array(0), seq: 0, kind: EntryKind.Put, valueLength: 0, keyOverflow: false, valueOverflow: false };
+  private measuredValid = false;
 
   constructor(layout: TableLayout) {
     this.layout = layout;
-    this.page = new Uint8Array(layout.pageSizeBytes);
-    this.view = new DataView(this.page.buffer);
+    this.plan = layout.compactPages ? new PagePlan(layout.inlineKeyBytes) : undefined;
+    this.fixedGeometry = layout.compactPages ? undefined : layoutGeometry(layout);
+    this.records = new StagedRecords(layout.pageSizeBytes * 2);
   }
 
   get slotCount(): number {
-    return this.slots;
+    return this.records.count;
   }
 
-  /** Bytes a record takes in a page (slot plus heap), for `fits`. */
-  pageBytesOf(record: SlotRecord): number {
-    if (this.layout.fixedWidth !== undefined) return this.layout.slotWidthBytes;
-    const k = this.layout.inlineKeyBytes;
-    const keyHeap = record.keyRef !== undefined ? OVERFLOW_REF_BYTES : record.key.length > k ? record.key.length : 0;
-    const valueHeap = record.valueRef !== undefined ? OVERFLOW_REF_BYTES : record.value.length;
-    return this.layout.slotWidthBytes + keyHeap + valueHeap;
+  /** True when the page has room for `record` (its refs may be placeholders: only their presence counts). */
+  fits(record: SlotRecord): boolean {
+    return this.bytesWith(record) <= this.layout.pageSizeBytes;
   }
 
-  /** True when a record of `recordBytes` (from `pageBytesOf`) fits the free space. */
-  fits(recordBytes: number): boolean {
-    const used = PAGE_HEADER_BYTES + this.slots * this.layout.slotWidthBytes + this.heapBytes;
-    return used + recordBytes <= this.layout.pageSizeBytes;
-  }
-
-  /** Appends a record. Requires: `fits(pageBytesOf(record))`. */
+  /** Appends a record. Requires: `fits(record)`. */
   add(record: SlotRecord): void {
-    assert(this.fits(this.pageBytesOf(record)), 'record fits the page');
-    const offset = PAGE_HEADER_BYTES + this.slots * this.layout.slotWidthBytes;
-    if (this.layout.fixedWidth !== undefined) this.writeFixedSlot(offset, record);
-    else this.writeVariableSlot(offset, record);
-    this.slots++;
+    if (this.plan !== undefined) {
+      const measured = this.measuredValid && this.isMeasured(record);
+      if (!measured) assert(this.fits(record), 'record fits the page');
+      this.plan.add(this.measured, true);
+    } else {
+      this.usedBytes = this.bytesWith(record);
+      assert(this.usedBytes <= this.layout.pageSizeBytes, 'record fits the page');
+    }
+    this.measuredValid = false;
+    this.records.push(record);
   }
 
-  /** Seals the page (header and checksum) and returns its image; the builder starts a new page. */
+  /** Lays out, seals (header and checksum) and returns the page image; the builder starts a new page. */
   finish(ordinal: number): Uint8Array {
-    assert(this.slots > 0, 'a data page holds at least one record');
-    const page = this.page;
-    writePageHeader(page, { kind: PageKind.Data, count: this.slots, id: ordinal, extra: this.heapBytes });
+    const records = this.records;
+    assert(records.count > 0, 'a data page holds at least one record');
+    const page = new Uint8Array(this.layout.pageSizeBytes);
+    let geometry = this.fixedGeometry;
+    if (this.plan !== undefined) {
+      geometry = resolveGeometry(this.plan.fields(), true);
+      writeDescriptor(page, geometry, this.plan.prefix);
+    }
+    assert(geometry !== undefined, 'a page has a geometry');
+    const writer = new SlotWriter(page, geometry, records);
+    for (let i = 0; i < records.count; i++) writer.write(i);
+    writePageHeader(page, { kind: PageKind.Data, count: records.count, id: ordinal, extra: writer.heapBytes });
     sealPage(page);
-    this.page = new Uint8Array(this.layout.pageSizeBytes);
-    this.view = new DataView(this.page.buffer);
-    this.slots = 0;
-    this.heapBytes = 0;
+    records.clear();
+    this.usedBytes = PAGE_HEADER_BYTES;
+    this.measuredValid = false;
+    this.plan?.reset();
     return page;
   }
 
-  private writeFixedSlot(offset: number, record: SlotRecord): void {
-    const keySize = this.layout.fixedWidth?.keySize ?? 0;
-    this.page.set(record.key, offset);
-    writeSeq(this.view, offset + keySize, record.seq);
-    this.page[offset + keySize + SEQ_BYTES] = record.kind;
-    // A delete's value stays zero: the page is zero-filled when allocated.
-    if (record.kind === EntryKind.Put) this.page.set(record.value, offset + keySize + SEQ_BYTES + 1);
+  private bytesWith(record: SlotRecord): number {
+    if (this.plan !== undefined) {
+      const measured = this.measured;
+      measured.key = record.key;
+      measured.seq = record.seq;
+      measured.kind = record.kind;
+      measured.valueLength = record.value.length;
+      measured.keyOverflow = record.keyRef !== undefined;
+      measured.valueOverflow = record.valueRef !== undefined;
+      this.measuredValid = true;
+      return this.plan.bytesWith(measured);
+    }
+    const layout = this.layout;
+    if (layout.fixedWidth !== undefined) return this.usedBytes + layout.slotWidthBytes;
+    const k = layout.inlineKeyBytes;
+    const keyHeap = record.keyRef !== undefined ? OVERFLOW_REF_BYTES : record.key.length > k ? record.key.length : 0;
+    const valueHeap = record.valueRef !== undefined ? OVERFLOW_REF_BYTES : record.value.length;
+    return this.usedBytes + layout.slotWidthBytes + keyHeap + valueHeap;
   }
 
-  private writeVariableSlot(offset: number, record: SlotRecord): void {
-    const k = this.layout.inlineKeyBytes;
-    const key = record.key;
-    const after = offset + VAR_SLOT_PREFIX_OFFSET + k;
-    let flags = record.kind === EntryKind.Put ? SLOT_FLAG_PUT : record.kind === EntryKind.PutExpiring ? SLOT_FLAG_PUT | SLOT_FLAG_EXPIRING : 0;
-    this.view.setUint16(offset + VAR_SLOT_KEY_LENGTH_OFFSET, key.length, true);
-    this.page.set(key.length > k ? key.subarray(0, k) : key, offset + VAR_SLOT_PREFIX_OFFSET);
-    if (record.keyRef !== undefined) flags |= SLOT_FLAG_KEY_OVERFLOW;
-    const keyHeap = record.keyRef !== undefined ? this.pushRef(record.keyRef) : key.length > k ? this.pushBytes(key) : 0;
-    this.view.setUint16(offset + VAR_SLOT_KEY_OFFSET_OFFSET, keyHeap, true);
-    writeSeq(this.view, after + VAR_SLOT_SEQ_AFTER_PREFIX, record.seq);
-    if (record.valueRef !== undefined) flags |= SLOT_FLAG_VALUE_OVERFLOW;
-    this.page[after + VAR_SLOT_FLAGS_AFTER_PREFIX] = flags;
-    const valueHeap = record.valueRef !== undefined ? this.pushRef(record.valueRef) : this.pushBytes(record.value);
-    this.view.setUint16(after + VAR_SLOT_VALUE_OFFSET_AFTER_PREFIX, valueHeap, true);
-    this.view.setUint32(after + VAR_SLOT_VALUE_LENGTH_AFTER_PREFIX, record.value.length, true);
+  private isMeasured(record: SlotRecord): boolean {
+    const m = this.measured;
+    return m.key === record.key && m.seq === record.seq && m.kind === record.kind && m.valueLength === record.value.length && m.keyOverflow === (record.keyRef !== undefined) && m.valueOverflow === (record.valueRef !== undefined);
+  }
+}
+
+/** Writes staged records into a page image by its geometry; the heap grows down from the end. */
+class SlotWriter {
+  heapBytes = 0;
+  private readonly page: Uint8Array;
+  private readonly view: DataView;
+  private readonly g: PageGeometry;
+  private readonly records: StagedRecords;
+
+  constructor(page: Uint8Array, geometry: PageGeometry, records: StagedRecords) {
+    this.page = page;
+    this.view = new DataView(page.buffer, page.byteOffset, page.length);
+    this.g = geometry;
+    this.records = records;
   }
 
-  /** Copies bytes into the heap and returns their page offset; 0 for empty input (no heap use). */
-  private pushBytes(bytes: Uint8Array): number {
-    if (bytes.length === 0) return 0;
-    this.heapBytes += bytes.length;
-    const at = this.layout.pageSizeBytes - this.heapBytes;
-    this.page.set(bytes, at);
-    return at;
+  write(i: number): void {
+    const g = this.g;
+    const r = this.records;
+    const page = this.page;
+    const staged = r.bytes;
+    const offset = g.slotBase + i * g.slotWidth;
+    const suffixLength = (r.keyLength[i] as number) - g.prefixLength;
+    const suffixStart = (r.keyAt[i] as number) + g.prefixLength;
+    const kind = r.kind[i] as EntryKind;
+    const keyRef = r.keyRefs.size === 0 ? undefined : r.keyRefs.get(i);
+    const valueRef = r.valueRefs.size === 0 ? undefined : r.valueRefs.get(i);
+    writeUintLE(page, offset, g.keyLengthWidth, suffixLength);
+    copyBytes(page, offset + g.suffixAt, staged, suffixStart, Math.min(suffixLength, g.suffixWidth));
+    const keyHeap = keyRef !== undefined ? this.pushRef(keyRef) : suffixLength > g.suffixWidth ? this.pushStaged(suffixStart, suffixLength) : 0;
+    if (g.keyOffsetAt >= 0) this.view.setUint16(offset + g.keyOffsetAt, keyHeap, true);
+    else assert(keyHeap === 0, 'a key in the heap needs a key offset field');
+    writeUintLE(page, offset + g.seqAt, g.seqWidth, (r.seq[i] as number) - g.seqBase);
+    const flags = flagsOf(kind, keyRef !== undefined, valueRef !== undefined);
+    if (g.flagsAt >= 0) page[offset + g.flagsAt] = flags;
+    else assert(flags === SLOT_FLAG_PUT, 'a page without flags holds plain puts');
+    const put = kind !== EntryKind.Delete;
+    const valueAt = r.valueAt[i] as number;
+    const valueLength = r.valueLength[i] as number;
+    if (g.valuesInline) {
+      // A delete's value stays zero: the page is zero-filled when allocated.
+      if (put) copyBytes(page, offset + g.valueAt, staged, valueAt, valueLength);
+      return;
+    }
+    const valueHeap = valueRef !== undefined ? this.pushRef(valueRef) : put ? this.pushStaged(valueAt, valueLength) : 0;
+    this.view.setUint16(offset + g.valueAt, valueHeap, true);
+    if (g.valueLengthAt >= 0) writeUintLE(page, offset + g.valueLengthAt, g.valueLengthWidth, valueLength);
+  }
+
+  /** Copies staged bytes into the heap and returns their page offset; 0 for none (no heap use). */
+  private pushStaged(at: number, length: number): number {
+    if (length === 0) return 0;
+    this.heapBytes += length;
+    const to = this.page.length - this.heapBytes;
+    copyBytes(this.page, to, this.records.bytes, at, length);
+    return to;
   }
 
   private pushRef(ref: OverflowRef): number {
     this.heapBytes += OVERFLOW_REF_BYTES;
-    const at = this.layout.pageSizeBytes - this.heapBytes;
+    const at = this.page.length - this.heapBytes;
     writeUint64Number(this.view, at, ref.fileOffset);
     this.view.setUint32(at + 8, ref.storedBytes, true);
     return at;
   }
+}
+
+function flagsOf(kind: EntryKind, keyOverflow: boolean, valueOverflow: boolean): number {
+  let flags = kind === EntryKind.Put ? SLOT_FLAG_PUT : kind === EntryKind.PutExpiring ? SLOT_FLAG_PUT | SLOT_FLAG_EXPIRING : 0;
+  if (keyOverflow) flags |= SLOT_FLAG_KEY_OVERFLOW;
+  if (valueOverflow) flags |= SLOT_FLAG_VALUE_OVERFLOW;
+  return flags;
 }

@@ -3,7 +3,7 @@
  * and properties chains (in that order, each on its own pages) and the footer page.
  */
 import { encodeBloom } from './bloom-filter.js';
-import { FORMAT_VERSION_EXPIRING, FORMAT_VERSION_FIRST, PageKind } from './format.js';
+import { FORMAT_VERSION_COMPACT_PAGES, FORMAT_VERSION_EXPIRING, FORMAT_VERSION_FIRST, PageKind } from './format.js';
 import { chainPageCount, encodeMetaChain } from './meta-chain.js';
 import type { ChainLocation } from './meta-chain.js';
 import { encodeIndex } from './page-index.js';
@@ -21,7 +21,7 @@ export interface MetadataInput {
   keyHashes: Uint32Array;
   bloomBitsPerKey: number;
   statistics: TableStatistics;
-  /** Whether any entry is a `PutExpiring` (the file then needs format version 2). */
+  /** Whether any entry is a `PutExpiring` (a file of version 1/2 pages then needs version 2). */
   hasExpiring: boolean;
 }
 
@@ -49,7 +49,7 @@ export function encodeMetadata(input: MetadataInput): EncodedMetadata {
   const bloom = place(encodeBloom(input.keyHashes, input.bloomBitsPerKey), PageKind.Bloom);
   const properties = place(encodeStatistics(input.statistics), PageKind.Properties);
   const footer: TableFooter = {
-    formatVersion: input.hasExpiring ? FORMAT_VERSION_EXPIRING : FORMAT_VERSION_FIRST,
+    formatVersion: formatVersionOf(input),
     layout: input.layout,
     dataPageCount: input.indexEntries.length,
     dataRegionBytes: input.dataRegionBytes,
@@ -59,4 +59,10 @@ export function encodeMetadata(input: MetadataInput): EncodedMetadata {
   };
   chunks.push(encodeFooterPage(footer, nextPage));
   return { chunks, footer, fileSizeBytes: (nextPage + 1) * pageSize };
+}
+
+/** The lowest version that expresses the file: compact pages need 3, an expiring entry 2. */
+function formatVersionOf(input: MetadataInput): number {
+  if (input.layout.compactPages) return FORMAT_VERSION_COMPACT_PAGES;
+  return input.hasExpiring ? FORMAT_VERSION_EXPIRING : FORMAT_VERSION_FIRST;
 }

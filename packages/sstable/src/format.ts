@@ -92,14 +92,51 @@ export const TRAILER_BYTES = 16;
 /** "kvsst" and three zero bytes. */
 export const TABLE_MAGIC: Uint8Array = new Uint8Array([0x6b, 0x76, 0x73, 0x73, 0x74, 0x00, 0x00, 0x00]);
 
+/**
+ * Since version 3, a variable-width data page starts with a descriptor after its header: the
+ * key prefix every key of the page shares, and the width of each slot field, chosen per page
+ * (see FORMAT.md, "Data page, compact slots"):
+ * shared prefix length S (2) | inline suffix width (1) | key fields (1) | seq width (1) |
+ * value fields (1) | uniform suffix length (2) | uniform value length (4) | seq base (7) |
+ * reserved 0 (1), then the S prefix bytes, then the slots.
+ */
+export const DESCRIPTOR_BYTES = 20;
+export const DESCRIPTOR_PREFIX_LENGTH_OFFSET = 16;
+export const DESCRIPTOR_SUFFIX_WIDTH_OFFSET = 18;
+export const DESCRIPTOR_KEY_FIELDS_OFFSET = 19;
+export const DESCRIPTOR_SEQ_WIDTH_OFFSET = 20;
+export const DESCRIPTOR_VALUE_FIELDS_OFFSET = 21;
+export const DESCRIPTOR_UNIFORM_SUFFIX_OFFSET = 22;
+export const DESCRIPTOR_UNIFORM_VALUE_OFFSET = 24;
+export const DESCRIPTOR_SEQ_BASE_OFFSET = 28;
+export const DESCRIPTOR_RESERVED_OFFSET = 35;
+/** Key fields byte: bits 0-1 key (suffix) length width in bytes (0, 1 or 2), bit 2 key heap offset present. */
+export const KEY_FIELDS_LENGTH_MASK = 0x03;
+export const KEY_FIELDS_OFFSET_PRESENT = 0x04;
+export const KEY_FIELDS_KNOWN = 0x07;
+/**
+ * Value fields byte: bits 0-1 value length width code (0: none, every put's value has the
+ * uniform length; 1, 2, 3: 1, 2, 4 bytes), bit 2 values inline in the slot, bit 3 flags byte present.
+ */
+export const VALUE_FIELDS_LENGTH_MASK = 0x03;
+export const VALUE_FIELDS_INLINE = 0x04;
+export const VALUE_FIELDS_FLAGS_PRESENT = 0x08;
+export const VALUE_FIELDS_KNOWN = 0x0f;
+/** Value length widths by code. */
+export const VALUE_LENGTH_WIDTHS: readonly number[] = [0, 1, 2, 4];
+/** The builder shares at most this many prefix bytes per page (readers accept any that fit). */
+export const SHARED_PREFIX_BYTES_MAX = 256;
+
 /** Oldest format version this build reads. */
 export const FORMAT_VERSION_MIN = 1;
 /** Newest format version this build reads and writes. */
-export const FORMAT_VERSION_CURRENT = 2;
+export const FORMAT_VERSION_CURRENT = 3;
 /**
- * A file is written with the lowest version that can express it: version 1 unless it holds an
- * expiring entry (`SLOT_FLAG_EXPIRING`, added in version 2), so builds that read only
- * version 1 still read every file without one.
+ * A file is written with the lowest version that can express it. Variable-width files are
+ * version 3 (compact pages) unless built with `legacyPages`; then, and for fixed-width files,
+ * version 1 unless the file holds an expiring entry (`SLOT_FLAG_EXPIRING`, added in version 2).
  */
 export const FORMAT_VERSION_FIRST = 1;
 export const FORMAT_VERSION_EXPIRING = 2;
+/** Variable-width data pages carry a descriptor and compact slots (the default for new files). */
+export const FORMAT_VERSION_COMPACT_PAGES = 3;

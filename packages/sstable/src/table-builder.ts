@@ -11,11 +11,16 @@ import { encodeFrame } from './frame-codec.js';
 import { OutputQueue } from './output-queue.js';
 import { encodeOverflowChain } from './overflow-chain.js';
 import type { IndexEntry } from './page-index.js';
-import { keyLocalMaxBytes, resolveBloomBitsPerKey, resolveLayout } from './table-layout.js';
+import { keyLocalMaxBytes, recordOverheadMaxBytes, resolveBloomBitsPerKey, resolveLayout } from './table-layout.js';
 import type { TableBuildOptions, TableLayout } from './table-layout.js';
 import type { TableProperties } from './table-properties.js';
 
 type BuilderState = 'open' | 'finishing' | 'finished' | 'abandoned';
+
+const NO_VALUE: Uint8Array = new Uint8Array(0);
+
+/** Stands for an overflow reference not written yet: a page measures only that there is one. */
+const PLACEHOLDER: OverflowRef = { fileOffset: 0, storedBytes: 0 };
 
 /**
  * Writes one page file from entries added in internal order. Encoding is synchronous (`add`);
@@ -28,6 +33,7 @@ export class TableBuilder {
   private readonly layout: TableLayout;
   private readonly bloomBitsPerKey: number;
   private readonly keyLocalMax: number;
+  private readonly recordOverheadMax: number;
   private readonly output = new OutputQueue();
   private readonly page: DataPageBuilder;
   private readonly indexEntries: IndexEntry[] = [];
@@ -52,6 +58,7 @@ export class TableBuilder {
     this.layout = layout;
     this.bloomBitsPerKey = bloomBitsPerKey;
     this.keyLocalMax = keyLocalMaxBytes(layout);
+    this.recordOverheadMax = recordOverheadMaxBytes(layout);
     this.page = new DataPageBuilder(layout);
   }
 
@@ -71,7 +78,8 @@ export class TableBuilder {
   /**
    * Appends one entry. Requires: (key, seq) sorts strictly after the previous entry in internal
    * order (AssertionError otherwise). Copies what it keeps; the caller may reuse its arrays.
-   * In fixed-width mode a delete's value may be empty or full width; zeros are stored.
+   * A delete's value is not stored and reads back empty; in fixed-width mode it may be empty
+   * or full width (zeros fill its slot).
    */
   add(key: Uint8Array, seq: SeqNum, kind: EntryKind, value: Uint8Array): void {
     assert(this.state === 'open', 'add to an open builder');
@@ -157,15 +165,17 @@ export class TableBuilder {
   }
 
   /** Decides where the record's bytes go, seals the page when it is full, then adds the slot. */
-  private placeRecord(key: Uint8Array, seq: number, kind: EntryKind, value: Uint8Array): void {
+  private placeRecord(key: Uint8Array, seq: number, kind: EntryKind, given: Uint8Array): void {
+    // A delete's value is never stored (and reads back empty), so it takes no room.
+    const value = kind === EntryKind.Delete ? NO_VALUE : given;
     const variable = this.layout.fixedWidth === undefined;
     const keyOverflow = variable && key.length > this.keyLocalMax;
     const keyHeap = keyOverflow ? OVERFLOW_REF_BYTES : key.length > this.layout.inlineKeyBytes ? key.length : 0;
-    const valueOverflow = variable && this.layout.slotWidthBytes + keyHeap + value.length > this.layout.pageSizeBytes - PAGE_HEADER_BYTES;
+    const valueOverflow = variable && this.recordOverheadMax + keyHeap + value.length > this.layout.pageSizeBytes - PAGE_HEADER_BYTES;
     const pending: SlotRecord = { key, seq, kind, value, keyRef: undefined, valueRef: undefined };
-    const placeholder: OverflowRef = { fileOffset: 0, storedBytes: 0 };
-    const sized = { ...pending, keyRef: keyOverflow ? placeholder : undefined, valueRef: valueOverflow ? placeholder : undefined };
-    if (!this.page.fits(this.page.pageBytesOf(sized))) this.sealPage();
+    // The chains are written after the page is sealed (if it is full), so measure with placeholders.
+    const sized = keyOverflow || valueOverflow ? { key, seq, kind, value, keyRef: keyOverflow ? PLACEHOLDER : undefined, valueRef: valueOverflow ? PLACEHOLDER : undefined } : pending;
+    if (!this.page.fits(sized)) this.sealPage();
     if (keyOverflow) pending.keyRef = this.writeOverflow(key);
     if (valueOverflow) pending.valueRef = this.writeOverflow(value);
     this.page.add(pending);

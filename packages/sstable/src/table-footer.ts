@@ -8,6 +8,7 @@ import { CorruptionError, NotSupportedError } from '@kv/base';
 import {
   CompressionCode,
   FOOTER_RECORD_BYTES,
+  FORMAT_VERSION_COMPACT_PAGES,
   FORMAT_VERSION_CURRENT,
   FORMAT_VERSION_MIN,
   INLINE_KEY_BYTES_MAX,
@@ -87,7 +88,7 @@ export function decodeFooterPage(page: Uint8Array, pageNumber: number, where: st
     throw new NotSupportedError(where, `format version ${formatVersion} (this build reads ${FORMAT_VERSION_MIN}..${FORMAT_VERSION_CURRENT})`);
   }
   if (header.count !== FOOTER_RECORD_BYTES || view.getUint16(trailer + 6, true) !== 0) throw new CorruptionError(where, 'malformed footer');
-  const layout = decodeLayout(view, page.length, where);
+  const layout = decodeLayout(view, { pageSizeBytes: page.length, formatVersion }, where);
   const dataRegionBytes = readUint64Number(view, PAGE_HEADER_BYTES + 16);
   if (dataRegionBytes < 0) throw new CorruptionError(where, 'data region size out of range');
   const chain = (name: keyof typeof CHAIN_OFFSETS): ChainLocation => ({
@@ -99,8 +100,9 @@ export function decodeFooterPage(page: Uint8Array, pageNumber: number, where: st
   return { formatVersion, layout, dataPageCount, dataRegionBytes, index: chain('index'), bloom: chain('bloom'), properties: chain('properties') };
 }
 
-function decodeLayout(view: DataView, pageSizeBytes: number, where: string): TableLayout {
+function decodeLayout(view: DataView, file: { pageSizeBytes: number; formatVersion: number }, where: string): TableLayout {
   const at = PAGE_HEADER_BYTES;
+  const pageSizeBytes = file.pageSizeBytes;
   const compressionCode = view.getUint8(at);
   const layoutCode = view.getUint8(at + 1);
   const inlineKeyBytes = view.getUint16(at + 2, true);
@@ -115,5 +117,6 @@ function decodeLayout(view: DataView, pageSizeBytes: number, where: string): Tab
   const slotWidthBytes = slotWidthOf(fixedWidth, inlineKeyBytes);
   if (PAGE_HEADER_BYTES + slotWidthBytes > pageSizeBytes) throw new CorruptionError(where, 'slot wider than a page');
   const compression = compressionCode === CompressionCode.Lz4 ? 'lz4' : 'none';
-  return { pageSizeBytes, compression, fixedWidth, inlineKeyBytes, slotWidthBytes };
+  const compactPages = fixedWidth === undefined && file.formatVersion >= FORMAT_VERSION_COMPACT_PAGES;
+  return { pageSizeBytes, compression, fixedWidth, inlineKeyBytes, slotWidthBytes, compactPages };
 }

@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from '@kv/base';
 import {
   BLOOM_BITS_PER_KEY_DEFAULT,
+  DESCRIPTOR_BYTES,
   INLINE_KEY_BYTES_DEFAULT,
   INLINE_KEY_BYTES_MAX,
   KEY_BYTES_MAX,
@@ -14,6 +15,7 @@ import {
   PAGE_SIZE_BYTES_MAX,
   PAGE_SIZE_BYTES_MIN,
   SEQ_BYTES,
+  SHARED_PREFIX_BYTES_MAX,
   VALUE_BYTES_MAX,
   VAR_SLOT_FIXED_BYTES,
 } from './format.js';
@@ -36,6 +38,12 @@ export interface TableBuildOptions {
   fixedWidth?: FixedWidthSizes;
   /** Variable-width mode only: key bytes kept inline in each slot (0..64). Default 16. */
   inlineKeyBytes?: number;
+  /**
+   * Variable-width mode only: write version 1/2 data pages (every slot field at full width,
+   * no shared key prefix) instead of compact version 3 pages, so that builds which read only
+   * versions 1 and 2 can read the file. Default false.
+   */
+  legacyPages?: boolean;
 }
 
 export interface TableLayout {
@@ -45,7 +53,10 @@ export interface TableLayout {
   readonly fixedWidth: FixedWidthSizes | undefined;
   /** K, the inline key prefix width; 0 in fixed-width mode. */
   readonly inlineKeyBytes: number;
+  /** Version 1/2 pages: the width of every slot. Compact pages: the widest slot a page can have. */
   readonly slotWidthBytes: number;
+  /** Variable-width data pages are version 3 compact pages (a descriptor, per-page field widths). */
+  readonly compactPages: boolean;
 }
 
 /** True when `n` is a power of two within the allowed page sizes. */
@@ -75,7 +86,7 @@ export function resolveLayout(options: TableBuildOptions): TableLayout {
   if (PAGE_HEADER_BYTES + slotWidthBytes > pageSizeBytes) {
     throw new InvalidArgumentError('fixedWidth', `a ${slotWidthBytes}-byte slot does not fit a ${pageSizeBytes}-byte page`);
   }
-  return { pageSizeBytes, compression, fixedWidth, inlineKeyBytes, slotWidthBytes };
+  return { pageSizeBytes, compression, fixedWidth, inlineKeyBytes, slotWidthBytes, compactPages: fixedWidth === undefined && options.legacyPages !== true };
 }
 
 function checkFixedWidth(sizes: FixedWidthSizes): void {
@@ -99,5 +110,13 @@ export function resolveBloomBitsPerKey(options: TableBuildOptions): number {
  * with one slot, its key in the heap and a value reference always fits.
  */
 export function keyLocalMaxBytes(layout: TableLayout): number {
-  return layout.pageSizeBytes - PAGE_HEADER_BYTES - layout.slotWidthBytes - OVERFLOW_REF_BYTES;
+  return layout.pageSizeBytes - PAGE_HEADER_BYTES - recordOverheadMaxBytes(layout) - OVERFLOW_REF_BYTES;
+}
+
+/**
+ * The most bytes a page needs besides a lone record's key and value in the heap: its slot, and
+ * for a compact page the descriptor and a shared prefix of the longest length the builder uses.
+ */
+export function recordOverheadMaxBytes(layout: TableLayout): number {
+  return layout.compactPages ? DESCRIPTOR_BYTES + SHARED_PREFIX_BYTES_MAX + layout.slotWidthBytes : layout.slotWidthBytes;
 }

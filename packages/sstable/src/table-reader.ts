@@ -91,7 +91,8 @@ export class TableReader {
     const slot = page.search(userKey, seqMax, true, table);
     if (slot === page.slotCount) throw new CorruptionError(table.pageWhere(p), 'page ends before its fence key');
     if (page.compareKey(slot, userKey, table) !== 0) return undefined;
-    return page.entryAt(slot, table);
+    // The slot's key equals `userKey`: hand that back rather than rebuild it from the page.
+    return page.entryWithKey(slot, userKey, table);
   }
 
   /** A new, initially invalid iterator over the whole file. */

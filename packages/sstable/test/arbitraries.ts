@@ -50,11 +50,37 @@ export const variableCaseArb: fc.Arbitrary<TableCase> = fc
     pageSizeBytes: pageSizeArb,
     compression: fc.constantFrom('none' as const, 'lz4' as const),
     inlineKeyBytes: fc.constantFrom(0, 4, 16, 64),
+    legacyPages: fc.boolean(),
   })
-  .map(({ raw, pageSizeBytes, compression, inlineKeyBytes }) => ({
+  .map(({ raw, pageSizeBytes, compression, inlineKeyBytes, legacyPages }) => ({
     entries: normalize(raw.map((e) => ({ ...e, value: e.kind === EntryKind.Delete ? new Uint8Array(0) : e.value }))),
-    options: { pageSizeBytes, compression, inlineKeyBytes },
+    options: { pageSizeBytes, compression, inlineKeyBytes, legacyPages },
   }));
+
+/**
+ * Variable-width files in the shape compact pages are made for: zero-padded decimal keys of
+ * one length (long shared prefixes), values of one length (inline), seqs from a narrow or a
+ * wide range; some sets mix in deletes and a few odd records that widen the page's fields.
+ */
+export const uniformCaseArb: fc.Arbitrary<TableCase> = fc
+  .record({
+    numbers: fc.uniqueArray(fc.nat(2_000_000), { maxLength: 400 }),
+    valueLength: fc.constantFrom(0, 1, 8, 100, 1000),
+    seqSpan: fc.constantFrom(1, 200, 70_000, 2 ** 40),
+    deleteEvery: fc.constantFrom(0, 3, 50),
+    odd: fc.array(fc.record({ key: fc.uint8Array({ maxLength: 20, min: 0x30, max: 0x39 }), seq: seqArb, kind: kindArb, value: variableValueArb }), { maxLength: 3 }),
+    pageSizeBytes: fc.constantFrom(1024, 4096),
+    compression: fc.constantFrom('none' as const, 'lz4' as const),
+  })
+  .map(({ numbers, valueLength, seqSpan, deleteEvery, odd, pageSizeBytes, compression }) => {
+    const regular = numbers.map((n, i) => {
+      const kind = deleteEvery > 0 && i % deleteEvery === 0 ? EntryKind.Delete : EntryKind.Put;
+      const key = new TextEncoder().encode(String(n).padStart(16, '0'));
+      return { key, seq: (n * 7919) % seqSpan, kind, value: kind === EntryKind.Delete ? new Uint8Array(0) : patterned(valueLength, n) };
+    });
+    const extra = odd.map((e) => ({ ...e, value: e.kind === EntryKind.Delete ? new Uint8Array(0) : e.value }));
+    return { entries: normalize([...regular, ...extra]), options: { pageSizeBytes, compression } };
+  });
 
 export const fixedCaseArb: fc.Arbitrary<TableCase> = fc
   .record({

@@ -29,7 +29,7 @@ interface Fixture {
 const FIXTURES: Fixture[] = [
   {
     name: 'v1-tiny.sst',
-    options: { pageSizeBytes: 1024 },
+    options: { pageSizeBytes: 1024, legacyPages: true },
     entries: [put(text('a'), 2, text('x')), del(text('a'), 1)],
     fileSizeBytes: 5120,
     dataPageCount: 1,
@@ -37,7 +37,7 @@ const FIXTURES: Fixture[] = [
   },
   {
     name: 'v1-variable.sst',
-    options: { pageSizeBytes: 1024, inlineKeyBytes: 8 },
+    options: { pageSizeBytes: 1024, inlineKeyBytes: 8, legacyPages: true },
     entries: [
       put(new Uint8Array(0), 40, text('empty key')),
       ...Array.from({ length: 30 }, (_, i) => put(text(`key-${String(i).padStart(2, '0')}`), 100 + i, text(`value ${i}`))),
@@ -64,7 +64,7 @@ const FIXTURES: Fixture[] = [
   },
   {
     name: 'v1-lz4.sst',
-    options: { pageSizeBytes: 1024, compression: 'lz4' },
+    options: { pageSizeBytes: 1024, compression: 'lz4', legacyPages: true },
     entries: Array.from({ length: 80 }, (_, i) => put(text(`user:${String(i).padStart(5, '0')}`), i + 1, text(`{"name":"user ${i % 7}","active":true}`))),
     fileSizeBytes: 6144,
     dataPageCount: 6,
@@ -72,7 +72,7 @@ const FIXTURES: Fixture[] = [
   },
   {
     name: 'v2-expiring.sst',
-    options: { pageSizeBytes: 1024 },
+    options: { pageSizeBytes: 1024, legacyPages: true },
     entries: [
       expiring(text('session:1'), 30, 1_700_000_000_000, text('alice')),
       put(text('session:1'), 20, text('plain')),
@@ -83,6 +83,39 @@ const FIXTURES: Fixture[] = [
     fileSizeBytes: 7168,
     dataPageCount: 1,
     formatVersion: 2,
+  },
+  {
+    // A compact page with every optional field (key length, key heap offset, flags, value length) and overflow chains.
+    name: 'v3-compact.sst',
+    options: { pageSizeBytes: 1024, inlineKeyBytes: 8 },
+    entries: [
+      ...Array.from({ length: 12 }, (_, i) => put(text(`user:${String(i * 7).padStart(4, '0')}${'x'.repeat(i % 3)}`), 2 ** 40 + i, text(`v${i}`))),
+      del(text('user:0084'), 5),
+      expiring(text('user:0091'), 9, 1_700_000_000_000, text('soon')),
+      put(text('user:0098 has a suffix longer than eight bytes'), 3, new Uint8Array(0)),
+      put(text('user:0105'), 1, patterned(1500, 9)),
+      put(new Uint8Array(1200).fill(0x7a), 2, text('a key bigger than a page')),
+    ],
+    fileSizeBytes: 11_264,
+    dataPageCount: 1,
+    formatVersion: 3,
+  },
+  {
+    // The benchmark's shape: 16-digit keys, one value length, plain puts: values inline, no flags.
+    name: 'v3-uniform.sst',
+    options: { pageSizeBytes: 1024 },
+    entries: Array.from({ length: 20 }, (_, i) => put(text(String(2 * i + 1000).padStart(16, '0')), 500 + ((i * 37) % 20), patterned(100, i))),
+    fileSizeBytes: 7168,
+    dataPageCount: 3,
+    formatVersion: 3,
+  },
+  {
+    name: 'v3-lz4.sst',
+    options: { pageSizeBytes: 1024, compression: 'lz4' },
+    entries: Array.from({ length: 80 }, (_, i) => put(text(`user:${String(i).padStart(5, '0')}`), i + 1, text(`{"name":"user ${i % 7}","active":true}`))),
+    fileSizeBytes: 5120,
+    dataPageCount: 3,
+    formatVersion: 3,
   },
 ];
 

@@ -78,15 +78,21 @@ async function tableBytes(options: TableBuildOptions): Promise<{ bytes: Uint8Arr
 }
 
 describe('damaged files', () => {
-  for (const options of [{ pageSizeBytes: 1024 }, { pageSizeBytes: 1024, compression: 'lz4' as const }, { pageSizeBytes: 1024, fixedWidth: { keySize: 7, valueSize: 5 } }]) {
-    test(`any single flipped byte gives CORRUPTION or the right answer (${JSON.stringify(options)})`, async () => {
+  const cases: { name: string; build: () => Promise<{ bytes: Uint8Array; entries: ModelEntry[] }> }[] = [
+    { name: 'compact pages', build: () => tableBytes({ pageSizeBytes: 1024 }) },
+    { name: 'compact pages, lz4', build: () => tableBytes({ pageSizeBytes: 1024, compression: 'lz4' }) },
+    { name: 'compact pages, inline values', build: uniformTableBytes },
+    { name: 'version 1 pages', build: () => tableBytes({ pageSizeBytes: 1024, legacyPages: true }) },
+    { name: 'fixed width', build: fixedTableBytes },
+  ];
+  for (const { name, build } of cases) {
+    test(`any single flipped byte gives CORRUPTION or the right answer (${name})`, async () => {
       // Goal: bit rot anywhere in a page file never yields a wrong value or another error type.
       // Strategy: one file with data, overflow, index, bloom, properties and footer pages; flip
       // one byte (random offset, random non-zero mask), then open, get every key, iterate and
       // verify, with and without the block cache.
       // Invariants: each step either returns exactly the model's answer or throws CORRUPTION.
-      const fixed = options.fixedWidth !== undefined;
-      const built = fixed ? await fixedTableBytes() : await tableBytes(options);
+      const built = await build();
       await fc.assert(
         fc.asyncProperty(fc.nat(built.bytes.length - 1), fc.integer({ min: 1, max: 255 }), fc.boolean(), async (offset, mask, withCache) => {
           await readEverything(flipByte(built.bytes, offset, mask), built.entries, withCache);
@@ -166,5 +172,13 @@ async function fixedTableBytes(): Promise<{ bytes: Uint8Array; entries: ModelEnt
   }
   entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
   const { vfs } = await buildTable(entries, { pageSizeBytes: 1024, fixedWidth: { keySize: 7, valueSize: 5 } });
+  return { bytes: await vfs.readFile(TABLE_PATH), entries };
+}
+
+/** Regular data: 16-digit keys and 100-byte values, so pages share prefixes and keep values inline. */
+async function uniformTableBytes(): Promise<{ bytes: Uint8Array; entries: ModelEntry[] }> {
+  const entries: ModelEntry[] = [];
+  for (let i = 0; i < 60; i++) entries.push({ key: text(String(1000 + 3 * i).padStart(16, '0')), seq: 700 - i, kind: EntryKind.Put, value: patterned(100, i) });
+  const { vfs } = await buildTable(entries, { pageSizeBytes: 1024 });
   return { bytes: await vfs.readFile(TABLE_PATH), entries };
 }
