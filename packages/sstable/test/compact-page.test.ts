@@ -32,7 +32,8 @@ import {
   VALUE_FIELDS_INLINE,
   VALUE_FIELDS_LENGTH_MASK,
 } from '../src/format.js';
-import { bytesToHold, readDescriptor, readUintLE, resolveGeometry, writeDescriptor, writeUintLE } from '../src/page-geometry.js';
+import { checkEverySlot, slotsCanBeWrong } from '../src/check-slots.js';
+import { bytesToHold, layoutGeometry, readDescriptor, readUintLE, resolveGeometry, writeDescriptor, writeUintLE } from '../src/page-geometry.js';
 import type { PageGeometry, SlotFields } from '../src/page-geometry.js';
 import { BlockCache } from '../src/index.js';
 import { PagePlan } from '../src/page-plan.js';
@@ -955,5 +956,67 @@ describe('forged compact pages', () => {
     let decoded: DataPage | undefined;
     allowCorruption(() => (decoded = DataPage.decode(forged.slice(0, 1024), layout, 0, 'forged')));
     for (const ref of (decoded as DataPage | undefined)?.overflowRefs() ?? []) expect(ref.refOffset + 12, 'overflow reference ends inside the page').toBeLessThanOrEqual(1024);
+  });
+});
+
+describe('slot checks a compact page can skip', () => {
+  test('when no slot can be wrong, every byte pattern of the slots passes the full slot pass', () => {
+    // Goal: `checkSlots` skips the per-slot pass for pages whose descriptor leaves no field
+    // that can be out of range; the skip must never let a bad slot through.
+    // Strategy: valid descriptor fields forced into that shape (no flags byte, inline values,
+    // one key length within the inline width, a seq field too narrow to pass 2^53 - 1), slots
+    // filled with random bytes on a 64 KiB page, then the pass the skip replaces.
+    // Invariants: `slotsCanBeWrong` is false and `checkEverySlot` throws nothing.
+    const layout = resolveLayout({ pageSizeBytes: 65_536 });
+    const regularArb = fc.tuple(validFieldsArb, fc.nat(), fc.integer({ min: 1, max: 40 })).map(([fields, seed, count]) => {
+      const seqWidth = Math.min(fields.seqWidth, 6);
+      const regular: SlotFields = {
+        ...fields,
+        prefixLength: Math.min(fields.prefixLength, 300),
+        keyLengthWidth: 0,
+        keyOffsetPresent: false,
+        uniformSuffixLength: Math.min(fields.uniformSuffixLength, fields.suffixWidth),
+        flagsPresent: false,
+        valuesInline: true,
+        valueLengthWidth: 0,
+        uniformValueLength: Math.min(fields.uniformValueLength, 1000),
+        seqWidth,
+        seqBase: Math.min(fields.seqBase, SEQ_MAX - (256 ** seqWidth - 1)),
+      };
+      return { regular, seed, count };
+    });
+    fc.assert(
+      fc.property(regularArb, ({ regular, seed, count }) => {
+        const geometry = resolveGeometry(regular, true);
+        expect(slotsCanBeWrong(geometry)).toBe(false);
+        const image = new Uint8Array(65_536);
+        const slotCount = Math.max(1, Math.min(count, Math.floor((image.length - geometry.slotBase) / Math.max(1, geometry.slotWidth))));
+        image.set(patterned(slotCount * geometry.slotWidth, seed), geometry.slotBase);
+        expect(() => checkEverySlot(image, { layout, geometry, slotCount, heapBytes: 0 }, 'test')).not.toThrow();
+      }),
+      { numRuns: 300, seed: 0x5c1d },
+    );
+  });
+
+  test('a version 1 page and a compact page with a flags byte or heap values always get the slot pass', () => {
+    expect(slotsCanBeWrong(layoutGeometry(resolveLayout({ legacyPages: true })))).toBe(true);
+    expect(slotsCanBeWrong(layoutGeometry(resolveLayout({ fixedWidth: { keySize: 8, valueSize: 8 } })))).toBe(true);
+    const regular: SlotFields = {
+      prefixLength: 4,
+      suffixWidth: 4,
+      keyLengthWidth: 0,
+      uniformSuffixLength: 4,
+      keyOffsetPresent: false,
+      seqWidth: 2,
+      seqBase: 10,
+      flagsPresent: false,
+      valuesInline: true,
+      valueLengthWidth: 0,
+      uniformValueLength: 8,
+    };
+    expect(slotsCanBeWrong(resolveGeometry(regular, true))).toBe(false);
+    for (const changed of [{ flagsPresent: true }, { valuesInline: false }, { keyLengthWidth: 1, uniformSuffixLength: 0 }, { keyOffsetPresent: true }, { uniformSuffixLength: 5 }, { seqWidth: 7 }, { seqBase: SEQ_MAX }]) {
+      expect(slotsCanBeWrong(resolveGeometry({ ...regular, ...changed }, true)), JSON.stringify(changed)).toBe(true);
+    }
   });
 });
