@@ -82,19 +82,6 @@ export class RetentionFilter {
     return entry.kind === EntryKind.Delete ? 'keep' : 'keep-as-tombstone';
   }
 
-  /**
-   * The sequence number to write for the version `decide` just kept: 0 when the compaction is
-   * bottommost, the version is the newest of the oldest stripe (every snapshot and every later
-   * reader sees it, and nothing older of its key survives anywhere) and no range tombstone
-   * covers its key (a tombstone compares seqs, so an older one must stay older). A seq of 0
-   * takes no room in a page (seq deltas of 0 bytes), as RocksDB zeroes seqs at the bottom.
-   */
-  outputSeq(entry: InternalEntry): number {
-    if (!this.bottommost || this.previousStripe !== 0 || entry.kind === EntryKind.Delete) return entry.seq;
-    if (this.rangeTombstones.size > 0 && this.rangeTombstones.nextCoveringAbove(entry.key, -1) !== 0) return entry.seq;
-    return 0;
-  }
-
   /** Index of the first snapshot at or above `seq` (binary search); k when above them all. */
   stripeOf(seq: number): number {
     let low = 0;

@@ -9,7 +9,7 @@
  * long. In a worker the same yields cost almost nothing.
  */
 import { CorruptionError, EntryKind, RangeTombstoneIndex, compareBytes, equalBytes } from '@kv/base';
-import type { InternalIterator, SeqNum } from '@kv/base';
+import type { InternalIterator } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
 import type { TableBuildOptions } from '@kv/sstable';
@@ -97,9 +97,7 @@ async function mergeInto(opened: readonly OpenInput[], filter: RetentionFilter, 
     const decision = filter.decide(entry);
     if (decision === 'keep' || decision === 'keep-as-tombstone') {
       counts.entriesOut++;
-      const seq = filter.outputSeq(entry) as SeqNum;
-      const kept = decision === 'keep-as-tombstone' ? { key: entry.key, seq, kind: EntryKind.Delete, value: EMPTY } : seq === entry.seq ? entry : { key: entry.key, seq, kind: entry.kind, value: entry.value };
-      const writing = output.add(kept);
+      const writing = output.add(decision === 'keep' ? entry : { key: entry.key, seq: entry.seq, kind: EntryKind.Delete, value: EMPTY });
       if (writing !== undefined) await writing;
     } else if (decision === 'drop-tombstone') counts.droppedTombstones++;
     else counts.droppedVersions++;

@@ -30,32 +30,6 @@ describe('retention with range tombstones', () => {
   });
 });
 
-describe('seq 0 at the bottom', () => {
-  /** (decision, seq to write) for each entry in turn. */
-  const outputs = (filter: RetentionFilter, entries: readonly ModelEntry[]): [string, number][] =>
-    entries.map((entry) => {
-      const internal = { ...entry, seq: toSeqNum(entry.seq) };
-      const decision = filter.decide(internal);
-      return [decision, decision.startsWith('keep') ? filter.outputSeq(internal) : -1];
-    });
-
-  it('writes the put every reader sees with seq 0 in a bottommost compaction, and keeps seqs elsewhere', () => {
-    expect(outputs(new RetentionFilter([], true), [put('a', 9), put('a', 4), put('b', 7)])).toEqual([['keep', 0], ['drop-version', -1], ['keep', 0]]);
-    expect(outputs(new RetentionFilter([], false), [put('a', 9), put('b', 7)])).toEqual([['keep', 9], ['keep', 7]]);
-  });
-
-  it('keeps the seq of a version above the oldest snapshot, and of a tombstone a younger snapshot reads', () => {
-    // Snapshot 5: put@9 is read only by newer readers, so its seq stays; put@3 is read by all.
-    expect(outputs(new RetentionFilter([5], true), [put('a', 9), put('a', 3), del('b', 8), put('b', 2)])).toEqual([['keep', 9], ['keep', 0], ['keep', 8], ['keep', 0]]);
-  });
-
-  it('keeps the seq of a version whose key a range tombstone covers, even an older tombstone', () => {
-    // Tombstone 4 over [a, c) is older than put@9: seq 0 would put the put under it.
-    const filter = new RetentionFilter([], true, { rangeTombstones: tombstones(['a', 'c', 4]) });
-    expect(outputs(filter, [put('b', 9), put('c', 6)])).toEqual([['keep', 9], ['keep', 0]]);
-  });
-});
-
 describe('retention with expiring entries', () => {
   it('turns an expired put into a tombstone above the bottom and drops it at the bottom', () => {
     expect(decideAll(new RetentionFilter([], false, { nowMs: 1000 }), [expiring('k', 5, 1000), put('k', 2)])).toEqual(['keep-as-tombstone', 'drop-version']);

@@ -10,12 +10,11 @@ import type { ModelEntry } from './helpers.js';
 /**
  * The naive model of retention: a version is kept when some snapshot (or the implicit "now" at
  * infinity) reads it; in a bottommost compaction the version the oldest snapshot reads is also
- * dropped when it is a tombstone, and written with seq 0 when it is a put.
+ * dropped when it is a tombstone.
  */
 function expectedKept(entries: readonly ModelEntry[], snapshots: readonly number[], bottommost: boolean): ModelEntry[] {
   const views = [...snapshots, SEQ_MAX];
   const kept = new Set<ModelEntry>();
-  const zeroed = new Set<ModelEntry>();
   const keys = uniqueKeys(entries);
   for (const key of keys) {
     const versions = entries.filter((entry) => compareBytes(entry.key, key) === 0);
@@ -25,10 +24,8 @@ function expectedKept(entries: readonly ModelEntry[], snapshots: readonly number
     }
     const oldest = readAt(versions, key, views[0] ?? SEQ_MAX);
     if (bottommost && oldest !== undefined && oldest.kind === EntryKind.Delete) kept.delete(oldest);
-    // At the bottom, the put every reader sees (no range tombstones here) is written with seq 0.
-    if (bottommost && oldest !== undefined && oldest.kind !== EntryKind.Delete) zeroed.add(oldest);
   }
-  return sortEntries([...kept].map((entry) => (zeroed.has(entry) ? { ...entry, seq: 0 } : entry)));
+  return sortEntries([...kept]);
 }
 
 function uniqueKeys(entries: readonly ModelEntry[]): Uint8Array[] {
