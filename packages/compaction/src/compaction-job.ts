@@ -33,6 +33,14 @@ export interface CompactionJobInput {
   /** How to build the output level's files. */
   build: CompactionBuildOptions;
   targetFileSizeBytes: number;
+  /**
+   * The inputs may hold copies of one write: `DB.repair` merges every page file it finds, and
+   * a crash after a compaction's manifest edit leaves its inputs beside the output that copied
+   * them. An entry equal to the one before it (key, seq, kind and value) is then dropped as a
+   * copy; the same (key, seq) with other contents is still damage. Default false: in the
+   * engine's own jobs a repeated (key, seq) is always damage (or a file listed twice).
+   */
+  inputsMayRepeat?: boolean;
 }
 
 export interface CompactionResult {

@@ -54,7 +54,7 @@ export async function runCompaction(vfs: Vfs, input: CompactionJobInput): Promis
     targetFileSizeBytes: input.targetFileSizeBytes,
   });
   try {
-    const counts = await mergeInto(opened, filter, output);
+    const counts = await mergeInto(opened, { filter, inputsMayRepeat: input.inputsMayRepeat === true }, output);
     const added = await output.finish();
     if (added.length > 0) await vfs.syncDir(input.dir);
     return {
@@ -79,21 +79,28 @@ export async function runCompaction(vfs: Vfs, input: CompactionJobInput): Promis
  * entries than that means a damaged file. Two equal internal keys are damage too (or a file
  * listed twice), caught here instead of as the builder's order assertion.
  */
-async function mergeInto(opened: readonly OpenInput[], filter: RetentionFilter, output: CompactionOutput): Promise<MergeCounts> {
+async function mergeInto(opened: readonly OpenInput[], merge: { filter: RetentionFilter; inputsMayRepeat: boolean }, output: CompactionOutput): Promise<MergeCounts> {
+  const filter = merge.filter;
   const entriesMax = sum(opened.map(({ reader }) => reader.properties.entryCount));
   const counts: MergeCounts = { entriesIn: 0, entriesOut: 0, droppedVersions: 0, droppedTombstones: 0 };
   const merged = new MergingIterator(sourcesOf(opened));
   let previousKey: Uint8Array | undefined;
   let previousSeq = 0;
+  let previous: { kind: EntryKind; value: Uint8Array } = { kind: EntryKind.Delete, value: EMPTY };
   for (merged.seekToFirst(); merged.valid; merged.next()) {
     const entry = merged.entry;
     if (++counts.entriesIn > entriesMax) throw new CorruptionError('compaction inputs', 'more entries than the files declare');
     // The key is copied only when it changes, so a key with many versions costs one copy.
     const sameKey = previousKey !== undefined && equalBytes(previousKey, entry.key);
+    if (sameKey && entry.seq === previousSeq && merge.inputsMayRepeat && entry.kind === previous.kind && equalBytes(entry.value, previous.value)) {
+      counts.droppedVersions++;
+      continue;
+    }
     const outOfOrder = sameKey ? entry.seq >= previousSeq : previousKey !== undefined && compareBytes(entry.key, previousKey) < 0;
     if (outOfOrder) throw new CorruptionError('compaction inputs', `entry seq ${entry.seq} out of internal order across input files`);
     if (!sameKey) previousKey = entry.key.slice();
     previousSeq = entry.seq;
+    if (merge.inputsMayRepeat) previous = { kind: entry.kind, value: entry.value.slice() };
     const decision = filter.decide(entry);
     if (decision === 'keep' || decision === 'keep-as-tombstone') {
       counts.entriesOut++;

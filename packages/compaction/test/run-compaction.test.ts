@@ -123,6 +123,24 @@ describe('runCompaction', () => {
     expectSameFiles(vfs.snapshotFiles(), before);
   });
 
+  it('treats a repeated (key, seq) as damage, unless the job says inputs may repeat and the copies are equal', async () => {
+    // A repair merges a compaction's leftover inputs with the output that copied them.
+    const groups = [
+      { level: 0, entries: [put('a', 1), put('c', 2), del('d', 5)] },
+      { level: 1, entries: [put('a', 1), put('b', 3), put('c', 2), del('d', 5)] },
+    ];
+    const { vfs, files } = await setUp(groups);
+    await expect(runCompaction(vfs, jobFor(level0Plan(files)))).rejects.toMatchObject({ code: 'CORRUPTION' });
+    const result = await runCompaction(vfs, jobFor(level0Plan(files), { inputsMayRepeat: true }));
+    expect((await readFiles(vfs, result.added)).map((e) => `${Buffer.from(e.key)}@${e.seq}/${e.kind}`)).toEqual(['a@1/1', 'b@3/1', 'c@2/1', 'd@5/0']);
+    expect(result).toMatchObject({ entriesIn: 7, entriesOut: 4, droppedVersions: 3 });
+    const differing = await setUp([
+      { level: 0, entries: [put('a', 1, 'one')] },
+      { level: 1, entries: [put('a', 1, 'another')] },
+    ]);
+    await expect(runCompaction(differing.vfs, jobFor(level0Plan(differing.files), { inputsMayRepeat: true }))).rejects.toMatchObject({ code: 'CORRUPTION' });
+  });
+
   it('produces no output when everything is deleted at the bottom', async () => {
     const { vfs, files } = await setUp([{ level: 0, entries: [put('a', 1), put('b', 2)] }, { level: 0, entries: [del('a', 3), del('b', 4)] }]);
     const result = await runCompaction(vfs, jobFor(level0Plan(files, true)));

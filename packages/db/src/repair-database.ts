@@ -6,7 +6,8 @@
  * 2. every WAL segment is replayed in 'skipCorrupted' mode and written to a page file;
  * 3. all surviving files are merged into the bottom level by one compaction job. Merging by
  *    sequence number, not by file number, puts versions back in the right order whatever
- *    level each file came from;
+ *    level each file came from, and copies of one write (a compaction's inputs left beside its
+ *    output by a crash) merge into one;
  * 4. a fresh manifest and CURRENT name the result, and only then are the inputs, the
  *    segments and the old manifests deleted.
  * A crash during repair leaves a directory that repair can be run on again.
@@ -120,7 +121,9 @@ async function mergeToBottom(vfs: Vfs, dir: string, survivors: Survivors, contex
   const targetFileSizeBytes = 4 * 1024 * 1024;
   const outputFileNumbers = Array.from({ length: Math.ceil((2 * inputBytes) / targetFileSizeBytes) + 2 }, () => context.allocate());
   const plan = { inputLevel: 0, outputLevel: 1, inputs: survivors.metas, overlaps: [], bottommost: true, reason: 'manual' as const };
-  const result = await runCompaction(vfs, { dir, plan, outputFileNumbers, snapshots: [survivors.maxSeq], build: context.build, targetFileSizeBytes });
+  // A crash after a compaction's manifest edit leaves its inputs beside its outputs: the same
+  // writes twice, which the merge drops as copies.
+  const result = await runCompaction(vfs, { dir, plan, outputFileNumbers, snapshots: [survivors.maxSeq], build: context.build, targetFileSizeBytes, inputsMayRepeat: true });
   return result.added.map((file) => ({ ...file, level: 1 }));
 }
 
