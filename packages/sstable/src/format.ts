@@ -132,9 +132,9 @@ export const FORMAT_VERSION_MIN = 1;
 /** Newest format version this build reads and writes. */
 export const FORMAT_VERSION_CURRENT = 3;
 /**
- * A file is written with the lowest version that can express it. Variable-width files are
- * version 3 (compact pages) unless built with `legacyPages`; then, and for fixed-width files,
- * version 1 unless the file holds an expiring entry (`SLOT_FLAG_EXPIRING`, added in version 2).
+ * Which version a file is written with: variable-width files are version 3 (compact pages)
+ * unless built with `legacyPages`; then, and for fixed-width files, version 1 unless the file
+ * holds an expiring entry (`SLOT_FLAG_EXPIRING`, added in version 2).
  */
 export const FORMAT_VERSION_FIRST = 1;
 export const FORMAT_VERSION_EXPIRING = 2;
