@@ -31,8 +31,12 @@ export function setUint32LE(bytes: Uint8Array, offset: number, value: number): v
   for (let i = 0; i < 4; i++) bytes[offset + i] = (value >>> (8 * i)) & 0xff;
 }
 
-/** Below this many bytes a loop copies faster than a view and `set` (measured on Node 20). */
-const COPY_LOOP_BYTES_MAX = 64;
+/**
+ * Up to this many bytes a loop copies faster than a view and `set`. Measured on Node 20 here:
+ * the loop costs about 2 ns a byte (16 bytes 39 ns, 64 bytes 120 ns), `set` 52 ns up to about
+ * 100 bytes.
+ */
+const COPY_LOOP_BYTES_MAX = 24;
 
 /** Copies `length` bytes of `source` from `sourceAt` into `target` at `targetAt`. */
 export function copyBytes(target: Uint8Array, targetAt: number, source: Uint8Array, sourceAt: number, length: number): void {

@@ -1,4 +1,4 @@
-import { assert, compareBytes, EntryKind, compareInternal } from '@kv/base';
+import { assert, compareBytes, EntryKind } from '@kv/base';
 import type { SeqNum } from '@kv/base';
 import type { Vfs, VfsFile } from '@kv/vfs';
 import { bloomKeyHash } from './bloom-filter.js';
@@ -85,8 +85,9 @@ export class TableBuilder {
     assert(this.state === 'open', 'add to an open builder');
     checkEntry(this.layout, { key, seq, kind, value });
     const first = this.entryCount === 0;
-    assert(first || compareInternal(key, seq, this.lastKey, this.lastSeq) > 0, 'entries are added in strictly increasing internal order');
-    const sameUserKey = !first && compareBytes(key, this.lastKey) === 0;
+    const byKey = first ? 1 : compareBytes(key, this.lastKey);
+    assert(byKey > 0 || (byKey === 0 && seq < this.lastSeq), 'entries are added in strictly increasing internal order');
+    const sameUserKey = byKey === 0;
     this.placeRecord(key, seq, kind, value);
     if (!sameUserKey) this.pushKeyHash(bloomKeyHash(key));
     this.lastKey = sameUserKey ? this.lastKey : key.slice();
