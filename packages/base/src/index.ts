@@ -5,6 +5,7 @@ export { concatBytes, copyBytes, readUint64, setUint32LE, setUint64LE, viewOf, w
 export { ChunkAllocator } from './chunk-allocator.js';
 export { compareBytes, equalBytes } from './compare-bytes.js';
 export { compareInternal } from './internal-order.js';
+export { KeyCopy } from './key-copy.js';
 export { EXPIRY_BYTES, encodeExpiringValue, expiryOf, readsAsDeleted, userValueOf } from './expiring-value.js';
 export { KEY_PREFIX_BYTES, keyPrefix } from './key-prefix.js';
 export { crc32, maskCrc, unmaskCrc } from './crc32.js';

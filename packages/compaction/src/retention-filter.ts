@@ -19,7 +19,7 @@
  *   treated as a point tombstone ('keep-as-tombstone': write a delete in its place, or drop it
  *   with the rest of the key at the bottom).
  */
-import { EntryKind, InvalidArgumentError, RangeTombstoneIndex, compareBytes, readsAsDeleted } from '@kv/base';
+import { EntryKind, InvalidArgumentError, KeyCopy, RangeTombstoneIndex, readsAsDeleted } from '@kv/base';
 import type { InternalEntry } from '@kv/base';
 
 export type RetentionDecision = 'keep' | 'keep-as-tombstone' | 'drop-version' | 'drop-tombstone';
@@ -42,7 +42,7 @@ export class RetentionFilter {
    * version from every reader the higher ones would.
    */
   readonly tombstonesHidingKept: Set<number> = new Set();
-  private currentKey: Uint8Array | undefined;
+  private readonly currentKey = new KeyCopy();
   private previousStripe = -1;
   private droppingRest = false;
 
@@ -60,8 +60,8 @@ export class RetentionFilter {
    * may be a view that changes after the call; the filter copies the key it keeps.
    */
   decide(entry: InternalEntry): RetentionDecision {
-    if (this.currentKey === undefined || compareBytes(entry.key, this.currentKey) !== 0) {
-      this.currentKey = entry.key.slice();
+    if (!this.currentKey.isSet || this.currentKey.compareWith(entry.key) !== 0) {
+      this.currentKey.set(entry.key);
       this.previousStripe = -1;
       this.droppingRest = false;
     }

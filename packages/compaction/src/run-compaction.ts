@@ -8,7 +8,7 @@
  * `YIELD_EVERY_ENTRIES` entries and at every slice write, so an inline job never blocks for
  * long. In a worker the same yields cost almost nothing.
  */
-import { CorruptionError, EntryKind, RangeTombstoneIndex, compareBytes, equalBytes } from '@kv/base';
+import { CorruptionError, EntryKind, KeyCopy, RangeTombstoneIndex, compareBytes, equalBytes } from '@kv/base';
 import type { InternalIterator } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
@@ -84,21 +84,22 @@ async function mergeInto(opened: readonly OpenInput[], merge: { filter: Retentio
   const entriesMax = sum(opened.map(({ reader }) => reader.properties.entryCount));
   const counts: MergeCounts = { entriesIn: 0, entriesOut: 0, droppedVersions: 0, droppedTombstones: 0 };
   const merged = new MergingIterator(sourcesOf(opened));
-  let previousKey: Uint8Array | undefined;
+  const previousKey = new KeyCopy();
   let previousSeq = 0;
   let previous: { kind: EntryKind; value: Uint8Array } = { kind: EntryKind.Delete, value: EMPTY };
   for (merged.seekToFirst(); merged.valid; merged.next()) {
     const entry = merged.entry;
     if (++counts.entriesIn > entriesMax) throw new CorruptionError('compaction inputs', 'more entries than the files declare');
     // The key is copied only when it changes, so a key with many versions costs one copy.
-    const sameKey = previousKey !== undefined && equalBytes(previousKey, entry.key);
+    const byKey = previousKey.isSet ? previousKey.compareWith(entry.key) : 1;
+    const sameKey = byKey === 0;
     if (sameKey && entry.seq === previousSeq && merge.inputsMayRepeat && entry.kind === previous.kind && equalBytes(entry.value, previous.value)) {
       counts.droppedVersions++;
       continue;
     }
-    const outOfOrder = sameKey ? entry.seq >= previousSeq : previousKey !== undefined && compareBytes(entry.key, previousKey) < 0;
+    const outOfOrder = sameKey ? entry.seq >= previousSeq : byKey < 0;
     if (outOfOrder) throw new CorruptionError('compaction inputs', `entry seq ${entry.seq} out of internal order across input files`);
-    if (!sameKey) previousKey = entry.key.slice();
+    if (!sameKey) previousKey.set(entry.key);
     previousSeq = entry.seq;
     if (merge.inputsMayRepeat) previous = { kind: entry.kind, value: entry.value.slice() };
     const decision = filter.decide(entry);

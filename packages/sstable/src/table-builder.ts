@@ -1,4 +1,4 @@
-import { assert, compareBytes, EntryKind } from '@kv/base';
+import { assert, EntryKind, KeyCopy } from '@kv/base';
 import type { SeqNum } from '@kv/base';
 import type { Vfs, VfsFile } from '@kv/vfs';
 import { bloomKeyHash } from './bloom-filter.js';
@@ -49,7 +49,8 @@ export class TableBuilder {
   private seqMax = 0;
   private rawDataBytes = 0;
   private smallestKey: Uint8Array = new Uint8Array(0);
-  private lastKey: Uint8Array = new Uint8Array(0);
+  /** The previous entry's user key (copied once per distinct key, into one reused buffer). */
+  private readonly lastKey = new KeyCopy();
   private lastSeq = 0;
 
   private constructor(vfs: Vfs, file: VfsFile, layout: TableLayout, bloomBitsPerKey: number) {
@@ -85,14 +86,14 @@ export class TableBuilder {
     assert(this.state === 'open', 'add to an open builder');
     checkEntry(this.layout, { key, seq, kind, value });
     const first = this.entryCount === 0;
-    const byKey = first ? 1 : compareBytes(key, this.lastKey);
+    const byKey = first ? 1 : this.lastKey.compareWith(key);
     assert(byKey > 0 || (byKey === 0 && seq < this.lastSeq), 'entries are added in strictly increasing internal order');
     const sameUserKey = byKey === 0;
     this.placeRecord(key, seq, kind, value);
     if (!sameUserKey) this.pushKeyHash(bloomKeyHash(key));
-    this.lastKey = sameUserKey ? this.lastKey : key.slice();
+    if (!sameUserKey) this.lastKey.set(key);
     this.lastSeq = seq;
-    if (first) this.smallestKey = this.lastKey;
+    if (first) this.smallestKey = key.slice();
     this.seqMin = first ? seq : Math.min(this.seqMin, seq);
     this.seqMax = first ? seq : Math.max(this.seqMax, seq);
     this.entryCount++;
@@ -121,7 +122,7 @@ export class TableBuilder {
     const dataRegionBytes = this.output.nextOffset;
     const statistics = {
       smallestKey: this.smallestKey,
-      largestKey: this.lastKey,
+      largestKey: this.lastKey.isSet ? this.lastKey.toArray() : new Uint8Array(0),
       seqMin: this.seqMin,
       seqMax: this.seqMax,
       entryCount: this.entryCount,
@@ -199,7 +200,7 @@ export class TableBuilder {
     const image = this.page.finish(this.indexEntries.length);
     const stored = this.layout.compression === 'lz4' ? encodeFrame(image) : image;
     const fileOffset = this.output.append(stored);
-    this.indexEntries.push({ fileOffset, storedBytes: stored.length, lastKey: this.lastKey, lastSeq: this.lastSeq });
+    this.indexEntries.push({ fileOffset, storedBytes: stored.length, lastKey: this.lastKey.toArray(), lastSeq: this.lastSeq });
     this.rawDataBytes += image.length;
   }
 

@@ -1,0 +1,42 @@
+import { copyBytes } from './bytes.js';
+
+/**
+ * A private copy of one key that is replaced key after key, as a merge or a builder remembers
+ * "the previous key": the bytes live in one buffer that grows when needed, so remembering a
+ * key costs a copy but no allocation. `toArray` hands out a copy to keep.
+ */
+export class KeyCopy {
+  private bytes: Uint8Array = new Uint8Array(64);
+  private length = 0;
+  private held = false;
+
+  /** Whether a key was set since the copy was made. */
+  get isSet(): boolean {
+    return this.held;
+  }
+
+  /** Replaces the copy with `key`'s bytes; `key` may change or be reused afterwards. */
+  set(key: Uint8Array): void {
+    if (key.length > this.bytes.length) this.bytes = new Uint8Array(Math.max(key.length, 2 * this.bytes.length));
+    copyBytes(this.bytes, 0, key, 0, key.length);
+    this.length = key.length;
+    this.held = true;
+  }
+
+  /** `compareBytes(key, copy)`: negative when `key` sorts first. Requires: `isSet`. */
+  compareWith(key: Uint8Array): number {
+    const bytes = this.bytes;
+    const length = this.length;
+    const common = key.length < length ? key.length : length;
+    for (let i = 0; i < common; i++) {
+      const diff = (key[i] as number) - (bytes[i] as number);
+      if (diff !== 0) return diff;
+    }
+    return key.length - length;
+  }
+
+  /** A new array holding the key. Requires: `isSet`. */
+  toArray(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
