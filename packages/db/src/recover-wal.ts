@@ -40,7 +40,9 @@ interface ReplayContext {
 
 /**
  * `readOnly`: change nothing on disk (a read-only open beside a live writer): dropped tails
- * stay, and nothing is discarded; the writer's next open does that.
+ * stay, and nothing is discarded; the writer's next open does that. Its readers treat zeros at
+ * a record boundary as the end of the log whatever follows (`WalReader.open`, `liveWriter`):
+ * the writer may be filling preallocated space while it is read.
  */
 export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum; readOnly?: boolean }): Promise<RecoveredWal> {
   const readOnly = options.readOnly ?? false;
@@ -74,7 +76,7 @@ async function openNewestFirst(context: ReplayContext, logs: readonly FileNum[])
   try {
     for (let i = logs.length - 1; i >= 0; i--) {
       const logNumber = logs[i] as FileNum;
-      readers.unshift(await WalReader.open(context.vfs, `${context.dir}/${logFileName(logNumber)}`, { logNumber, mode: context.mode }));
+      readers.unshift(await WalReader.open(context.vfs, `${context.dir}/${logFileName(logNumber)}`, { logNumber, mode: context.mode, liveWriter: true }));
     }
   } catch (error) {
     await closeAll(readers);

@@ -124,3 +124,44 @@ describe('a read-only open beside a writer that creates its next WAL segment ahe
   });
 });
 
+
+describe('a read-only open beside a writer filling preallocated WAL space', () => {
+  it('regression: ends the log at the zeros it read instead of reading records the writer added after it passed, in every recovery mode', async () => {
+    // The WAL writes zeros ahead of durable writes, so records arrive inside the size a reader
+    // took at open. Here the writer adds records 1 to 3 right after the reader loaded the first
+    // block, which it then reads as record 0 followed by zeros. A reader that went on past the
+    // zeros (skipCorrupted skips to the next block) found records written after it had passed
+    // without the one before them; absoluteConsistency reported damage that was not there.
+    for (const walRecoveryMode of ['skipCorrupted', 'tolerateCorruptedTail', 'absoluteConsistency', 'pointInTime'] as const) {
+      const inner = new MemoryVfs();
+      const writer = await DB.open('/db', { vfs: inner });
+      await writer.put('k0', 'first', { sync: true });
+      let raced = false;
+      const vfs = Object.create(inner) as Vfs;
+      vfs.open = async (path, options) => {
+        const file = await inner.open(path, options);
+        if (!path.endsWith('.log')) return file;
+        const wrapped = Object.create(file) as typeof file;
+        wrapped.read = async (request) => {
+          const read = await file.read(request);
+          if (!raced && request.position === 0) {
+            raced = true;
+            for (const key of ['k1', 'k2', 'k3']) await writer.put(key, 'x'.repeat(20_000), { sync: true });
+          }
+          return read;
+        };
+        return wrapped;
+      };
+      const reader = await DB.open('/db', { vfs, readOnly: true, walRecoveryMode });
+      expect(raced, walRecoveryMode).toBe(true);
+      const visible: string[] = [];
+      for (const key of ['k0', 'k1', 'k2', 'k3']) if ((await reader.get(key)) !== undefined) visible.push(key);
+      expect(visible, walRecoveryMode).toEqual(['k0', 'k1', 'k2', 'k3'].slice(0, visible.length));
+      expect(visible.length, walRecoveryMode).toBeGreaterThan(0);
+      await reader.refresh();
+      expect(text(await reader.get('k3')), walRecoveryMode).toBe('x'.repeat(20_000));
+      await reader.close();
+      await writer.close();
+    }
+  });
+});

@@ -35,24 +35,32 @@ export class WalReader {
   private cursor: FragmentCursor | undefined;
   private state: 'reading' | 'done' | 'closed' = 'reading';
   private readonly progress: WalReplayReport = { records: 0, lastGoodOffset: 0, droppedBytes: 0, corruptions: [], stoppedEarly: false };
+  private readonly liveWriter: boolean;
 
-  private constructor(source: BlockSource, options: { path: string; logNumber: number; mode: WalRecoveryMode }) {
+  private constructor(source: BlockSource, options: { path: string; logNumber: number; mode: WalRecoveryMode; liveWriter: boolean }) {
     this.source = source;
     this.path = options.path;
     this.logNumber = options.logNumber;
     this.mode = options.mode;
+    this.liveWriter = options.liveWriter;
     this.seed = logCrcSeed(options.logNumber);
   }
 
   /**
    * Opens `path` and checks its header. Throws `CorruptionError` for a foreign file, a damaged
    * header or another log's number, and `NotSupportedError` for an unknown format version.
+   *
+   * `liveWriter`: a writer may be appending to the log while it is read (a read-only open
+   * beside a live database). Then a zero-filled fragment header at a record boundary ends the
+   * log whatever follows it: the writer may be filling that space right now, so anything read
+   * after it may have been written after the reader passed the zeros, and returning it (or
+   * reporting it as damage) could show a state no prefix of the log ever was.
    */
-  static async open(vfs: Vfs, path: string, options: { logNumber: number; mode?: WalRecoveryMode }): Promise<WalReader> {
+  static async open(vfs: Vfs, path: string, options: { logNumber: number; mode?: WalRecoveryMode; liveWriter?: boolean }): Promise<WalReader> {
     const file = await vfs.open(path);
     try {
       const source = new BlockSource(file, await file.size());
-      const reader = new WalReader(source, { path, logNumber: options.logNumber, mode: options.mode ?? WAL_RECOVERY_MODE_DEFAULT });
+      const reader = new WalReader(source, { path, logNumber: options.logNumber, mode: options.mode ?? WAL_RECOVERY_MODE_DEFAULT, liveWriter: options.liveWriter === true });
       await reader.readHeader();
       return reader;
     } catch (error) {
@@ -84,10 +92,11 @@ export class WalReader {
         return undefined;
       }
       if (event.kind === 'damage') {
-        if (this.endsAtZeroTail(event) && (await onlyZerosFrom(this.source, event.offset))) {
+        if (this.endsAtZeroTail(event) && (this.liveWriter || (await onlyZerosFrom(this.source, event.offset)))) {
           // Zeros from a record boundary to the end of the file: preallocated space the log
           // never reached, or an un-synced append that extended the file and was lost. Either
-          // way the log ends here undamaged, as if the file ended at the boundary.
+          // way the log ends here undamaged, as if the file ended at the boundary. Beside a
+          // live writer, zeros at a boundary end the log whatever follows (see `open`).
           if (this.state !== 'reading') throw new NotOpenError(`wal reader ${this.path}`);
           this.state = 'done';
           return undefined;

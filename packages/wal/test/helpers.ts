@@ -37,11 +37,12 @@ export interface ReadOutcome {
 /** Reads every record of the log at `path`; errors propagate. */
 export async function readLog(
   vfs: MemoryVfs,
-  options: { mode?: WalRecoveryMode; logNumber?: number; path?: string } = {},
+  options: { mode?: WalRecoveryMode; logNumber?: number; path?: string; liveWriter?: boolean } = {},
 ): Promise<ReadOutcome> {
   const reader = await WalReader.open(vfs, options.path ?? LOG_PATH, {
     logNumber: options.logNumber ?? LOG_NUMBER,
     mode: options.mode ?? 'tolerateCorruptedTail',
+    liveWriter: options.liveWriter === true,
   });
   try {
     const records: WalRecord[] = [];
@@ -55,7 +56,7 @@ export async function readLog(
 /** Reads like `readLog` but returns the error instead of throwing it. */
 export async function readLogOrError(
   vfs: MemoryVfs,
-  options: { mode?: WalRecoveryMode; logNumber?: number } = {},
+  options: { mode?: WalRecoveryMode; logNumber?: number; liveWriter?: boolean } = {},
 ): Promise<ReadOutcome | { error: unknown }> {
   try {
     return await readLog(vfs, options);

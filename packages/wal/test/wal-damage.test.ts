@@ -232,6 +232,23 @@ describe('tails', () => {
     expect(isCorruption(await readLogOrError(log.vfs, { mode: 'absoluteConsistency' }))).toBe(true);
   });
 
+  test('beside a live writer, zeros at a record boundary end the log whatever follows, in every mode', async () => {
+    // A read-only reader beside a writer: records after the zeros may have been written after
+    // the reader passed them, so reading on could show a state no prefix of the log ever was.
+    const { log, originals } = await buildLog([100, 200]);
+    const file = await log.vfs.open('/db/000007.log', { write: true });
+    await file.write({ data: new Uint8Array([1]), position: log.sizeBytes + BLOCK_SIZE_BYTES });
+    await file.close();
+    for (const mode of MODES) {
+      const { records, report } = outcomeOf(await readLogOrError(log.vfs, { mode, liveWriter: true }));
+      expect(records.length, mode).toBe(originals.length);
+      expect(report, mode).toMatchObject({ stoppedEarly: false, corruptions: [], lastGoodOffset: log.sizeBytes });
+    }
+    // Damage that is not zeros at a boundary is handled by the mode as before.
+    await flipByte(log.vfs, (originals[1]?.position.offset ?? 0) + 10, 0x20);
+    expect(isCorruption(await readLogOrError(log.vfs, { mode: 'absoluteConsistency', liveWriter: true }))).toBe(true);
+  });
+
   test('zeros that interrupt a record spanning blocks are damage, even when they run to the end of the file', async () => {
     const { log, originals } = await buildLog([100, 2 * BLOCK_SIZE_BYTES]);
     const second = originals[1]?.position.offset ?? 0;
