@@ -7,7 +7,12 @@ import { IoError, isKvError } from '@kv/base';
 import type { KvError } from '@kv/base';
 
 const RETRY_DELAY_MIN_MS = 50;
-const RETRY_DELAY_MAX_MS = 5000;
+/**
+ * At most a second between attempts (RocksDB's `bg_error_resume_retry_interval` is the same),
+ * so writers held by a full disk resume within about a second of space returning. With 5 s, a
+ * level-0 job that needs a smaller retry after space returns took two full delays.
+ */
+const RETRY_DELAY_MAX_MS = 1000;
 
 export interface BackgroundFailure {
   /** The error as writers and callers see it: always a KvError, the original kept as cause. */
