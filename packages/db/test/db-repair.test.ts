@@ -91,6 +91,32 @@ describe('DB.repair', () => {
     await repaired.close();
   });
 
+  it('merges a WAL segment a crash left behind after its flush with the page files that hold its writes', async () => {
+    // A crash after a flush's manifest edit and before its WAL segment was deleted leaves the
+    // segment's writes both in the segment and in a page file (perhaps compacted since).
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    await db.put('a', 'a1');
+    await db.put('b', 'b1');
+    const segment = (await vfs.list('/db')).find((name) => name.endsWith('.log')) ?? '';
+    const stale = await vfs.readFile(`/db/${segment}`);
+    await db.flush();
+    await db.put('a', 'a2');
+    await db.clear({ gte: 'c', lt: 'd' });
+    await db.flush();
+    await db.compactRange();
+    await db.close();
+    const restored = await vfs.open(`/db/${segment}`, { create: true, write: true });
+    await restored.write({ data: stale, position: 0 });
+    await restored.close();
+    await vfs.unlink('/db/CURRENT');
+    await DB.repair('/db', { vfs });
+    const repaired = await DB.open('/db', { vfs });
+    const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+    expect((await collect(repaired.iterator())).map(([k, v]) => `${text(k)}=${text(v)}`)).toEqual(['a=a2', 'b=b1']);
+    await repaired.close();
+  });
+
   it('rebuilds over a damaged manifest', async () => {
     const vfs = new MemoryVfs();
     const model = await populated(vfs);
