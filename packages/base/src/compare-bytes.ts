@@ -11,18 +11,26 @@ import { Buffer } from 'node:buffer';
 const NATIVE_COMPARE_MIN_BYTES = 64;
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = a.length < b.length ? a.length : b.length;
-  if (length >= NATIVE_COMPARE_MIN_BYTES) return compareNative(a, b);
+  return compareBytesTo(a, b, b.length);
+}
+
+/**
+ * `compareBytes(a, b.subarray(0, bLength))` without making the view: for a caller that keeps
+ * a key in the front of a reused buffer (`KeyCopy`).
+ */
+export function compareBytesTo(a: Uint8Array, b: Uint8Array, bLength: number): number {
+  const length = a.length < bLength ? a.length : bLength;
+  if (length >= NATIVE_COMPARE_MIN_BYTES) return compareNative(a, b, bLength);
   for (let i = 0; i < length; i++) {
     const diff = (a[i] as number) - (b[i] as number);
     if (diff !== 0) return diff;
   }
-  return a.length - b.length;
+  return a.length - bLength;
 }
 
-function compareNative(a: Uint8Array, b: Uint8Array): number {
+function compareNative(a: Uint8Array, b: Uint8Array, bLength: number): number {
   const left = Buffer.from(a.buffer, a.byteOffset, a.length);
-  const right = Buffer.from(b.buffer, b.byteOffset, b.length);
+  const right = Buffer.from(b.buffer, b.byteOffset, bLength);
   return Buffer.compare(left, right);
 }
 

@@ -1,4 +1,5 @@
 import { copyBytes } from './bytes.js';
+import { compareBytesTo } from './compare-bytes.js';
 
 /**
  * A private copy of one key that is replaced key after key, as a merge or a builder remembers
@@ -25,14 +26,7 @@ export class KeyCopy {
 
   /** `compareBytes(key, copy)`: negative when `key` sorts first. Requires: `isSet`. */
   compareWith(key: Uint8Array): number {
-    const bytes = this.bytes;
-    const length = this.length;
-    const common = key.length < length ? key.length : length;
-    for (let i = 0; i < common; i++) {
-      const diff = (key[i] as number) - (bytes[i] as number);
-      if (diff !== 0) return diff;
-    }
-    return key.length - length;
+    return compareBytesTo(key, this.bytes, this.length);
   }
 
   /** A new array holding the key. Requires: `isSet`. */

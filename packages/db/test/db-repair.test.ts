@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryVfs } from '@kv/vfs';
 import { DB } from '../src/index.js';
+import type { RepairReport } from '../src/index.js';
 import { SortedModel, collect, show } from './support/sorted-model.js';
 
 const key = (i: number): string => `key${String(i).padStart(6, '0')}`;
@@ -26,6 +27,24 @@ async function flipByte(vfs: MemoryVfs, path: string, offset: number): Promise<v
   byte[0] = (byte[0] ?? 0) ^ 0x40;
   await file.write({ data: byte, position: offset });
   await file.close();
+}
+
+/** Puts back a file a crash left behind (as it was before the engine deleted it), drops CURRENT and repairs. */
+async function repairWithLeftover(vfs: MemoryVfs, name: string, bytes: Uint8Array): Promise<RepairReport> {
+  const restored = await vfs.open(`/db/${name}`, { create: true, write: true });
+  await restored.write({ data: bytes, position: 0 });
+  await restored.close();
+  await vfs.unlink('/db/CURRENT');
+  return DB.repair('/db', { vfs });
+}
+
+/** Every key=value of the repaired database, as text. */
+async function repairedContents(vfs: MemoryVfs): Promise<string[]> {
+  const db = await DB.open('/db', { vfs });
+  const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+  const contents = (await collect(db.iterator())).map(([k, v]) => `${text(k)}=${text(v)}`);
+  await db.close();
+  return contents;
 }
 
 describe('DB.repair', () => {
@@ -79,16 +98,9 @@ describe('DB.repair', () => {
     await db.flush();
     await db.compactRange();
     await db.close();
-    const restored = await vfs.open(`/db/${firstTable}`, { create: true, write: true });
-    await restored.write({ data: leftover, position: 0 });
-    await restored.close();
-    await vfs.unlink('/db/CURRENT');
-    const report = await DB.repair('/db', { vfs });
+    const report = await repairWithLeftover(vfs, firstTable, leftover);
     expect(report.tablesLost).toEqual([]);
-    const repaired = await DB.open('/db', { vfs });
-    const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
-    expect((await collect(repaired.iterator())).map(([k, v]) => `${text(k)}=${text(v)}`)).toEqual(['a=a2', 'b=b1', 'c=c1']);
-    await repaired.close();
+    expect(await repairedContents(vfs)).toEqual(['a=a2', 'b=b1', 'c=c1']);
   });
 
   it('merges a WAL segment a crash left behind after its flush with the page files that hold its writes', async () => {
@@ -106,15 +118,8 @@ describe('DB.repair', () => {
     await db.flush();
     await db.compactRange();
     await db.close();
-    const restored = await vfs.open(`/db/${segment}`, { create: true, write: true });
-    await restored.write({ data: stale, position: 0 });
-    await restored.close();
-    await vfs.unlink('/db/CURRENT');
-    await DB.repair('/db', { vfs });
-    const repaired = await DB.open('/db', { vfs });
-    const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
-    expect((await collect(repaired.iterator())).map(([k, v]) => `${text(k)}=${text(v)}`)).toEqual(['a=a2', 'b=b1']);
-    await repaired.close();
+    await repairWithLeftover(vfs, segment, stale);
+    expect(await repairedContents(vfs)).toEqual(['a=a2', 'b=b1']);
   });
 
   it('rebuilds over a damaged manifest', async () => {

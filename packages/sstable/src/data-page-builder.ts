@@ -8,7 +8,7 @@
 import { assert, copyBytes, EntryKind } from '@kv/base';
 import { OVERFLOW_REF_BYTES, PAGE_HEADER_BYTES, PageKind, SLOT_FLAG_EXPIRING, SLOT_FLAG_KEY_OVERFLOW, SLOT_FLAG_PUT, SLOT_FLAG_VALUE_OVERFLOW } from './format.js';
 import { sealPage, writePageHeader } from './page-header.js';
-import { layoutGeometry, resolveGeometry, writeDescriptor, writeUintLE } from './page-geometry.js';
+import { keyHeapBytes, layoutGeometry, resolveGeometry, writeDescriptor, writeUintLE } from './page-geometry.js';
 import type { PageGeometry } from './page-geometry.js';
 import { PLANNED_KEY_BYTES_MAX, PagePlan } from './page-plan.js';
 import type { PlannedRecord } from './page-plan.js';
@@ -166,8 +166,7 @@ export class DataPageBuilder {
     }
     const layout = this.layout;
     if (layout.fixedWidth !== undefined) return this.usedBytes + layout.slotWidthBytes;
-    const k = layout.inlineKeyBytes;
-    const keyHeap = record.keyRef !== undefined ? OVERFLOW_REF_BYTES : record.key.length > k ? record.key.length : 0;
+    const keyHeap = keyHeapBytes({ bytesAfterPrefix: record.key.length, overflow: record.keyRef !== undefined }, layout.inlineKeyBytes);
     const valueHeap = record.valueRef !== undefined ? OVERFLOW_REF_BYTES : record.value.length;
     return this.usedBytes + layout.slotWidthBytes + keyHeap + valueHeap;
   }

@@ -94,8 +94,7 @@ export class DataPage {
   }
 
   kindOf(i: number): EntryKind {
-    if (this.flagsAt < 0) return EntryKind.Put;
-    const flags = this.bytes[this.slotOffset(i) + this.flagsAt] as number;
+    const flags = this.flagsAtSlot(this.slotOffset(i));
     if ((flags & SLOT_FLAG_PUT) === 0) return EntryKind.Delete;
     return (flags & SLOT_FLAG_EXPIRING) === 0 ? EntryKind.Put : EntryKind.PutExpiring;
   }
@@ -104,12 +103,6 @@ export class DataPage {
   compareKey(i: number, key: Uint8Array, overflow: OverflowSource): number {
     const byPrefix = this.comparePrefix(key);
     return byPrefix !== 0 ? byPrefix : this.compareSuffix(i, key, overflow);
-  }
-
-  /** Compares slot i's internal key with (key, seq) in internal order. */
-  compare(i: number, key: Uint8Array, seq: number, overflow: OverflowSource): number {
-    const byKey = this.compareKey(i, key, overflow);
-    return byKey !== 0 ? byKey : seq - this.seqOf(i);
   }
 
   /** The first slot at or after (key, seq) (`inclusive`) or strictly after it; slotCount if none. */
@@ -132,7 +125,7 @@ export class DataPage {
   keyOf(i: number, overflow: OverflowSource): Uint8Array {
     const offset = this.slotOffset(i);
     const length = this.suffixLengthAt(offset);
-    if (this.flagsAt >= 0 && ((this.bytes[offset + this.flagsAt] as number) & SLOT_FLAG_KEY_OVERFLOW) !== 0) {
+    if ((this.flagsAtSlot(offset) & SLOT_FLAG_KEY_OVERFLOW) !== 0) {
       return overflow.readOverflow(this, this.keyHeapOffsetAt(offset), this.prefixLength + length);
     }
     const suffixStart = length <= this.suffixWidth ? offset + this.suffixAt : this.keyHeapOffsetAt(offset);
@@ -146,7 +139,7 @@ export class DataPage {
   /** Slot i's value: a view into the page, or a new array for an overflow value. */
   valueOf(i: number, overflow: OverflowSource): Uint8Array {
     const offset = this.slotOffset(i);
-    const flags = this.flagsAt < 0 ? SLOT_FLAG_PUT : (this.bytes[offset + this.flagsAt] as number);
+    const flags = this.flagsAtSlot(offset);
     if ((flags & SLOT_FLAG_PUT) === 0) return EMPTY;
     const length = this.valueLengthOf(offset);
     if (this.valuesInline) return this.bytes.subarray(offset + this.valueAt, offset + this.valueAt + length);
@@ -171,11 +164,16 @@ export class DataPage {
     if (this.flagsAt < 0) return refs;
     for (let i = 0; i < this.slotCount; i++) {
       const offset = this.slotOffset(i);
-      const flags = this.bytes[offset + this.flagsAt] as number;
+      const flags = this.flagsAtSlot(offset);
       if ((flags & SLOT_FLAG_KEY_OVERFLOW) !== 0) refs.push({ refOffset: this.keyHeapOffsetAt(offset), length: this.prefixLength + this.suffixLengthAt(offset) });
       if ((flags & SLOT_FLAG_VALUE_OVERFLOW) !== 0) refs.push({ refOffset: this.view.getUint16(offset + this.valueAt, true), length: this.valueLengthOf(offset) });
     }
     return refs;
+  }
+
+  /** The flags of the slot at `offset`; a page without a flags byte holds plain puts only. */
+  private flagsAtSlot(offset: number): number {
+    return this.flagsAt < 0 ? SLOT_FLAG_PUT : (this.bytes[offset + this.flagsAt] as number);
   }
 
   /** Length of the key after the shared prefix, for the slot at `offset`. */
@@ -235,7 +233,7 @@ export class DataPage {
     const heapOffset = this.keyHeapOffsetAt(offset);
     const skip = this.prefixLength;
     const { key, length, from } = compared;
-    const keyOverflow = this.flagsAt >= 0 && ((this.bytes[offset + this.flagsAt] as number) & SLOT_FLAG_KEY_OVERFLOW) !== 0;
+    const keyOverflow = (this.flagsAtSlot(offset) & SLOT_FLAG_KEY_OVERFLOW) !== 0;
     // The heap holds the suffix; an overflow chain holds the whole key.
     const source = keyOverflow ? overflow.readOverflow(this, heapOffset, skip + length) : this.bytes;
     const start = keyOverflow ? skip : heapOffset;

@@ -22,6 +22,7 @@ import {
   KEY_FIELDS_KNOWN,
   KEY_FIELDS_LENGTH_MASK,
   KEY_FIELDS_OFFSET_PRESENT,
+  OVERFLOW_REF_BYTES,
   PAGE_HEADER_BYTES,
   SEQ_BYTES,
   SEQ_MAX,
@@ -104,6 +105,15 @@ export function resolveGeometry(fields: SlotFields, descriptor: boolean): PageGe
     valueAt,
     valueLengthAt: fields.valuesInline || fields.valueLengthWidth === 0 ? -1 : valueAt + 2,
   };
+}
+
+/**
+ * Heap bytes a key takes: a reference when it is in an overflow chain, else its bytes after
+ * the shared prefix when they are more than the slot keeps inline, else none.
+ */
+export function keyHeapBytes(key: { bytesAfterPrefix: number; overflow: boolean }, inlineBytes: number): number {
+  if (key.overflow) return OVERFLOW_REF_BYTES;
+  return key.bytesAfterPrefix > inlineBytes ? key.bytesAfterPrefix : 0;
 }
 
 /** Bytes of one slot with these fields. */

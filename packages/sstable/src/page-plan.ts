@@ -15,7 +15,7 @@ import {
   PAGE_HEADER_BYTES,
   SHARED_PREFIX_BYTES_MAX,
 } from './format.js';
-import { bytesToHold, slotWidthOfFields } from './page-geometry.js';
+import { bytesToHold, keyHeapBytes, slotWidthOfFields } from './page-geometry.js';
 import type { SlotFields } from './page-geometry.js';
 
 /** Bytes of a key the plan keeps: enough for any shared prefix plus any inline suffix. */
@@ -168,9 +168,7 @@ export class PagePlan {
 
   /** Heap bytes of one key for a prefix length: its suffix when longer than K, a reference when in overflow. */
   private keyHeapOf(keyLength: number, keyOverflow: boolean, prefixLength: number): number {
-    if (keyOverflow) return OVERFLOW_REF_BYTES;
-    const suffix = keyLength - prefixLength;
-    return suffix > this.inlineKeyBytes ? suffix : 0;
+    return keyHeapBytes({ bytesAfterPrefix: keyLength - prefixLength, overflow: keyOverflow }, this.inlineKeyBytes);
   }
 
   private recountLongKeys(next: PlanState): void {

@@ -6,9 +6,10 @@ import { checkEntry } from './check-entry.js';
 import { DataPageBuilder } from './data-page-builder.js';
 import type { OverflowRef, SlotRecord } from './data-page-builder.js';
 import { encodeMetadata } from './encode-metadata.js';
-import { OVERFLOW_REF_BYTES, PAGE_HEADER_BYTES } from './format.js';
+import { PAGE_HEADER_BYTES } from './format.js';
 import { encodeFrame } from './frame-codec.js';
 import { OutputQueue } from './output-queue.js';
+import { keyHeapBytes } from './page-geometry.js';
 import { encodeOverflowChain } from './overflow-chain.js';
 import type { IndexEntry } from './page-index.js';
 import { keyLocalMaxBytes, recordOverheadMaxBytes, resolveBloomBitsPerKey, resolveLayout } from './table-layout.js';
@@ -172,7 +173,8 @@ export class TableBuilder {
     const value = kind === EntryKind.Delete ? NO_VALUE : given;
     const variable = this.layout.fixedWidth === undefined;
     const keyOverflow = variable && key.length > this.keyLocalMax;
-    const keyHeap = keyOverflow ? OVERFLOW_REF_BYTES : key.length > this.layout.inlineKeyBytes ? key.length : 0;
+    // At most this much heap: a compact page may keep part of the key in its shared prefix.
+    const keyHeap = keyHeapBytes({ bytesAfterPrefix: key.length, overflow: keyOverflow }, this.layout.inlineKeyBytes);
     const valueOverflow = variable && this.recordOverheadMax + keyHeap + value.length > this.layout.pageSizeBytes - PAGE_HEADER_BYTES;
     const pending: SlotRecord = { key, seq, kind, value, keyRef: undefined, valueRef: undefined };
     // The chains are written after the page is sealed (if it is full), so measure with placeholders.

@@ -884,7 +884,7 @@ describe('forged compact pages', () => {
             const slot = decoded.slotOffset(i);
             note(allowCorruption(() => expect(decoded.keyOf(i, CORRUPT_CHAIN).length).toBe(decoded.geometry.prefixLength + decoded.suffixLengthAt(slot))));
             note(allowCorruption(() => expect(decoded.valueOf(i, CORRUPT_CHAIN).length).toBe(decoded.kindOf(i) === EntryKind.Delete ? 0 : decoded.valueLengthOf(slot))));
-            for (const entry of entries) note(allowCorruption(() => decoded.compare(i, entry.key, entry.seq, CORRUPT_CHAIN)));
+            for (const entry of entries) note(allowCorruption(() => decoded.compareKey(i, entry.key, CORRUPT_CHAIN)));
           }
           for (const entry of entries) note(allowCorruption(() => [decoded.search(entry.key, entry.seq, true, CORRUPT_CHAIN), decoded.search(entry.key, 0, false, CORRUPT_CHAIN)]));
           // Every reference a decoded page reports lies inside the page (verify reads it).
