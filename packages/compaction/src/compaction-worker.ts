@@ -1,23 +1,28 @@
 /**
  * Entry point of a compaction worker thread (loaded from `dist/compaction-worker.js`). It runs
- * each job it is sent with `runCompaction` on the real file system, opening the files itself,
- * and replies with the result or the serialized error.
+ * each job it is sent (`runCompaction` or `runTableBuild`) on the real file system, opening the
+ * files itself, and replies with the result or the serialized error.
  */
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { nodeVfs } from '@kv/vfs';
 import { runCompaction } from './run-compaction.js';
+import { runTableBuild } from './table-build-job.js';
 import { isJobRequest, serializeError } from './worker-protocol.js';
-import type { JobReply, JobRequest } from './worker-protocol.js';
+import type { JobReply, JobRequest, WorkerJob } from './worker-protocol.js';
 
 async function handle(port: MessagePort, request: JobRequest): Promise<void> {
   let reply: JobReply;
   try {
-    reply = { id: request.id, ok: true, result: await runCompaction(nodeVfs, request.input) };
+    reply = { id: request.id, ok: true, result: await run(request.job) };
   } catch (error) {
     reply = { id: request.id, ok: false, error: serializeError(error) };
   }
   port.postMessage(reply);
+}
+
+function run(job: WorkerJob): ReturnType<typeof runCompaction> | ReturnType<typeof runTableBuild> {
+  return job.kind === 'compaction' ? runCompaction(nodeVfs, job.input) : runTableBuild(nodeVfs, job.input);
 }
 
 const port = parentPort;

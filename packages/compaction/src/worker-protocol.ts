@@ -5,11 +5,22 @@
  */
 import { IoError, KvError } from '@kv/base';
 import type { KvErrorCode } from '@kv/base';
+import type { TableProperties } from '@kv/sstable';
 import type { CompactionJobInput, CompactionResult } from './compaction-job.js';
+import type { TableBuildJobInput } from './table-build-job.js';
+
+/** What a worker runs: a compaction (`runCompaction`) or a table build (`runTableBuild`). */
+export type WorkerJob = { kind: 'compaction'; input: CompactionJobInput } | { kind: 'table-build'; input: TableBuildJobInput };
+
+/** The result of each kind of job. */
+export interface WorkerJobResults {
+  compaction: CompactionResult;
+  'table-build': TableProperties;
+}
 
 export interface JobRequest {
   id: number;
-  input: CompactionJobInput;
+  job: WorkerJob;
 }
 
 export interface SerializedError {
@@ -20,7 +31,7 @@ export interface SerializedError {
   stack: string | undefined;
 }
 
-export type JobReply = { id: number; ok: true; result: CompactionResult } | { id: number; ok: false; error: SerializedError };
+export type JobReply = { id: number; ok: true; result: CompactionResult | TableProperties } | { id: number; ok: false; error: SerializedError };
 
 const ERROR_CODES: readonly KvErrorCode[] = ['INVALID_ARGUMENT', 'NOT_OPEN', 'LOCKED', 'CORRUPTION', 'IO_ERROR', 'NO_SPACE', 'READ_ONLY', 'NOT_SUPPORTED'];
 
@@ -51,7 +62,9 @@ export function reviveError(serialized: SerializedError): Error {
 
 /** Narrows a message from the main thread. */
 export function isJobRequest(value: unknown): value is JobRequest {
-  return typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'number' && 'input' in value;
+  if (typeof value !== 'object' || value === null || !('id' in value) || typeof value.id !== 'number' || !('job' in value)) return false;
+  const job = value.job;
+  return typeof job === 'object' && job !== null && 'kind' in job && (job.kind === 'compaction' || job.kind === 'table-build') && 'input' in job;
 }
 
 /** Narrows a message from a worker. */

@@ -96,6 +96,7 @@ export class DB extends DbReader {
         this.compactor.kick();
       },
       events,
+      useWorker: options.vfs instanceof NodeVfs,
     });
     this.flushOnClose = options.flushOnClose;
     this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);

@@ -2,47 +2,41 @@
  * Flushing a memtable: its entries go to a new level-0 page file, its range tombstones to the
  * manifest edit that records the file.
  *
- * The page file is written in slices: entries are encoded synchronously
- * until about `SLICE_BYTES` are pending, then written with one async write, which also gives
- * the event loop back. So a flush never blocks reads and writes for longer than one slice.
+ * The main thread only packs the entries into flat arrays (`EntryPacker`: a few stores per
+ * entry, the keys and values stay where they are), in slices of `PACK_SLICE_ENTRIES` with the
+ * event loop handed back between slices. Encoding and writing the page file is a
+ * table build job (`runTableBuild`), which the engine runs in a worker thread when it has
+ * one, so a flush costs the write path almost nothing; without one it runs inline, writing in
+ * slices too.
  *
  * Older versions of a key are written only where a live snapshot can still read them (see
  * `RetentionFilter`); iterators keep the memtables they started with and need nothing here.
  */
 import type { FileNum } from '@kv/base';
-import { RetentionFilter, toFileMeta } from '@kv/compaction';
+import { EntryPacker, runTableBuild, toFileMeta } from '@kv/compaction';
+import type { PackedEntries, TableBuildJobInput } from '@kv/compaction';
 import type { VersionEdit } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
-import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { tableFileName } from './file-names.js';
 
-const SLICE_BYTES = 256 * 1024;
+/** Runs a table build job: inline (`runTableBuild`) or in a worker (`CompactionWorkerPool.buildTable`). */
+export type TableBuildRunner = (input: TableBuildJobInput) => Promise<TableProperties>;
 
-export async function writeMemtableTable(options: {
-  vfs: Vfs;
-  path: string;
-  memtable: Memtable;
-  build: TableBuildOptions;
-  /** Live snapshot sequence numbers, ascending. */
-  snapshots: readonly number[];
-}): Promise<TableProperties> {
-  const builder = await TableBuilder.create(options.vfs, options.path, options.build);
-  try {
-    const iterator = options.memtable.iterator();
-    const retention = new RetentionFilter(options.snapshots, false);
-    for (iterator.seekToFirst(); iterator.valid; iterator.next()) {
-      const { key, seq, kind, value } = iterator.entry;
-      if (retention.decide(iterator.entry) !== 'keep') continue;
-      builder.add(key, seq, kind, value);
-      if (builder.pendingBytes >= SLICE_BYTES) await builder.writePending();
-    }
-    return await builder.finish();
-  } catch (error) {
-    await builder.abandon();
-    throw error;
+/** Entries packed between two turns of the event loop: about half a millisecond's work. */
+const PACK_SLICE_ENTRIES = 4096;
+
+/** Packs every entry of `memtable` (in internal order), yielding to the event loop between slices. */
+export async function packMemtable(memtable: Memtable): Promise<PackedEntries> {
+  const packer = new EntryPacker(memtable.entryCount);
+  const iterator = memtable.iterator();
+  let packed = 0;
+  for (iterator.seekToFirst(); iterator.valid; iterator.next()) {
+    packer.add(iterator.entry);
+    if (++packed % PACK_SLICE_ENTRIES === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  return packer.finish();
 }
 
 export interface FlushedMemtable {
@@ -64,6 +58,10 @@ export async function flushMemtable(options: {
   build: TableBuildOptions;
   snapshots: readonly number[];
   allocateFileNumber: () => FileNum;
+  /** Default: inline on `vfs`. */
+  buildTable?: TableBuildRunner;
+  /** The memtable's entries packed ahead (`packMemtable`); default: packed now. */
+  packed?: Promise<PackedEntries>;
 }): Promise<FlushedMemtable> {
   const { memtable } = options;
   const edit: VersionEdit = { lastSequence: memtable.seqMax ?? 0 };
@@ -71,7 +69,9 @@ export async function flushMemtable(options: {
   if (memtable.entryCount === 0) return { edit, path: undefined, bytesWritten: 0 };
   const fileNumber = options.allocateFileNumber();
   const path = `${options.dir}/${tableFileName(fileNumber)}`;
-  const properties = await writeMemtableTable({ vfs: options.vfs, path, memtable, build: options.build, snapshots: options.snapshots });
+  const entries = await (options.packed ?? packMemtable(memtable));
+  const input: TableBuildJobInput = { path, build: options.build, snapshots: [...options.snapshots], entries };
+  const properties = options.buildTable === undefined ? await runTableBuild(options.vfs, input) : await options.buildTable(input);
   edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
   return { edit, path, bytesWritten: properties.fileSizeBytes };
 }

@@ -8,15 +8,22 @@
  *
  * A failed flush is retried with backoff; the memtable stays readable meanwhile and writers
  * wait for room once the frozen memtables reach their limit.
+ *
+ * On the real file system the page file is encoded and written by a worker thread of its own
+ * (not the compaction worker, so a flush never queues behind a long compaction); the main
+ * thread only packs the memtable's entries for it (see `flush-job.ts`). A memtable is packed
+ * as soon as it is frozen, so the packing overlaps the flush before it.
  */
 import { toFileNum } from '@kv/base';
+import { CompactionWorkerPool } from '@kv/compaction';
 import type { FileNum } from '@kv/base';
+import type { PackedEntries, TableBuildJobInput } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { TableBuildOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { RetryBackoff, classifyFailure } from './background-retry.js';
 import { logFileName } from './file-names.js';
-import { flushMemtable } from './flush-job.js';
+import { flushMemtable, packMemtable } from './flush-job.js';
 import { IMMUTABLE_MEMTABLES_MAX } from './memory-plan.js';
 import type { TableSet } from './table-set.js';
 import type { EngineEventSink } from './db-events.js';
@@ -50,6 +57,8 @@ export interface FlusherContext {
   /** Called after each flush's version is installed and its memtable dropped (compaction may be due). */
   onInstalled(): void;
   events: EngineEventSink;
+  /** Build page files in a worker thread (real file system only). */
+  useWorker: boolean;
 }
 
 export class Flusher {
@@ -67,14 +76,22 @@ export class Flusher {
   private readonly backoff = new RetryBackoff();
   /** Flushes whose manifest edit is logged but whose install has not finished. */
   private readonly committed = new Map<FrozenMemtable, FlushOutcome>();
+  private readonly pool: CompactionWorkerPool | undefined;
+  /** Frozen memtables' entries, packed (or being packed) ahead of their flush. */
+  private readonly packs = new Map<FrozenMemtable, Promise<PackedEntries>>();
 
   constructor(context: FlusherContext) {
     this.context = context;
+    this.pool = context.useWorker ? new CompactionWorkerPool({ threads: 1 }) : undefined;
   }
 
   add(frozen: FrozenMemtable): void {
     this.immutables.unshift(frozen);
     if (this.fatalError !== undefined) return;
+    const packed = packMemtable(frozen.memtable);
+    // A failure shows where the flush takes the pack.
+    packed.catch(() => undefined);
+    this.packs.set(frozen, packed);
     this.running ??= this.run().finally(() => {
       this.running = undefined;
       for (const waiter of this.drainWaiters.splice(0)) waiter.resolve();
@@ -120,6 +137,7 @@ export class Flusher {
     this.backoff.cancel();
     for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
     await this.running;
+    await this.pool?.close();
   }
 
   private async run(): Promise<void> {
@@ -179,7 +197,12 @@ export class Flusher {
   private async writeAndRecord(frozen: FrozenMemtable): Promise<FlushOutcome> {
     const { vfs, dir, manifest } = this.context;
     const allocateFileNumber = (): FileNum => toFileNum(manifest.allocateFileNumber());
-    const flushed = await flushMemtable({ vfs, dir, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber });
+    const { pool } = this;
+    const buildTable = pool === undefined ? undefined : (input: TableBuildJobInput) => pool.buildTable(input);
+    // A pack is used once: a worker takes its arrays, so a retry packs again.
+    const packed = this.packs.get(frozen) ?? packMemtable(frozen.memtable);
+    this.packs.delete(frozen);
+    const flushed = await flushMemtable({ vfs, dir, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber, packed, ...(buildTable === undefined ? {} : { buildTable }) });
     try {
       if (flushed.path !== undefined) await vfs.syncDir(dir);
       await manifest.logAndApply({ ...flushed.edit, logNumber: this.oldestNeededWal(frozen) });

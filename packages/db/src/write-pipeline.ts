@@ -22,6 +22,7 @@ import type { Verdict } from './admission-queue.js';
 import { setBatchSequence } from './batch-codec.js';
 import type { PreparedBatch } from './batch-codec.js';
 import { ENGINE_ENTRY_OVERHEAD_BYTES, MEMTABLE_HARD_LIMIT_FACTOR, newEngineMemtable } from './memory-plan.js';
+import { TurnKeeper } from './event-loop-turns.js';
 import { closeSegment, startSegment } from './wal-segment.js';
 import type { WalSegment } from './wal-segment.js';
 import { applyOp } from './write-op.js';
@@ -31,6 +32,8 @@ const SWITCH_RETRY_DELAY_MS = 100;
 /** Writes are slowed once the active memtable is this full while a flush is behind. */
 const SLOWDOWN_FILL_FRACTION = 0.75;
 const SLOWDOWN_DELAY_MS = 1;
+/** Writes settling without I/O hold the event loop at most about this long (see `TurnKeeper`). */
+const EVENT_LOOP_TURN_BUDGET_MS = 0.25;
 
 export interface FrozenMemtable {
   memtable: Memtable;
@@ -84,6 +87,7 @@ export class WritePipeline {
   private readonly allocateFileNumber: () => FileNum;
   private readonly memtableSizeBytes: number;
   private readonly hooks: WritePipelineHooks;
+  private readonly turns = new TurnKeeper(EVENT_LOOP_TURN_BUDGET_MS);
 
   constructor(options: { vfs: Vfs; dir: string; allocateFileNumber: () => FileNum; memtableSizeBytes: number; memtable: Memtable; wal: WalSegment; lastSeq: SeqNum; hooks: WritePipelineHooks }) {
     this.vfs = options.vfs;
@@ -125,6 +129,8 @@ export class WritePipeline {
     }
     if (this.active.memoryBytes >= this.memtableSizeBytes) this.requestSwitch();
     else if (this.prepared === undefined && !this.closing && this.active.memoryBytes >= this.memtableSizeBytes / 2) this.prepareSegment();
+    const turn = this.turns.due();
+    if (turn !== undefined) await turn;
   }
 
   /**

@@ -1,0 +1,62 @@
+/**
+ * A table build job: one page file written from a packed run of entries in internal order
+ * (the engine's flush of a frozen memtable). Versions no live snapshot can read are left out
+ * (`RetentionFilter`, not bottommost: tombstones stay, a deeper level may hold what they hide).
+ *
+ * The input is plain data and the run's arrays can be transferred, so the job runs the same
+ * inline or in a `CompactionWorkerPool` worker (`buildTable`). Pages are written in slices of
+ * about `SLICE_BYTES`, which also hands the event loop back when the job runs inline.
+ */
+import { InvalidArgumentError, compareBytes } from '@kv/base';
+import type { InternalEntry } from '@kv/base';
+import { TableBuilder } from '@kv/sstable';
+import type { TableBuildOptions, TableProperties } from '@kv/sstable';
+import type { Vfs } from '@kv/vfs';
+import { SLICE_BYTES } from './compaction-output.js';
+import { checkPackedEntries, packedEntryAt } from './packed-entries.js';
+import type { PackedEntries } from './packed-entries.js';
+import { RetentionFilter } from './retention-filter.js';
+
+export interface TableBuildJobInput {
+  /** The page file to create (it must not exist). */
+  path: string;
+  build: TableBuildOptions;
+  /** Live snapshots' sequence numbers, ascending, the last being the current visible seq. */
+  snapshots: number[];
+  /** At least one entry, in strictly increasing internal order. */
+  entries: PackedEntries;
+}
+
+/**
+ * Writes, fdatasyncs and closes the page file, and returns its properties. INVALID_ARGUMENT for
+ * a malformed or unordered run (nothing is left behind); on any failure the partial file is
+ * removed.
+ */
+export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput): Promise<TableProperties> {
+  const { entries } = input;
+  checkPackedEntries(entries);
+  if (entries.count === 0) throw new InvalidArgumentError('table build', 'has no entries to write');
+  const retention = new RetentionFilter(input.snapshots, false);
+  const builder = await TableBuilder.create(vfs, input.path, input.build);
+  try {
+    let previous: InternalEntry | undefined;
+    for (let i = 0; i < entries.count; i++) {
+      const entry = packedEntryAt(entries, i);
+      if (previous !== undefined && !inInternalOrder(previous, entry)) throw new InvalidArgumentError('table build', `entry ${i} is not after entry ${i - 1} in internal order`);
+      previous = entry;
+      if (retention.decide(entry) !== 'keep') continue;
+      builder.add(entry.key, entry.seq, entry.kind, entry.value);
+      if (builder.pendingBytes >= SLICE_BYTES) await builder.writePending();
+    }
+    return await builder.finish();
+  } catch (error) {
+    await builder.abandon();
+    throw error;
+  }
+}
+
+/** Key ascending, then seq descending; (key, seq) never repeats. */
+function inInternalOrder(before: InternalEntry, after: InternalEntry): boolean {
+  const byKey = compareBytes(before.key, after.key);
+  return byKey < 0 || (byKey === 0 && before.seq > after.seq);
+}

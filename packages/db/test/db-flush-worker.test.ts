@@ -1,0 +1,98 @@
+/**
+ * Flushes on the real file system run their table build in a worker thread; writes that need
+ * no I/O still hand the event loop a turn now and then (`TurnKeeper`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryVfs } from '@kv/vfs';
+import { DB } from '../src/index.js';
+import { TurnKeeper } from '../src/event-loop-turns.js';
+import { collect } from './support/sorted-model.js';
+
+const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
+const key = (i: number): string => `key${String(i).padStart(6, '0')}`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kv-flush-worker-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function writeRound(db: DB, round: number, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 100) {
+    const ops = [];
+    for (let j = i; j < Math.min(count, i + 100); j++) {
+      ops.push(j % 7 === round % 7 ? { type: 'del' as const, key: key(j) } : { type: 'put' as const, key: key(j), value: `round ${round} value ${j}` });
+    }
+    await db.write(ops);
+  }
+}
+
+function expectedRound(round: number, count: number): [string, string][] {
+  const rows: [string, string][] = [];
+  for (let j = 0; j < count; j++) if (j % 7 !== round % 7) rows.push([key(j), `round ${round} value ${j}`]);
+  return rows;
+}
+
+const asText = (rows: [Uint8Array, Uint8Array][]): [string, string][] => rows.map(([k, v]) => [text(k) as string, text(v) as string]);
+
+describe('flushes in a worker thread', () => {
+  it('writes what every live snapshot reads, and the newest versions survive a reopen', async () => {
+    const dir = tempDir();
+    const count = 3000;
+    const db = await DB.open(dir, { memtableSize: 64 * 1024 });
+    await writeRound(db, 0, count);
+    const first = db.snapshot();
+    await writeRound(db, 1, count);
+    await writeRound(db, 2, count);
+    await db.flush();
+    expect(db.stats().flushes.count).toBeGreaterThan(5);
+    expect(db.stats().flushes.failures).toBe(0);
+    expect(asText(await collect(first.iterator()))).toEqual(expectedRound(0, count));
+    expect(asText(await collect(db.iterator()))).toEqual(expectedRound(2, count));
+    first.release();
+    await db.close();
+    const again = await DB.open(dir, { memtableSize: 64 * 1024 });
+    expect(asText(await collect(again.iterator()))).toEqual(expectedRound(2, count));
+    expect(text(await again.get(key(1)))).toBe('round 2 value 1');
+    await again.close();
+  });
+});
+
+describe('writes hand the event loop a turn', () => {
+  it('lets an immediate run during a loop of awaited writes that need no I/O', async () => {
+    const db = await DB.open('/db', { vfs: new MemoryVfs() });
+    let ranAt: number | undefined;
+    let written = 0;
+    setImmediate(() => (ranAt = written));
+    for (; written < 5000; written++) await db.put(key(written), 'v');
+    expect(ranAt).toBeDefined();
+    expect(ranAt).toBeLessThan(5000);
+    await db.close();
+  });
+});
+
+describe('TurnKeeper', () => {
+  it('asks for a turn only once the loop has waited the budget, and a turn resets it', async () => {
+    const keeper = new TurnKeeper(0.25);
+    expect(keeper.due()).toBeUndefined();
+    const started = performance.now();
+    while (performance.now() - started < 1) {
+      // Hold the event loop past the budget.
+    }
+    let immediateRan = false;
+    setImmediate(() => (immediateRan = true));
+    const turn = keeper.due();
+    expect(turn).toBeInstanceOf(Promise);
+    await turn;
+    expect(immediateRan).toBe(true);
+    expect(keeper.due()).toBeUndefined();
+  });
+});
