@@ -40,15 +40,12 @@ export class AdmissionQueue {
     this.policy = policy;
   }
 
-  /** Runs `start` once the write is admitted and resolves with its result. */
-  admit<T>(costBytes: number, start: () => T): Promise<T> {
-    if (this.pumping === undefined && this.policy.blocker() === undefined && this.policy.verdict(costBytes, false) === 'admit') {
-      try {
-        return Promise.resolve(start());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+  /**
+   * Runs `start` once the write is admitted. A write admitted at once gets `start`'s result
+   * itself (or its exception), with no promise in between; a queued one gets a promise of it.
+   */
+  admit<T>(costBytes: number, start: () => T): T | Promise<T> {
+    if (this.pumping === undefined && this.policy.blocker() === undefined && this.policy.verdict(costBytes, false) === 'admit') return start();
     return new Promise<T>((resolve, reject) => {
       this.waiters.push({ costBytes, slowed: false, reject, start: () => resolve(start()) });
       this.pumping ??= this.pump();

@@ -147,25 +147,21 @@ export class DB extends DbReader {
   }
 
   /** Inserts or replaces `key`; with `ttl`, the entry expires that many milliseconds from now. */
-  async put(key: Uint8Array | string, value: Uint8Array | string, options?: PutOptions): Promise<void> {
-    this.ensureOpen();
-    const sync = readSyncFlag(options);
-    return this.commit([putOp(key, value, readTtlOption(options), this.clock)], sync);
+  put(key: Uint8Array | string, value: Uint8Array | string, options?: PutOptions): Promise<void> {
+    return this.commitCall(() => [putOp(key, value, readTtlOption(options), this.clock)], options);
   }
 
   /** Removes `key`; removing a missing key is a no-op. */
-  async delete(key: Uint8Array | string, options?: WriteOptions): Promise<void> {
-    this.ensureOpen();
-    return this.commit([deleteOp(key)], readSyncFlag(options));
+  delete(key: Uint8Array | string, options?: WriteOptions): Promise<void> {
+    return this.commitCall(() => [deleteOp(key)], options);
   }
 
   /**
    * Applies every operation or none. A later operation on the same key wins. `delRange`
    * deletes the keys in [start, end) as one range tombstone, whatever their number.
    */
-  async write(ops: readonly BatchOp[], options?: WriteOptions): Promise<void> {
-    this.ensureOpen();
-    return this.commit(toWriteOps(ops, this.clock), readSyncFlag(options));
+  write(ops: readonly BatchOp[], options?: WriteOptions): Promise<void> {
+    return this.commitCall(() => toWriteOps(ops, this.clock), options);
   }
 
   /**
@@ -345,6 +341,22 @@ export class DB extends DbReader {
     const cached = this.memtables;
     if (cached[0] !== active || cached.length !== frozen.length + 1) this.memtables = [active, ...frozen.map((f) => f.memtable)];
     return this.memtables;
+  }
+
+  /**
+   * A public write call: checks the database is open and the options, builds the operations
+   * with `makeOps`, then commits them; any error rejects the returned promise. Not an `async`
+   * function, so the caller waits for the commit's own promise, not for one that adopts it
+   * (two microtasks fewer per write).
+   */
+  private commitCall(makeOps: () => WriteOp[], options: WriteOptions | undefined): Promise<void> {
+    try {
+      this.ensureOpen();
+      const sync = readSyncFlag(options);
+      return this.commit(makeOps(), sync);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Validates and encodes `ops` now (the caller's buffers are free once this returns), then commits. */

@@ -115,7 +115,9 @@ export class WritePipeline {
     const ops = batch.ops;
     if (ops.length === 0) return;
     const costBytes = memoryCost(ops);
-    const started = await this.admission.admit(costBytes, () => this.start(batch, sync, costBytes));
+    // Admitted at once, the write starts here, without waiting a microtask for a promise.
+    const admitted = this.admission.admit(costBytes, () => this.start(batch, sync, costBytes));
+    const started = admitted instanceof Promise ? await admitted : admitted;
     try {
       await started.submitted;
       this.apply(started.firstSeq, ops);
