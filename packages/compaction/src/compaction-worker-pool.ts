@@ -181,17 +181,26 @@ function startWorker(): Worker {
   }
 }
 
+/** Flags a worker must not inherit, each followed by a value (or joined to it with `=`). */
+const PARENT_ONLY_FLAGS: readonly string[] = [
+  // Export conditions: a test runner loads the packages' TypeScript sources through one, and a
+  // worker inheriting it would try to load `.ts` files, which plain Node cannot.
+  '--conditions', '-C',
+  // The parent's own entry: `node -e`/`-p` code (a worker would evaluate it instead of the
+  // worker script) and `--input-type`, which Node refuses for anything but such code.
+  '--eval', '-e', '--print', '-p', '-pe', '-ep', '--input-type',
+];
+
 /**
- * The parent's Node flags without its export conditions. A test runner loads the packages'
- * TypeScript sources through a `--conditions` flag; a worker inheriting it would try to load
- * `.ts` files, which plain Node cannot. The worker always runs the compiled packages.
+ * The parent's Node flags without those that only make sense for the parent's own entry
+ * (`PARENT_ONLY_FLAGS`). The worker always runs the compiled packages from its own script.
  */
 export function workerExecArgv(parentArgv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < parentArgv.length; i++) {
     const argument = parentArgv[i] ?? '';
-    if (argument === '--conditions' || argument === '-C') i++;
-    else if (!argument.startsWith('--conditions=')) kept.push(argument);
+    if (PARENT_ONLY_FLAGS.includes(argument)) i++;
+    else if (!PARENT_ONLY_FLAGS.some((flag) => flag.startsWith('--') && argument.startsWith(`${flag}=`))) kept.push(argument);
   }
   return kept;
 }

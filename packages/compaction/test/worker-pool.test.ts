@@ -88,6 +88,9 @@ describe('worker plumbing', () => {
   it('drops the parent export conditions from the worker flags and keeps the rest', async () => {
     const { workerExecArgv } = await import('../src/compaction-worker-pool.js');
     expect(workerExecArgv(['--require', 'x.cjs', '--conditions', '@kv/source', '-C', 'dev', '--conditions=node', '--enable-source-maps'])).toEqual(['--require', 'x.cjs', '--enable-source-maps']);
+    // Regression: under `node --input-type=module -e …` every worker crashed (ERR_INPUT_TYPE_NOT_ALLOWED).
+    expect(workerExecArgv(['--input-type=module', '-e', 'code()', '--max-old-space-size=512'])).toEqual(['--max-old-space-size=512']);
+    expect(workerExecArgv(['--input-type', 'module', '--eval=code()', '-p', 'x', '--print', 'y', '-pe', 'z', '--trace-gc'])).toEqual(['--trace-gc']);
   });
 
   it('revives KvError codes, IoError errno names, and other errors by name', async () => {

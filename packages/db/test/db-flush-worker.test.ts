@@ -2,6 +2,7 @@
  * Flushes on the real file system run their table build in a worker thread; writes that need
  * no I/O still hand the event loop a turn now and then (`TurnKeeper`).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,30 @@ describe('flushes in a worker thread', () => {
     expect(asText(await collect(again.iterator()))).toEqual(expectedRound(2, count));
     expect(text(await again.get(key(1)))).toBe('round 2 value 1');
     await again.close();
+  });
+});
+
+describe('workers under any parent flags', () => {
+  it('regression: flushes and compacts in a process started with `node --input-type=module -e`', () => {
+    const dir = tempDir();
+    const dist = new URL('../dist/index.js', import.meta.url).href;
+    const code = [
+      `const { DB } = await import(${JSON.stringify(dist)});`,
+      `const db = await DB.open(${JSON.stringify(dir)}, { memtableSize: 16 * 1024 });`,
+      'for (let i = 0; i < 4000; i++) await db.put(`key${i}`, `value ${i}`);',
+      'await db.flush();',
+      'await db.compactRange();',
+      'const stats = db.stats();',
+      'await db.close();',
+      'console.log(JSON.stringify({ flushes: stats.flushes.count, failures: stats.flushes.failures + stats.compactions.failures, compactions: stats.compactions.count }));',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const report = JSON.parse(child.stdout) as { flushes: number; failures: number; compactions: number };
+    expect(report.flushes).toBeGreaterThan(0);
+    expect(report.compactions).toBeGreaterThan(0);
+    expect(report.failures).toBe(0);
   });
 });
 
