@@ -12,6 +12,7 @@
  * collector work harder than one buffer per page. Arrays longer than a quarter of a chunk get
  * an `ArrayBuffer` of their own.
  */
+import { copyBytes } from './bytes.js';
 import { InvalidArgumentError } from './errors.js';
 
 export class ChunkAllocator {
@@ -40,10 +41,10 @@ export class ChunkAllocator {
     return slice;
   }
 
-  /** A copy of `bytes` in fresh memory. */
+  /** A copy of `bytes` in fresh memory (`copyBytes`: a loop for short arrays, which keys are). */
   copy(bytes: Uint8Array): Uint8Array {
     const copy = this.take(bytes.length);
-    copy.set(bytes);
+    copyBytes(copy, 0, bytes, 0, bytes.length);
     return copy;
   }
 }
