@@ -17,6 +17,8 @@ export class TurnKeeper {
   private readonly budgetMs: number;
   private markerPending = false;
   private waitingSince = 0;
+  /** The turn writers wait for, once one is due: all of them resume together after it. */
+  private turn: Promise<void> | undefined;
   private readonly mark = (): void => {
     this.markerPending = false;
   };
@@ -26,8 +28,13 @@ export class TurnKeeper {
     this.budgetMs = budgetMs;
   }
 
-  /** A promise for the next turn when the loop has waited `budgetMs` or more, else undefined. */
+  /**
+   * A promise for the next turn when the loop has waited `budgetMs` or more, else undefined.
+   * Every write that asks before that turn gets the same promise, so concurrent writers resume
+   * in one batch of microtasks and still share WAL groups (and their syncs).
+   */
   due(): Promise<void> | undefined {
+    if (this.turn !== undefined) return this.turn;
     const now = performance.now();
     if (!this.markerPending) {
       this.markerPending = true;
@@ -36,6 +43,12 @@ export class TurnKeeper {
       return undefined;
     }
     if (now - this.waitingSince < this.budgetMs) return undefined;
-    return new Promise((resolve) => setImmediate(resolve));
+    this.turn = new Promise((resolve) => {
+      setImmediate(() => {
+        this.turn = undefined;
+        resolve();
+      });
+    });
+    return this.turn;
   }
 }

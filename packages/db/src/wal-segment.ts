@@ -5,6 +5,7 @@
 import type { FileNum } from '@kv/base';
 import type { Vfs } from '@kv/vfs';
 import { WalCommitQueue, WalWriter } from '@kv/wal';
+import type { SyncLatencyGate } from '@kv/wal';
 import { logFileName } from './file-names.js';
 
 export interface WalSegment {
@@ -21,10 +22,14 @@ export interface WalSegment {
  */
 export const WAL_PREALLOCATE_BYTES_MAX: number = 1024 * 1024;
 
-/** Creates segment `number` in `dir` (header written and synced) with its commit queue. */
-export async function startSegment(vfs: Vfs, dir: string, options: { number: FileNum; memtableSizeBytes: number }): Promise<WalSegment> {
+/**
+ * Creates segment `number` in `dir` (header written and synced) with its commit queue.
+ * `syncGate`: the previous segment's, so which syncs may block carries over (default: new).
+ */
+export async function startSegment(vfs: Vfs, dir: string, options: { number: FileNum; memtableSizeBytes: number; syncGate?: SyncLatencyGate }): Promise<WalSegment> {
   const preallocateBytes = Math.min(WAL_PREALLOCATE_BYTES_MAX, options.memtableSizeBytes);
-  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, preallocateBytes });
+  const gate = options.syncGate === undefined ? {} : { syncGate: options.syncGate };
+  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, preallocateBytes, ...gate });
   return { number: options.number, writer, queue: new WalCommitQueue(writer) };
 }
 

@@ -158,7 +158,7 @@ export class WritePipeline {
 
   /** Creates a WAL segment under the next file number. */
   private newSegment(): Promise<WalSegment> {
-    return startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes });
+    return startSegment(this.vfs, this.dir, { number: this.allocateFileNumber(), memtableSizeBytes: this.memtableSizeBytes, syncGate: this.wal.writer.syncGate });
   }
 
   /** Closes and deletes a prepared segment that no switch will take (best effort: it is an empty log). */

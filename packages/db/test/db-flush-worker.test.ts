@@ -104,6 +104,24 @@ describe('writes hand the event loop a turn', () => {
   });
 });
 
+describe('writes that wait for a turn', () => {
+  it('regression: concurrent durable writers resume together and still share WAL groups and syncs', async () => {
+    const db = await DB.open('/db', { vfs: new MemoryVfs() });
+    const writers = 64;
+    const rounds = 40;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, writer) => {
+        for (let round = 0; round < rounds; round++) await db.put(key(writer * rounds + round), 'v', { sync: true });
+      }),
+    );
+    const { syncs, records } = db.stats().wal;
+    expect(records).toBe(writers * rounds);
+    // One group per round when every writer resumes in the same batch; one per write if not.
+    expect(syncs).toBeLessThanOrEqual(2 * rounds);
+    await db.close();
+  });
+});
+
 describe('TurnKeeper', () => {
   it('asks for a turn only once the loop has waited the budget, and a turn resets it', async () => {
     const keeper = new TurnKeeper(0.25);

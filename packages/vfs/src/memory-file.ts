@@ -48,6 +48,10 @@ export class MemoryFile implements VfsFile {
 
   /** A failed (injected) sync leaves the durable content and the pending changes as they were. */
   async sync(): Promise<void> {
+    this.syncBlocking();
+  }
+
+  syncBlocking(): void {
     this.begin('sync', 0, false);
     syncFileNode(this.node);
     this.device.record('sync', this.path, undefined, { file: this.node });

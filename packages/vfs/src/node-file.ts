@@ -95,6 +95,15 @@ export class NodeFile implements VfsFile {
     }
   }
 
+  syncBlocking(): void {
+    const where = this.check('sync', 0);
+    try {
+      fs.fdatasyncSync(this.fd);
+    } catch (error) {
+      throw fromNodeError(where, error);
+    }
+  }
+
   async size(): Promise<number> {
     const where = this.check('size', 0);
     try {

@@ -27,6 +27,11 @@ export interface VfsFile {
   writeSync(request: WriteRequest): void;
   /** Makes the file's data and size durable (fdatasync). */
   sync(): Promise<void>;
+  /**
+   * Same as `sync` without leaving the calling thread, which it holds for as long as the
+   * device takes: for callers that wait for the sync anyway and know it to be fast.
+   */
+  syncBlocking(): void;
   /** The file's current size. */
   size(): Promise<number>;
   /** Cuts or extends (with zeros) the file to `sizeBytes`. */

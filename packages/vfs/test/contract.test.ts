@@ -39,6 +39,7 @@ describe.each(backends)('Vfs contract: $name', (backend) => {
     expect(await file.read({ buffer: tail, position: 100 })).toBe(0);
     expect(await file.size()).toBe(11);
     await file.sync();
+    file.syncBlocking();
     await file.close();
     await file.close();
     expect(await readText(vfs, at('a'))).toBe('hello world');

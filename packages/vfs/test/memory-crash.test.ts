@@ -37,6 +37,17 @@ describe('MemoryVfs crash model', () => {
     expect(await readText(vfs, '/db/log')).toBe('synced;');
   });
 
+  it('keeps data made durable by a blocking sync across power loss', async () => {
+    const vfs = await freshDb();
+    await durableFile(vfs, 'log', 'first;');
+    const file = await vfs.open('/db/log', { write: true });
+    file.writeSync({ data: new TextEncoder().encode('second;'), position: 6 });
+    file.syncBlocking();
+    file.writeSync({ data: new TextEncoder().encode('lost'), position: 13 });
+    vfs.crash({ mode: 'power-loss' });
+    expect(await readText(vfs, '/db/log')).toBe('first;second;');
+  });
+
   it('keeps everything on a process kill, and a later power loss still drops un-synced data', async () => {
     const vfs = await freshDb();
     await durableFile(vfs, 'log', 'synced;');

@@ -99,6 +99,15 @@ describe('MemoryVfs fault injection', () => {
     expect(await vfs.list('/')).toEqual(['d', 'e']);
   });
 
+  it('fails a blocking sync like an async one: the nth sync either way, thrown at once', async () => {
+    const vfs = new MemoryVfs();
+    const file = await vfs.open('/f', { create: true });
+    vfs.failOperation({ kind: 'sync', nth: 2, error: 'EIO' });
+    file.syncBlocking();
+    expect(() => file.syncBlocking()).toThrow(expect.objectContaining({ code: 'IO_ERROR', osCode: 'EIO' }));
+    await file.sync();
+  });
+
   it('rejects an nth below 1', () => {
     const vfs = new MemoryVfs();
     expect(() => vfs.failOperation({ kind: 'write', nth: 0, error: 'EIO' })).toThrow(/nth/);

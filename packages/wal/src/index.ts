@@ -20,3 +20,4 @@ export { WAL_RECOVERY_MODE_DEFAULT } from './wal-recovery-mode.js';
 export type { WalRecoveryMode } from './wal-recovery-mode.js';
 export type { WalCorruption, WalReplayReport } from './wal-replay-report.js';
 export { WalWriter } from './wal-writer.js';
+export { BLOCKING_SYNC_MAX_MS_DEFAULT, SyncLatencyGate } from './sync-latency-gate.js';

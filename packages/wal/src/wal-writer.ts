@@ -12,6 +12,9 @@
  * record boundary to the end of the file as the end of the log (FORMAT.md), and a reopen's
  * recovery cuts them off.
  *
+ * Syncs hold the calling thread (`VfsFile.syncBlocking`) while the device has been fast, and
+ * go to the thread pool otherwise (`SyncLatencyGate`, `blockingSyncMaxMs`).
+ *
  * Failure rule: a failed write may leave part of its bytes in the file, so the writer is
  * `broken` until those bytes are cut off again. `append` does that itself before it rethrows;
  * after a failed `appendSync` the caller must `await repair()`, and until then every call
@@ -22,6 +25,7 @@ import { InvalidArgumentError, IoError, NotOpenError, assert } from '@kv/base';
 import type { Vfs, VfsFile } from '@kv/vfs';
 import { posix } from 'node:path';
 import { encodeRecords } from './encode-records.js';
+import { SyncLatencyGate } from './sync-latency-gate.js';
 import { encodeHeaderRecord } from './wal-header.js';
 import type { WalPosition } from './wal-position.js';
 
@@ -37,9 +41,12 @@ export class WalWriter {
   private readonly preallocateBytes: number;
   private state: WriterState = 'open';
   private failure: unknown = undefined;
+  /** Decides which of this log's syncs may block; hand it to the next log of the same database. */
+  readonly syncGate: SyncLatencyGate;
 
-  private constructor(file: VfsFile, options: { path: string; logNumber: number; sizeBytes: number; preallocateBytes: number }) {
+  private constructor(file: VfsFile, options: { path: string; logNumber: number; sizeBytes: number; preallocateBytes: number; syncGate: SyncLatencyGate }) {
     this.file = file;
+    this.syncGate = options.syncGate;
     this.path = options.path;
     this.logNumber = options.logNumber;
     this.size = options.sizeBytes;
@@ -52,8 +59,10 @@ export class WalWriter {
    * header record, then syncs the directory so the file itself survives power loss. If any of
    * that fails, the new file is removed (best effort) and the error rethrown.
    * `preallocateBytes` (default 0: off) sets the zeros written ahead of syncs (see the class comment).
+   * `syncGate` decides which syncs may block (default: a new `SyncLatencyGate` of 1 ms); pass
+   * one gate to every log of a database so a new log starts with what the last one learned.
    */
-  static async create(vfs: Vfs, path: string, options: { logNumber: number; preallocateBytes?: number }): Promise<WalWriter> {
+  static async create(vfs: Vfs, path: string, options: { logNumber: number; preallocateBytes?: number; syncGate?: SyncLatencyGate }): Promise<WalWriter> {
     const preallocateBytes = options.preallocateBytes ?? 0;
     if (!Number.isSafeInteger(preallocateBytes) || preallocateBytes < 0) {
       throw new InvalidArgumentError('preallocateBytes', `${preallocateBytes} is not a non-negative integer`);
@@ -70,7 +79,8 @@ export class WalWriter {
       await vfs.unlink(path).catch(() => undefined);
       throw error;
     }
-    return new WalWriter(file, { path, logNumber: options.logNumber, sizeBytes: header.length, preallocateBytes });
+    const syncGate = options.syncGate ?? new SyncLatencyGate();
+    return new WalWriter(file, { path, logNumber: options.logNumber, sizeBytes: header.length, preallocateBytes, syncGate });
   }
 
   /** Bytes in the file that belong to the log: the header and every record appended. */
@@ -175,8 +185,11 @@ export class WalWriter {
   }
 
   private async syncFile(): Promise<void> {
+    const started = performance.now();
     try {
-      await this.file.sync();
+      if (this.syncGate.blocking) this.file.syncBlocking();
+      else await this.file.sync();
+      this.syncGate.record(performance.now() - started);
     } catch (error) {
       if (this.state !== 'closed') {
         this.state = 'failed';

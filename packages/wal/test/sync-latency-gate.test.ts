@@ -1,0 +1,114 @@
+import type { Vfs, VfsFile } from '@kv/vfs';
+import { MemoryVfs } from '@kv/vfs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SyncLatencyGate, WalWriter } from '../src/index.js';
+import { LOG_NUMBER, LOG_PATH } from './helpers.js';
+
+/** Holds the thread for at least `ms` (a lower bound is all the gate's rule needs). */
+function spin(ms: number): void {
+  const started = performance.now();
+  while (performance.now() - started < ms) {
+    // busy
+  }
+}
+
+describe('SyncLatencyGate', () => {
+  it('blocks only after eight syncs in a row under the limit, and stops after any slow one', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 60 }), (fastSyncs) => {
+        const gate = new SyncLatencyGate(1);
+        let streak = 0;
+        for (const fast of fastSyncs) {
+          expect(gate.blocking).toBe(streak >= 8);
+          gate.record(fast ? 0.2 : 1);
+          streak = fast ? streak + 1 : 0;
+        }
+        expect(gate.blocking).toBe(streak >= 8);
+      }),
+    );
+  });
+
+  it('never blocks with a limit of 0, and refuses a negative or non-finite limit', () => {
+    const gate = new SyncLatencyGate(0);
+    for (let i = 0; i < 20; i++) gate.record(0);
+    expect(gate.blocking).toBe(false);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new SyncLatencyGate(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
+});
+
+/** A MemoryVfs whose log file counts blocking and thread-pool syncs, and can make them slow. */
+function countingVfs(): { vfs: Vfs; calls: { pool: number; blocking: number }; slowMs: { value: number } } {
+  const inner = new MemoryVfs();
+  const calls = { pool: 0, blocking: 0 };
+  const slowMs = { value: 0 };
+  const vfs = Object.create(inner) as MemoryVfs;
+  vfs.open = async (path, options) => {
+    const file = await inner.open(path, options);
+    const wrapped: VfsFile = Object.create(file) as VfsFile;
+    wrapped.sync = async () => {
+      calls.pool++;
+      spin(slowMs.value);
+      await file.sync();
+    };
+    wrapped.syncBlocking = () => {
+      calls.blocking++;
+      spin(slowMs.value);
+      file.syncBlocking();
+    };
+    return wrapped;
+  };
+  return { vfs, calls, slowMs };
+}
+
+describe('WalWriter sync mode', () => {
+  it('syncs through the thread pool until eight were fast, then blocks, and goes back after a slow one', async () => {
+    const { vfs, calls, slowMs } = countingVfs();
+    await vfs.mkdir('/db', { recursive: true });
+    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: new SyncLatencyGate(1) });
+    const payload = new Uint8Array(40).fill(7);
+    const syncOnce = async (): Promise<void> => {
+      writer.appendSync([payload]);
+      await writer.sync();
+    };
+    // The header's sync at creation goes through the file directly, not the gate.
+    const before = { ...calls };
+    for (let i = 0; i < 8; i++) await syncOnce();
+    expect(calls.pool - before.pool).toBe(8);
+    expect(calls.blocking).toBe(0);
+    await syncOnce();
+    expect(calls.blocking).toBe(1);
+    slowMs.value = 2;
+    await syncOnce();
+    expect(calls.blocking).toBe(2);
+    slowMs.value = 0;
+    await syncOnce();
+    expect(calls.pool - before.pool).toBe(9);
+  });
+
+  it('shares what it learned with the next log through the same gate', async () => {
+    const { vfs, calls } = countingVfs();
+    await vfs.mkdir('/db', { recursive: true });
+    const gate = new SyncLatencyGate(1);
+    const first = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: gate });
+    for (let i = 0; i < 8; i++) await first.sync();
+    const second = await WalWriter.create(vfs, '/db/000002.log', { logNumber: 2, syncGate: first.syncGate });
+    const blockingBefore = calls.blocking;
+    await second.sync();
+    expect(calls.blocking).toBe(blockingBefore + 1);
+  });
+
+  it('fails for good when a blocking sync fails, as when a pooled one does', async () => {
+    const vfs = new MemoryVfs();
+    await vfs.mkdir('/db', { recursive: true });
+    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER });
+    for (let i = 0; i < 8; i++) await writer.sync();
+    expect(writer.syncGate.blocking).toBe(true);
+    vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO' });
+    await expect(writer.sync()).rejects.toMatchObject({ code: 'IO_ERROR', osCode: 'EIO' });
+    expect(writer.failed).toBe(true);
+    expect(() => writer.appendSync([new Uint8Array(1)])).toThrow(expect.objectContaining({ code: 'IO_ERROR' }));
+  });
+});
