@@ -191,6 +191,9 @@ const PARENT_ONLY_FLAGS: readonly string[] = [
   '--eval', '-e', '--print', '-p', '-pe', '-ep', '--input-type',
 ];
 
+/** Of those, the ones Node also takes as a plain switch when another option follows (`node -p -e code`). */
+const VALUE_OPTIONAL_FLAGS: readonly string[] = ['--print', '-p'];
+
 /**
  * The parent's Node flags without those that only make sense for the parent's own entry
  * (`PARENT_ONLY_FLAGS`). The worker always runs the compiled packages from its own script.
@@ -199,8 +202,13 @@ export function workerExecArgv(parentArgv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < parentArgv.length; i++) {
     const argument = parentArgv[i] ?? '';
-    if (PARENT_ONLY_FLAGS.includes(argument)) i++;
-    else if (!PARENT_ONLY_FLAGS.some((flag) => flag.startsWith('--') && argument.startsWith(`${flag}=`))) kept.push(argument);
+    if (PARENT_ONLY_FLAGS.includes(argument)) {
+      const next = parentArgv[i + 1];
+      const valueFollows = next !== undefined && !(VALUE_OPTIONAL_FLAGS.includes(argument) && next.startsWith('-'));
+      if (valueFollows) i++;
+    } else if (!PARENT_ONLY_FLAGS.some((flag) => flag.startsWith('--') && argument.startsWith(`${flag}=`))) {
+      kept.push(argument);
+    }
   }
   return kept;
 }

@@ -31,8 +31,8 @@ const REF_FIELDS = 6;
 /** `refs` holds 32-bit offsets and lengths, so a buffer may hold at most this many bytes. */
 export const PACKED_BUFFER_BYTES_MAX = 0xffff_ffff;
 
-/** The largest entry count a packer is sized for up front (it still grows past it). */
-const EXPECTED_ENTRIES_MAX = 1 << 24;
+/** The largest entry count a packer is sized for up front (it grows past it as entries come). */
+const EXPECTED_ENTRIES_MAX = 1 << 20;
 
 /** Appends entries to a `PackedEntries`; the arrays grow (doubling) past the expected count. */
 export class EntryPacker {
@@ -45,12 +45,15 @@ export class EntryPacker {
   private lastIndex = 0;
   private count = 0;
 
-  /** Sizes the arrays for `expectedEntries` entries (a non-negative integer; INVALID_ARGUMENT otherwise). */
+  /**
+   * Sizes the arrays for `expectedEntries` entries (a non-negative integer; INVALID_ARGUMENT
+   * otherwise), or for `EXPECTED_ENTRIES_MAX` when more are expected.
+   */
   constructor(expectedEntries: number) {
-    if (!Number.isSafeInteger(expectedEntries) || expectedEntries < 0 || expectedEntries > EXPECTED_ENTRIES_MAX) {
-      throw new InvalidArgumentError('expected entry count', `${expectedEntries} is not an integer in 0..${EXPECTED_ENTRIES_MAX}`);
+    if (!Number.isSafeInteger(expectedEntries) || expectedEntries < 0) {
+      throw new InvalidArgumentError('expected entry count', `${expectedEntries} is not a non-negative integer`);
     }
-    const entries = Math.max(1, expectedEntries);
+    const entries = Math.min(EXPECTED_ENTRIES_MAX, Math.max(1, expectedEntries));
     this.seqs = new Float64Array(entries);
     this.kinds = new Uint8Array(entries);
     this.refs = new Uint32Array(REF_FIELDS * entries);

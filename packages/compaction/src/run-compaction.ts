@@ -8,6 +8,9 @@
  * `YIELD_EVERY_ENTRIES` entries and at every slice write, so an inline job never blocks for
  * long. In a worker the same yields cost almost nothing.
  */
+// The real setImmediate even under an application's fake timers: a job must not wait for a
+// clock nobody advances.
+import { setImmediate } from 'node:timers';
 import { CorruptionError, EntryKind, KeyCopy, RangeTombstoneIndex, compareBytes, equalBytes } from '@kv/base';
 import type { InternalIterator } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';

@@ -142,9 +142,13 @@ describe('EntryPacker and packedEntryAt', () => {
   });
 
   it('refuses an expected count that is not a non-negative integer with INVALID_ARGUMENT (regression: NaN lost every entry)', () => {
-    for (const expected of [Number.NaN, 0.5, -4, Number.POSITIVE_INFINITY, 1e12]) {
+    for (const expected of [Number.NaN, 0.5, -4, Number.POSITIVE_INFINITY, 2 ** 53]) {
       expect(() => new EntryPacker(expected)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
+    // A huge estimate (a recovery memtable of tiny deletes) is capped, not refused.
+    const packer = new EntryPacker(1e12);
+    packer.add({ key: new Uint8Array([1]), seq: toSeqNum(1), kind: EntryKind.Put, value: new Uint8Array([2]) });
+    expect(packer.finish().count).toBe(1);
   });
 
   it('packs a thousand entries from an estimate of zero', () => {

@@ -91,6 +91,10 @@ describe('worker plumbing', () => {
     // Regression: under `node --input-type=module -e …` every worker crashed (ERR_INPUT_TYPE_NOT_ALLOWED).
     expect(workerExecArgv(['--input-type=module', '-e', 'code()', '--max-old-space-size=512'])).toEqual(['--max-old-space-size=512']);
     expect(workerExecArgv(['--input-type', 'module', '--eval=code()', '-p', 'x', '--print', 'y', '-pe', 'z', '--trace-gc'])).toEqual(['--trace-gc']);
+    // `-p` is a plain switch when an option follows it.
+    expect(workerExecArgv(['-p', '--enable-source-maps', '-e', 'code()'])).toEqual(['--enable-source-maps']);
+    expect(workerExecArgv(['-p', '--require', '/dev/null', '--trace-warnings', '-e', 'x'])).toEqual(['--require', '/dev/null', '--trace-warnings']);
+    expect(workerExecArgv(['-p', '-e', 'code()'])).toEqual([]);
   });
 
   it('revives KvError codes, IoError errno names, and other errors by name', async () => {

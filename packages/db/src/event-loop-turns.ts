@@ -13,6 +13,10 @@
  * a turn. While it is pending no turn has happened; the time since it was scheduled is how
  * long the loop has waited.
  */
+// From node:timers, not the global: fake timers in an application's tests replace the global,
+// and writes must not wait for a clock nobody advances.
+import { setImmediate } from 'node:timers';
+
 export class TurnKeeper {
   private readonly budgetMs: number;
   private markerPending = false;

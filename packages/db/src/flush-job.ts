@@ -12,6 +12,8 @@
  * Older versions of a key are written only where a live snapshot can still read them (see
  * `RetentionFilter`); iterators keep the memtables they started with and need nothing here.
  */
+// The real setImmediate even under an application's fake timers (see event-loop-turns.ts).
+import { setImmediate } from 'node:timers';
 import type { FileNum } from '@kv/base';
 import { EntryPacker, runTableBuild, toFileMeta } from '@kv/compaction';
 import type { PackedEntries, TableBuildJobInput } from '@kv/compaction';

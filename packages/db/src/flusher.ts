@@ -12,7 +12,8 @@
  * On the real file system the page file is encoded and written by a worker thread of its own
  * (not the compaction worker, so a flush never queues behind a long compaction); the main
  * thread only packs the memtable's entries for it (see `flush-job.ts`). A memtable is packed
- * as soon as it is frozen, so the packing overlaps the flush before it.
+ * as soon as it is frozen, so the packing overlaps the flush before it. A memtable holding
+ * more than `WORKER_FLUSH_DATA_BYTES_MAX` of keys and values is built inline.
  */
 import { toFileNum } from '@kv/base';
 import { CompactionWorkerPool } from '@kv/compaction';
@@ -28,6 +29,14 @@ import { IMMUTABLE_MEMTABLES_MAX } from './memory-plan.js';
 import type { TableSet } from './table-set.js';
 import type { EngineEventSink } from './db-events.js';
 import type { FrozenMemtable } from './write-pipeline.js';
+
+/**
+ * The most key and value bytes a memtable may hold to be built in the flush worker. A flush
+ * there holds a copy of them (the batch payloads, cloned when the job is posted) beside the
+ * memtable itself; past this, the extra memory would be larger than the main-thread time saved
+ * is worth. The default 16 MiB memtable holds about 5 MiB of 116-byte records.
+ */
+export const WORKER_FLUSH_DATA_BYTES_MAX: number = 32 * 1024 * 1024;
 
 export interface FlushStats {
   count: number;
@@ -197,7 +206,9 @@ export class Flusher {
   private async writeAndRecord(frozen: FrozenMemtable): Promise<FlushOutcome> {
     const { vfs, dir, manifest } = this.context;
     const allocateFileNumber = (): FileNum => toFileNum(manifest.allocateFileNumber());
-    const { pool } = this;
+    // Posting a run copies the memtable's keys and values into the worker, where the copy lives
+    // until the worker's next garbage collection: a large memtable is built inline instead.
+    const pool = frozen.memtable.dataBytes <= WORKER_FLUSH_DATA_BYTES_MAX ? this.pool : undefined;
     const buildTable = pool === undefined ? undefined : (input: TableBuildJobInput) => pool.buildTable(input);
     // A pack is used once: a worker takes its arrays, so a retry packs again.
     const packed = this.packs.get(frozen) ?? packMemtable(frozen.memtable);

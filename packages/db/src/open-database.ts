@@ -12,6 +12,7 @@ import type { VersionEdit } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import { BlockCache, TableReader } from '@kv/sstable';
 import type { Vfs, VfsLock } from '@kv/vfs';
+import { SyncLatencyGate } from '@kv/wal';
 import { checkCreationRecord, creationRecord } from './creation-options.js';
 import { classifyFileName, logFileName } from './file-names.js';
 import { flushMemtable } from './flush-job.js';
@@ -124,7 +125,8 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   });
   const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
   await checkUnnamedTables({ vfs, dir, version, manifestName: previousManifest, firstReplayedSeq: replayed.memtable.seqMin });
-  const wal = await startSegment(vfs, dir, { number: allocate(), memtableSizeBytes: options.memory.memtableSizeBytes });
+  const syncGate = new SyncLatencyGate(options.blockingSyncMaxMs);
+  const wal = await startSegment(vfs, dir, { number: allocate(), memtableSizeBytes: options.memory.memtableSizeBytes, syncGate });
   opened.push(() => wal.writer.close());
   let edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
   if (!replayed.memtable.isEmpty) {

@@ -8,6 +8,7 @@ import { resolvePolicy } from '@kv/compaction';
 import type { CompactionPolicy } from '@kv/compaction';
 import { nodeVfs } from '@kv/vfs';
 import type { Vfs } from '@kv/vfs';
+import { BLOCKING_SYNC_MAX_MS_DEFAULT } from '@kv/wal';
 import type { WalRecoveryMode } from '@kv/wal';
 import { describe } from './input-bytes.js';
 import { KEY_SIZE_MAX_BYTES, VALUE_SIZE_MAX_BYTES } from './limits.js';
@@ -57,6 +58,11 @@ export interface DbOptions {
    *  and opens in milliseconds. Default true. Best effort: a flush that fails (a full disk,
    *  say) leaves the writes in the WAL, synced, for the next open to replay. */
   flushOnClose?: boolean;
+  /** A durable write's WAL fdatasync holds the main thread (instead of going through the
+   *  thread pool, a hand-off each way) while each of the last eight syncs took under this
+   *  many milliseconds and at most 256 KiB are unsynced. Integer 0..1000; 0 never holds it.
+   *  Default 1. */
+  blockingSyncMaxMs?: number;
 }
 
 /** `DB.open(dir, { readOnly: true, ... })`: a `ReadOnlyDB`, without the lock and without writing anything. */
@@ -80,6 +86,7 @@ export interface ResolvedOptions {
   readOnly: boolean;
   paranoidChecks: boolean;
   flushOnClose: boolean;
+  blockingSyncMaxMs: number;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -119,6 +126,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     readOnly: readBoolean(given, 'readOnly', false),
     paranoidChecks: readBoolean(given, 'paranoidChecks', false),
     flushOnClose: readBoolean(given, 'flushOnClose', true),
+    blockingSyncMaxMs: readOptionalInteger(given, 'blockingSyncMaxMs', { min: 0, max: 1000 }) ?? BLOCKING_SYNC_MAX_MS_DEFAULT,
   };
 }
 

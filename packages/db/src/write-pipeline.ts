@@ -13,6 +13,9 @@
  *   never keep a later write without an earlier one. The old segment is synced before the
  *   new one takes writes, for the same reason under power loss.
  */
+// The real setTimeout even under an application's fake timers: a slowed write must not wait
+// for a clock nobody advances.
+import { setTimeout } from 'node:timers';
 import { IoError, assert, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
 import type { Memtable } from '@kv/memtable';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryVfs } from '@kv/vfs';
 import { DB } from '../src/index.js';
 import { TurnKeeper } from '../src/event-loop-turns.js';
@@ -67,6 +67,20 @@ describe('flushes in a worker thread', () => {
   });
 });
 
+describe('large memtables', () => {
+  it('flushes a memtable holding more than 32 MiB of keys and values (built inline) and reads it back', async () => {
+    const dir = tempDir();
+    const db = await DB.open(dir, { memtableSize: 64 * 1024 * 1024, memoryBudget: 256 * 1024 * 1024 });
+    const value = (i: number): Uint8Array => new Uint8Array(1024 * 1024).fill(i);
+    for (let i = 0; i < 36; i++) await db.put(key(i), value(i));
+    await db.flush();
+    expect(db.stats().flushes.count).toBe(1);
+    expect(db.stats().memtables.activeBytes).toBe(0);
+    for (const i of [0, 17, 35]) expect(await db.get(key(i))).toEqual(value(i));
+    await db.close();
+  });
+});
+
 describe('workers under any parent flags', () => {
   it('regression: flushes and compacts in a process started with `node --input-type=module -e`', () => {
     const dir = tempDir();
@@ -119,6 +133,46 @@ describe('writes that wait for a turn', () => {
     // One group per round when every writer resumes in the same batch; one per write if not.
     expect(syncs).toBeLessThanOrEqual(2 * rounds);
     await db.close();
+  });
+});
+
+describe("under an application's fake timers", () => {
+  it('regression: writes, flushes and a reopen with a WAL to replay finish without the fake clock advancing', async () => {
+    // Everything but `performance` (which the engine's turn keeping reads) is fake.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      const vfs = new MemoryVfs();
+      // Writes long enough to be due event-loop turns, and flushes of small memtables.
+      const small = await DB.open('/small', { vfs, memtableSize: 16 * 1024 });
+      for (let i = 0; i < 5000; i++) await small.put(key(i), `value ${i}`);
+      expect(small.stats().flushes.count).toBeGreaterThan(0);
+      await small.close();
+      // A WAL of more than one packing slice (4,096 entries), replayed and flushed on open.
+      const db = await DB.open('/db', { vfs, memtableSize: 4 * 1024 * 1024, flushOnClose: false });
+      for (let i = 0; i < 5000; i++) await db.put(key(i), `value ${i}`);
+      await db.close();
+      const again = await DB.open('/db', { vfs, memtableSize: 4 * 1024 * 1024 });
+      expect(text(await again.get(key(4999)))).toBe('value 4999');
+      await again.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('durable writes with blocking syncs turned off', () => {
+  it('keeps every durable write and still shares syncs between concurrent writers', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs, blockingSyncMaxMs: 0 });
+    await Promise.all(Array.from({ length: 16 }, async (_, writer) => {
+      for (let round = 0; round < 20; round++) await db.put(key(writer * 20 + round), `v${round}`, { sync: true });
+    }));
+    expect(db.stats().wal.records).toBe(320);
+    expect(db.stats().wal.syncs).toBeLessThanOrEqual(40);
+    vfs.crash({ mode: 'power-loss' });
+    const again = await DB.open('/db', { vfs });
+    expect((await collect(again.iterator())).length).toBe(320);
+    await again.close();
   });
 });
 

@@ -48,13 +48,11 @@ export class MemoryFile implements VfsFile {
 
   /** A failed (injected) sync leaves the durable content and the pending changes as they were. */
   async sync(): Promise<void> {
-    this.syncBlocking();
+    this.syncContent();
   }
 
   syncBlocking(): void {
-    this.begin('sync', 0, false);
-    syncFileNode(this.node);
-    this.device.record('sync', this.path, undefined, { file: this.node });
+    this.syncContent();
   }
 
   async size(): Promise<number> {
@@ -80,5 +78,12 @@ export class MemoryFile implements VfsFile {
     if (needsWrite && !this.writable) throw osError(where, 'EBADF');
     this.device.faults.check(operation, where, this.path);
     return where;
+  }
+
+  /** What both syncs do: the un-synced changes become durable content. */
+  private syncContent(): void {
+    this.begin('sync', 0, false);
+    syncFileNode(this.node);
+    this.device.record('sync', this.path, undefined, { file: this.node });
   }
 }

@@ -29,9 +29,11 @@ export interface VfsFile {
   sync(): Promise<void>;
   /**
    * Same as `sync` without leaving the calling thread, which it holds for as long as the
-   * device takes: for callers that wait for the sync anyway and know it to be fast.
+   * device takes: for callers that wait for the sync anyway and know it to be fast. Optional:
+   * callers fall back to `sync`. A wrapper that overrides `sync` must override this too (or
+   * leave it undefined), or syncs that block will bypass it.
    */
-  syncBlocking(): void;
+  syncBlocking?(): void;
   /** The file's current size. */
   size(): Promise<number>;
   /** Cuts or extends (with zeros) the file to `sizeBytes`. */

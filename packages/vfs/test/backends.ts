@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TextDecoder, TextEncoder } from 'node:util';
 import { MemoryVfs, NodeVfs } from '../src/index.js';
-import type { Vfs } from '../src/index.js';
+import type { Vfs, VfsFile } from '../src/index.js';
 
 /** One backend under test: a fresh vfs, a directory to work in, and how to clean it up. */
 export interface BackendFixture {
@@ -62,4 +62,11 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection');
+}
+
+/** The file's `syncBlocking`, which both backends implement (the interface makes it optional). */
+export function syncBlockingOf(file: VfsFile): () => void {
+  const syncBlocking = file.syncBlocking;
+  if (syncBlocking === undefined) throw new Error(`${file.path}: no syncBlocking`);
+  return () => syncBlocking.call(file);
 }

@@ -1,7 +1,7 @@
 import { IoError, KvError } from '@kv/base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Vfs } from '../src/index.js';
-import { backends, bytes, readText, rejectionOf, writeText } from './backends.js';
+import { backends, bytes, readText, rejectionOf, syncBlockingOf, writeText } from './backends.js';
 import type { BackendFixture } from './backends.js';
 
 /** Expects an IoError with the given errno name. */
@@ -39,7 +39,7 @@ describe.each(backends)('Vfs contract: $name', (backend) => {
     expect(await file.read({ buffer: tail, position: 100 })).toBe(0);
     expect(await file.size()).toBe(11);
     await file.sync();
-    file.syncBlocking();
+    syncBlockingOf(file)();
     await file.close();
     await file.close();
     expect(await readText(vfs, at('a'))).toBe('hello world');

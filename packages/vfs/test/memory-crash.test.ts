@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryVfs } from '../src/index.js';
 import type { CrashMode } from '../src/index.js';
-import { bytes, readText, rejectionOf, writeText } from './backends.js';
+import { bytes, readText, rejectionOf, syncBlockingOf, writeText } from './backends.js';
 
 /** A vfs with a durable `/db` directory, the usual starting point of a crash test. */
 async function freshDb(): Promise<MemoryVfs> {
@@ -42,7 +42,7 @@ describe('MemoryVfs crash model', () => {
     await durableFile(vfs, 'log', 'first;');
     const file = await vfs.open('/db/log', { write: true });
     file.writeSync({ data: new TextEncoder().encode('second;'), position: 6 });
-    file.syncBlocking();
+    syncBlockingOf(file)();
     file.writeSync({ data: new TextEncoder().encode('lost'), position: 13 });
     vfs.crash({ mode: 'power-loss' });
     expect(await readText(vfs, '/db/log')).toBe('first;second;');

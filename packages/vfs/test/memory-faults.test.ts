@@ -2,7 +2,7 @@ import { IoError, NoSpaceError } from '@kv/base';
 import { describe, expect, it } from 'vitest';
 import { MemoryVfs } from '../src/index.js';
 import type { FaultOperation, MemoryOperation } from '../src/index.js';
-import { bytes, readText, rejectionOf, writeText } from './backends.js';
+import { bytes, readText, rejectionOf, syncBlockingOf, writeText } from './backends.js';
 
 describe('MemoryVfs fault injection', () => {
   it('fails exactly the nth write with EIO, counting from failOperation', async () => {
@@ -103,8 +103,8 @@ describe('MemoryVfs fault injection', () => {
     const vfs = new MemoryVfs();
     const file = await vfs.open('/f', { create: true });
     vfs.failOperation({ kind: 'sync', nth: 2, error: 'EIO' });
-    file.syncBlocking();
-    expect(() => file.syncBlocking()).toThrow(expect.objectContaining({ code: 'IO_ERROR', osCode: 'EIO' }));
+    syncBlockingOf(file)();
+    expect(() => syncBlockingOf(file)()).toThrow(expect.objectContaining({ code: 'IO_ERROR', osCode: 'EIO' }));
     await file.sync();
   });
 

@@ -56,7 +56,7 @@ function countingVfs(): { vfs: Vfs; calls: { pool: number; blocking: number }; s
     wrapped.syncBlocking = () => {
       calls.blocking++;
       spin(slowMs.value);
-      file.syncBlocking();
+      file.syncBlocking?.();
     };
     return wrapped;
   };
@@ -86,6 +86,44 @@ describe('WalWriter sync mode', () => {
     slowMs.value = 0;
     await syncOnce();
     expect(calls.pool - before.pool).toBe(9);
+  });
+
+  it('never blocks for a backlog over 256 KiB, for syncFinal, or for a file without syncBlocking', async () => {
+    const { vfs, calls } = countingVfs();
+    await vfs.mkdir('/db', { recursive: true });
+    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER });
+    for (let i = 0; i < 8; i++) await writer.sync();
+    expect(writer.syncGate.blocking).toBe(true);
+    const blockingBefore = calls.blocking;
+    // 300 KiB of unsynced appends: the next sync goes to the pool.
+    for (let i = 0; i < 30; i++) writer.appendSync([new Uint8Array(10 * 1024)]);
+    await writer.sync();
+    expect(calls.blocking).toBe(blockingBefore);
+    // A small backlog blocks again...
+    writer.appendSync([new Uint8Array(100)]);
+    await writer.sync();
+    expect(calls.blocking).toBe(blockingBefore + 1);
+    // ...but a log at rest never does.
+    writer.appendSync([new Uint8Array(100)]);
+    await writer.syncFinal();
+    expect(calls.blocking).toBe(blockingBefore + 1);
+
+    const plain = new MemoryVfs();
+    await plain.mkdir('/db', { recursive: true });
+    const open = plain.open.bind(plain);
+    plain.open = async (path, options) => {
+      const file = await open(path, options);
+      const withoutBlocking: VfsFile = Object.create(file) as VfsFile;
+      Object.defineProperty(withoutBlocking, 'syncBlocking', { value: undefined });
+      return withoutBlocking;
+    };
+    const fallback = await WalWriter.create(plain, LOG_PATH, { logNumber: LOG_NUMBER });
+    for (let i = 0; i < 12; i++) {
+      fallback.appendSync([new Uint8Array(10)]);
+      await fallback.sync();
+    }
+    expect(fallback.syncGate.blocking).toBe(true);
+    expect(fallback.failed).toBe(false);
   });
 
   it('shares what it learned with the next log through the same gate', async () => {
