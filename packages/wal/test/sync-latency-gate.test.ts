@@ -5,14 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { SyncLatencyGate, WalWriter } from '../src/index.js';
 import { LOG_NUMBER, LOG_PATH } from './helpers.js';
 
-/** Holds the thread for at least `ms` (a lower bound is all the gate's rule needs). */
-function spin(ms: number): void {
-  const started = performance.now();
-  while (performance.now() - started < ms) {
-    // busy
-  }
-}
-
 describe('SyncLatencyGate', () => {
   it('blocks only after eight syncs in a row under the limit, and stops after any slow one', () => {
     fc.assert(
@@ -39,35 +31,49 @@ describe('SyncLatencyGate', () => {
   });
 });
 
-/** A MemoryVfs whose log file counts blocking and thread-pool syncs, and can make them slow. */
-function countingVfs(): { vfs: Vfs; calls: { pool: number; blocking: number }; slowMs: { value: number } } {
+/**
+ * A gate that records the durations the test scripts instead of the measured ones (0 ms once
+ * the script runs out), so which syncs block never depends on how loaded the machine is.
+ */
+class ScriptedGate extends SyncLatencyGate {
+  readonly script: number[] = [];
+
+  constructor() {
+    super(1);
+  }
+
+  override record(_measuredMs: number): void {
+    super.record(this.script.shift() ?? 0);
+  }
+}
+
+/** A MemoryVfs whose log files count blocking and thread-pool syncs. */
+function countingVfs(): { vfs: Vfs; calls: { pool: number; blocking: number } } {
   const inner = new MemoryVfs();
   const calls = { pool: 0, blocking: 0 };
-  const slowMs = { value: 0 };
   const vfs = Object.create(inner) as MemoryVfs;
   vfs.open = async (path, options) => {
     const file = await inner.open(path, options);
     const wrapped: VfsFile = Object.create(file) as VfsFile;
     wrapped.sync = async () => {
       calls.pool++;
-      spin(slowMs.value);
       await file.sync();
     };
     wrapped.syncBlocking = () => {
       calls.blocking++;
-      spin(slowMs.value);
       file.syncBlocking?.();
     };
     return wrapped;
   };
-  return { vfs, calls, slowMs };
+  return { vfs, calls };
 }
 
 describe('WalWriter sync mode', () => {
   it('syncs through the thread pool until eight were fast, then blocks, and goes back after a slow one', async () => {
-    const { vfs, calls, slowMs } = countingVfs();
+    const { vfs, calls } = countingVfs();
     await vfs.mkdir('/db', { recursive: true });
-    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: new SyncLatencyGate(1) });
+    const gate = new ScriptedGate();
+    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: gate });
     const payload = new Uint8Array(40).fill(7);
     const syncOnce = async (): Promise<void> => {
       writer.appendSync([payload]);
@@ -80,10 +86,9 @@ describe('WalWriter sync mode', () => {
     expect(calls.blocking).toBe(0);
     await syncOnce();
     expect(calls.blocking).toBe(1);
-    slowMs.value = 2;
+    gate.script.push(2);
     await syncOnce();
     expect(calls.blocking).toBe(2);
-    slowMs.value = 0;
     await syncOnce();
     expect(calls.pool - before.pool).toBe(9);
   });
@@ -91,7 +96,7 @@ describe('WalWriter sync mode', () => {
   it('never blocks for a backlog over 256 KiB, for syncFinal, or for a file without syncBlocking', async () => {
     const { vfs, calls } = countingVfs();
     await vfs.mkdir('/db', { recursive: true });
-    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER });
+    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: new ScriptedGate() });
     for (let i = 0; i < 8; i++) await writer.sync();
     expect(writer.syncGate.blocking).toBe(true);
     const blockingBefore = calls.blocking;
@@ -117,7 +122,7 @@ describe('WalWriter sync mode', () => {
       Object.defineProperty(withoutBlocking, 'syncBlocking', { value: undefined });
       return withoutBlocking;
     };
-    const fallback = await WalWriter.create(plain, LOG_PATH, { logNumber: LOG_NUMBER });
+    const fallback = await WalWriter.create(plain, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: new ScriptedGate() });
     for (let i = 0; i < 12; i++) {
       fallback.appendSync([new Uint8Array(10)]);
       await fallback.sync();
@@ -129,8 +134,7 @@ describe('WalWriter sync mode', () => {
   it('shares what it learned with the next log through the same gate', async () => {
     const { vfs, calls } = countingVfs();
     await vfs.mkdir('/db', { recursive: true });
-    const gate = new SyncLatencyGate(1);
-    const first = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: gate });
+    const first = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: new ScriptedGate() });
     for (let i = 0; i < 8; i++) await first.sync();
     const second = await WalWriter.create(vfs, '/db/000002.log', { logNumber: 2, syncGate: first.syncGate });
     const blockingBefore = calls.blocking;
@@ -141,7 +145,7 @@ describe('WalWriter sync mode', () => {
   it('fails for good when a blocking sync fails, as when a pooled one does', async () => {
     const vfs = new MemoryVfs();
     await vfs.mkdir('/db', { recursive: true });
-    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER });
+    const writer = await WalWriter.create(vfs, LOG_PATH, { logNumber: LOG_NUMBER, syncGate: new ScriptedGate() });
     for (let i = 0; i < 8; i++) await writer.sync();
     expect(writer.syncGate.blocking).toBe(true);
     vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO' });
