@@ -38,3 +38,11 @@ function compareNative(a: Uint8Array, b: Uint8Array, bLength: number): number {
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && compareBytes(a, b) === 0;
 }
+
+/** How many leading bytes `a` and `b` share. */
+export function commonPrefixLength(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}

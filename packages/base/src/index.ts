@@ -3,7 +3,7 @@ export { EntryKind, hasValue, toFileNum, toSeqNum } from './brands.js';
 export type { FileNum, SeqNum } from './brands.js';
 export { concatBytes, copyBytes, readUint64, setUint32LE, setUint64LE, viewOf, writeUint64 } from './bytes.js';
 export { ChunkAllocator } from './chunk-allocator.js';
-export { compareBytes, equalBytes } from './compare-bytes.js';
+export { commonPrefixLength, compareBytes, equalBytes } from './compare-bytes.js';
 export { compareInternal } from './internal-order.js';
 export { KeyCopy } from './key-copy.js';
 export { EXPIRY_BYTES, encodeExpiringValue, expiryOf, readsAsDeleted, userValueOf } from './expiring-value.js';

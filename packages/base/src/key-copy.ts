@@ -3,8 +3,9 @@ import { compareBytesTo } from './compare-bytes.js';
 
 /**
  * A private copy of one key that is replaced key after key, as a merge or a builder remembers
- * "the previous key": the bytes live in one buffer that grows when needed, so remembering a
- * key costs a copy but no allocation. `toArray` hands out a copy to keep.
+ * "the previous key" (or, in a repair's merge, the previous value): the bytes live in one buffer
+ * that grows when needed, so remembering them costs a copy but no allocation. `toArray` hands
+ * out a copy to keep.
  */
 export class KeyCopy {
   private bytes: Uint8Array = new Uint8Array(64);

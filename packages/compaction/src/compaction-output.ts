@@ -6,7 +6,7 @@
  * Writes happen in slices: encoded pages are written once about `SLICE_BYTES` are pending,
  * which also hands the event loop back when the job runs inline.
  */
-import { InvalidArgumentError, equalBytes, toSeqNum } from '@kv/base';
+import { InvalidArgumentError, KeyCopy, toSeqNum } from '@kv/base';
 import type { InternalEntry } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableBuilder } from '@kv/sstable';
@@ -32,7 +32,8 @@ export class CompactionOutput {
   private builder: TableBuilder | undefined;
   private builderFileNumber = 0;
   private writtenBytes = 0;
-  private lastKey: Uint8Array | undefined;
+  /** The last key added, to start new files only at a key boundary. */
+  private readonly lastKey = new KeyCopy();
   private nextNumberIndex = 0;
 
   constructor(options: CompactionOutputOptions) {
@@ -45,7 +46,7 @@ export class CompactionOutput {
    * file, a finished one, or a slice write), so the common case costs no microtask.
    */
   add(entry: InternalEntry): Promise<void> | undefined {
-    const newKey = this.lastKey === undefined || !equalBytes(entry.key, this.lastKey);
+    const newKey = !this.lastKey.isSet || this.lastKey.compareWith(entry.key) !== 0;
     const builder = this.builder;
     if (builder === undefined || (newKey && this.estimatedBytes() >= this.options.targetFileSizeBytes)) return this.addToNextFile(entry);
     this.addTo(builder, entry, newKey);
@@ -60,7 +61,7 @@ export class CompactionOutput {
 
   private addTo(builder: TableBuilder, entry: InternalEntry, newKey: boolean): void {
     builder.add(entry.key, toSeqNum(entry.seq), entry.kind, entry.value);
-    if (newKey) this.lastKey = entry.key.slice();
+    if (newKey) this.lastKey.set(entry.key);
   }
 
   private writeSlice(builder: TableBuilder): Promise<void> {

@@ -11,7 +11,7 @@
 // The real setImmediate even under an application's fake timers: a job must not wait for a
 // clock nobody advances.
 import { setImmediate } from 'node:timers';
-import { CorruptionError, EntryKind, KeyCopy, RangeTombstoneIndex, compareBytes, equalBytes } from '@kv/base';
+import { CorruptionError, EntryKind, KeyCopy, RangeTombstoneIndex, compareBytes } from '@kv/base';
 import type { InternalIterator } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
@@ -89,14 +89,16 @@ async function mergeInto(opened: readonly OpenInput[], merge: { filter: Retentio
   const merged = new MergingIterator(sourcesOf(opened));
   const previousKey = new KeyCopy();
   let previousSeq = 0;
-  let previous: { kind: EntryKind; value: Uint8Array } = { kind: EntryKind.Delete, value: EMPTY };
+  // With inputsMayRepeat: the previous entry's kind and value, to tell a copy from damage.
+  let previousKind: EntryKind = EntryKind.Delete;
+  const previousValue = new KeyCopy();
   for (merged.seekToFirst(); merged.valid; merged.next()) {
     const entry = merged.entry;
     if (++counts.entriesIn > entriesMax) throw new CorruptionError('compaction inputs', 'more entries than the files declare');
     // The key is copied only when it changes, so a key with many versions costs one copy.
     const byKey = previousKey.isSet ? previousKey.compareWith(entry.key) : 1;
     const sameKey = byKey === 0;
-    if (sameKey && entry.seq === previousSeq && merge.inputsMayRepeat && entry.kind === previous.kind && equalBytes(entry.value, previous.value)) {
+    if (merge.inputsMayRepeat && sameKey && entry.seq === previousSeq && entry.kind === previousKind && previousValue.compareWith(entry.value) === 0) {
       counts.droppedVersions++;
       continue;
     }
@@ -104,7 +106,10 @@ async function mergeInto(opened: readonly OpenInput[], merge: { filter: Retentio
     if (outOfOrder) throw new CorruptionError('compaction inputs', `entry seq ${entry.seq} out of internal order across input files`);
     if (!sameKey) previousKey.set(entry.key);
     previousSeq = entry.seq;
-    if (merge.inputsMayRepeat) previous = { kind: entry.kind, value: entry.value.slice() };
+    if (merge.inputsMayRepeat) {
+      previousKind = entry.kind;
+      previousValue.set(entry.value);
+    }
     const decision = filter.decide(entry);
     if (decision === 'keep' || decision === 'keep-as-tombstone') {
       counts.entriesOut++;

@@ -7,7 +7,7 @@
  * inline or in a `CompactionWorkerPool` worker (`buildTable`). Pages are written in slices of
  * about `SLICE_BYTES`, which also hands the event loop back when the job runs inline.
  */
-import { InvalidArgumentError, compareBytes } from '@kv/base';
+import { InvalidArgumentError, compareInternal } from '@kv/base';
 import type { InternalEntry } from '@kv/base';
 import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
@@ -22,7 +22,7 @@ export interface TableBuildJobInput {
   path: string;
   build: TableBuildOptions;
   /** Live snapshots' sequence numbers, ascending, the last being the current visible seq. */
-  snapshots: number[];
+  snapshots: readonly number[];
   /** At least one entry, in strictly increasing internal order. */
   entries: PackedEntries;
 }
@@ -42,7 +42,7 @@ export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput): Promis
     let previous: InternalEntry | undefined;
     for (let i = 0; i < entries.count; i++) {
       const entry = packedEntryAt(entries, i);
-      if (previous !== undefined && !inInternalOrder(previous, entry)) throw new InvalidArgumentError('table build', `entry ${i} is not after entry ${i - 1} in internal order`);
+      if (previous !== undefined && compareInternal(previous.key, previous.seq, entry.key, entry.seq) >= 0) throw new InvalidArgumentError('table build', `entry ${i} is not after entry ${i - 1} in internal order`);
       previous = entry;
       if (retention.decide(entry) !== 'keep') continue;
       builder.add(entry.key, entry.seq, entry.kind, entry.value);
@@ -53,10 +53,4 @@ export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput): Promis
     await builder.abandon();
     throw error;
   }
-}
-
-/** Key ascending, then seq descending; (key, seq) never repeats. */
-function inInternalOrder(before: InternalEntry, after: InternalEntry): boolean {
-  const byKey = compareBytes(before.key, after.key);
-  return byKey < 0 || (byKey === 0 && before.seq > after.seq);
 }

@@ -12,12 +12,6 @@ import type { TableBuildJobInput } from './table-build-job.js';
 /** What a worker runs: a compaction (`runCompaction`) or a table build (`runTableBuild`). */
 export type WorkerJob = { kind: 'compaction'; input: CompactionJobInput } | { kind: 'table-build'; input: TableBuildJobInput };
 
-/** The result of each kind of job. */
-export interface WorkerJobResults {
-  compaction: CompactionResult;
-  'table-build': TableProperties;
-}
-
 export interface JobRequest {
   id: number;
   job: WorkerJob;

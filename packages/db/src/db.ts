@@ -87,6 +87,8 @@ export class DB extends DbReader {
       bloomBitsPerKey: options.bloomBitsPerKey,
       ...(opened.fixedWidth === undefined ? {} : { fixedWidth: opened.fixedWidth }),
     };
+    // Background jobs run in worker threads on the real file system, inline on any other.
+    const useWorker = options.vfs instanceof NodeVfs;
     this.flusher = new Flusher({
       vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, build,
       activeWalNumber: () => this.pipeline.wal.number,
@@ -96,7 +98,7 @@ export class DB extends DbReader {
         this.compactor.kick();
       },
       events,
-      useWorker: options.vfs instanceof NodeVfs,
+      useWorker,
     });
     this.flushOnClose = options.flushOnClose;
     this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);
@@ -105,7 +107,7 @@ export class DB extends DbReader {
       buildFor: (level) => ({ ...build, compression: compressionForLevel(options.compression, level) }),
       snapshots: () => this.snapshots.sequences(),
       visibleSeq: () => this.pipeline.visibleSeq,
-      useWorker: options.vfs instanceof NodeVfs,
+      useWorker,
       clock: this.clock,
       events,
     });

@@ -72,7 +72,7 @@ export async function flushMemtable(options: {
   const fileNumber = options.allocateFileNumber();
   const path = `${options.dir}/${tableFileName(fileNumber)}`;
   const entries = await (options.packed ?? packMemtable(memtable));
-  const input: TableBuildJobInput = { path, build: options.build, snapshots: [...options.snapshots], entries };
+  const input: TableBuildJobInput = { path, build: options.build, snapshots: options.snapshots, entries };
   const properties = options.buildTable === undefined ? await runTableBuild(options.vfs, input) : await options.buildTable(input);
   edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
   return { edit, path, bytesWritten: properties.fileSizeBytes };

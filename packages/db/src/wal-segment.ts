@@ -24,12 +24,11 @@ export const WAL_PREALLOCATE_BYTES_MAX: number = 1024 * 1024;
 
 /**
  * Creates segment `number` in `dir` (header written and synced) with its commit queue.
- * `syncGate`: the previous segment's, so which syncs may block carries over (default: new).
+ * `syncGate`: the database's one gate, so which syncs may block carries over between segments.
  */
-export async function startSegment(vfs: Vfs, dir: string, options: { number: FileNum; memtableSizeBytes: number; syncGate?: SyncLatencyGate }): Promise<WalSegment> {
+export async function startSegment(vfs: Vfs, dir: string, options: { number: FileNum; memtableSizeBytes: number; syncGate: SyncLatencyGate }): Promise<WalSegment> {
   const preallocateBytes = Math.min(WAL_PREALLOCATE_BYTES_MAX, options.memtableSizeBytes);
-  const gate = options.syncGate === undefined ? {} : { syncGate: options.syncGate };
-  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, preallocateBytes, ...gate });
+  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, preallocateBytes, syncGate: options.syncGate });
   return { number: options.number, writer, queue: new WalCommitQueue(writer) };
 }
 

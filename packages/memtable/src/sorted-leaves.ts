@@ -1,4 +1,4 @@
-import { assert, compareBytes, keyPrefix } from '@kv/base';
+import { assert, commonPrefixLength, compareBytes, keyPrefix } from '@kv/base';
 import { compareToTarget } from './internal-order.js';
 import { Leaf } from './leaf.js';
 import type { MemtableEntry } from './memtable-entry.js';
@@ -132,8 +132,7 @@ export class SortedLeaves {
       this.head = key.subarray(0, Math.min(key.length, HEAD_BYTES_MAX));
       return;
     }
-    let shared = 0;
-    while (shared < head.length && shared < key.length && head[shared] === key[shared]) shared++;
+    const shared = commonPrefixLength(head, key);
     if (shared === head.length) return;
     this.head = head.subarray(0, shared);
     for (const leaf of this.leaves) {

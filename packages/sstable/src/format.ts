@@ -33,14 +33,6 @@ export const SEQ_MAX: number = Number.MAX_SAFE_INTEGER;
 
 /** Variable-width slot: key length (2) | key heap offset (2) | inline key prefix (K) | seq (7) | flags (1) | value heap offset (2) | value length (4). */
 export const VAR_SLOT_FIXED_BYTES = 18;
-export const VAR_SLOT_KEY_LENGTH_OFFSET = 0;
-export const VAR_SLOT_KEY_OFFSET_OFFSET = 2;
-export const VAR_SLOT_PREFIX_OFFSET = 4;
-/** Offsets after the prefix are relative to `4 + K`. */
-export const VAR_SLOT_SEQ_AFTER_PREFIX = 0;
-export const VAR_SLOT_FLAGS_AFTER_PREFIX = 7;
-export const VAR_SLOT_VALUE_OFFSET_AFTER_PREFIX = 8;
-export const VAR_SLOT_VALUE_LENGTH_AFTER_PREFIX = 10;
 
 /** Bits of the flags byte of a variable-width slot. Other bits are zero. */
 export const SLOT_FLAG_PUT = 0x01;

@@ -3,7 +3,7 @@
  * fence). Loaded whole at open; a lookup binary-searches the fences to the one page that can
  * hold the first entry at or after a target (key, seq).
  */
-import { assert, compareBytes, CorruptionError, keyPrefix, compareInternal } from '@kv/base';
+import { assert, commonPrefixLength, compareBytes, CorruptionError, keyPrefix, compareInternal } from '@kv/base';
 import { FRAME_HEADER_BYTES, INDEX_ENTRY_FIXED_BYTES, KEY_BYTES_MAX, SEQ_MAX } from './format.js';
 import { readUint64Number, writeUint64Number } from './seq-field.js';
 import type { TableLayout } from './table-layout.js';
@@ -98,8 +98,7 @@ export class PageIndex {
     const first = this.lastKeys[0];
     const last = this.lastKeys[this.pageCount - 1];
     if (first === undefined || last === undefined) return;
-    let shared = 0;
-    while (shared < first.length && shared < last.length && first[shared] === last[shared]) shared++;
+    const shared = commonPrefixLength(first, last);
     this.sharedHead = first.subarray(0, shared);
     for (let i = 0; i < this.pageCount; i++) this.prefixes[i] = keyPrefix(this.lastKeys[i] as Uint8Array, shared);
   }

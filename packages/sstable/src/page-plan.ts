@@ -7,7 +7,7 @@
  * length. Adding a record can only widen fields, so a page is sealed when the next record
  * would not fit.
  */
-import { EntryKind } from '@kv/base';
+import { EntryKind, commonPrefixLength } from '@kv/base';
 import {
   DESCRIPTOR_BYTES,
   INLINE_KEY_BYTES_MAX,
@@ -86,10 +86,6 @@ export class PagePlan {
 
   constructor(inlineKeyBytes: number) {
     this.inlineKeyBytes = inlineKeyBytes;
-  }
-
-  get count(): number {
-    return this.state.count;
   }
 
   /** The shared prefix bytes (valid for `fields().prefixLength` bytes). */
@@ -225,11 +221,4 @@ function emptyFields(): SlotFields {
 function pageBytes(s: PlanState, fields: SlotFields): number {
   const heap = s.keyHeapBytes + (fields.valuesInline ? 0 : s.valueHeapBytes);
   return PAGE_HEADER_BYTES + DESCRIPTOR_BYTES + s.prefixLength + s.count * slotWidthOfFields(fields) + heap;
-}
-
-function commonPrefixLength(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
 }

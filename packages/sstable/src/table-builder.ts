@@ -91,8 +91,10 @@ export class TableBuilder {
     assert(byKey > 0 || (byKey === 0 && seq < this.lastSeq), 'entries are added in strictly increasing internal order');
     const sameUserKey = byKey === 0;
     this.placeRecord(key, seq, kind, value);
-    if (!sameUserKey) this.pushKeyHash(bloomKeyHash(key));
-    if (!sameUserKey) this.lastKey.set(key);
+    if (!sameUserKey) {
+      this.pushKeyHash(bloomKeyHash(key));
+      this.lastKey.set(key);
+    }
     this.lastSeq = seq;
     if (first) this.smallestKey = key.slice();
     this.seqMin = first ? seq : Math.min(this.seqMin, seq);

@@ -204,8 +204,8 @@ export class WalWriter {
     const started = performance.now();
     const flushing = this.unsyncedBytes;
     try {
-      const blocking = mayBlock && flushing <= BLOCKING_SYNC_BYTES_MAX && this.syncGate.blocking && this.file.syncBlocking !== undefined;
-      if (blocking) this.file.syncBlocking?.();
+      const syncBlocking = this.file.syncBlocking;
+      if (mayBlock && flushing <= BLOCKING_SYNC_BYTES_MAX && this.syncGate.blocking && syncBlocking !== undefined) syncBlocking.call(this.file);
       else await this.file.sync();
       this.syncGate.record(performance.now() - started);
       this.unsyncedBytes -= flushing;
