@@ -46,3 +46,17 @@ export function commonPrefixLength(a: Uint8Array, b: Uint8Array): number {
   while (i < n && a[i] === b[i]) i++;
   return i;
 }
+
+/**
+ * `compareBytes(a.subarray(aStart, aStart + aLength), b)` without making the view: for keys
+ * stored as (offset, length) in a larger buffer.
+ */
+export function compareBytesAt(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array): number {
+  const length = aLength < b.length ? aLength : b.length;
+  if (length >= NATIVE_COMPARE_MIN_BYTES) return Buffer.compare(Buffer.from(a.buffer, a.byteOffset + aStart, aLength), Buffer.from(b.buffer, b.byteOffset, b.length));
+  for (let i = 0; i < length; i++) {
+    const diff = (a[aStart + i] as number) - (b[i] as number);
+    if (diff !== 0) return diff;
+  }
+  return aLength - b.length;
+}

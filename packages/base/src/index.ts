@@ -3,11 +3,13 @@ export { EntryKind, hasValue, toFileNum, toSeqNum } from './brands.js';
 export type { FileNum, SeqNum } from './brands.js';
 export { concatBytes, copyBytes, readUint64, setUint32LE, setUint64LE, viewOf, writeUint64 } from './bytes.js';
 export { ChunkAllocator } from './chunk-allocator.js';
-export { commonPrefixLength, compareBytes, equalBytes } from './compare-bytes.js';
+export { commonPrefixLength, compareBytes, compareBytesAt, equalBytes } from './compare-bytes.js';
 export { compareInternal } from './internal-order.js';
 export { KeyCopy } from './key-copy.js';
 export { EXPIRY_BYTES, encodeExpiringValue, expiryOf, readsAsDeleted, userValueOf } from './expiring-value.js';
 export { KEY_PREFIX_BYTES, keyPrefix } from './key-prefix.js';
+export { EntryPacker, PACKED_BUFFER_BYTES_MAX, PACKED_REF_FIELDS } from './packed-entries.js';
+export type { PackedEntries } from './packed-entries.js';
 export { crc32, maskCrc, unmaskCrc } from './crc32.js';
 export {
   CorruptionError,

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes, equalBytes } from '../src/index.js';
+import { compareBytes, compareBytesAt, equalBytes } from '../src/index.js';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
@@ -19,6 +19,19 @@ describe('compareBytes', () => {
         expect(sign(compareBytes(left, right))).toBe(expected);
         expect(sign(compareBytes(right, left))).toBe(expected === 0 ? 0 : -expected);
         expect(equalBytes(left, right)).toBe(expected === 0);
+      }),
+    );
+  });
+
+  it('compares a range in place like the same range as its own array (compareBytesAt)', () => {
+    // Goal: the memtable compares keys where they lie in a payload; the order must not change.
+    // Strategy: embed `left` at a random offset of a larger buffer (itself a view with an
+    // offset), short and long keys. Invariant: same sign as compareBytes on the copies.
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 20 }), fc.uint8Array({ minLength: 60, maxLength: 200 }));
+    fc.assert(
+      fc.property(bytes, bytes, fc.uint8Array({ maxLength: 9 }), fc.uint8Array({ maxLength: 9 }), (a, b, before, after) => {
+        const outer = Uint8Array.from([7, ...before, ...a, ...after]).subarray(1);
+        expect(sign(compareBytesAt(outer, before.length, a.length, b))).toBe(sign(compareBytes(a, b)));
       }),
     );
   });

@@ -14,7 +14,7 @@ import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
 import { checkPackedEntries, packedEntryAt } from './packed-entries.js';
-import type { PackedEntries } from './packed-entries.js';
+import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
 
 export interface TableBuildJobInput {

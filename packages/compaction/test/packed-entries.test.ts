@@ -1,9 +1,8 @@
-import { EntryKind, KvError, toSeqNum } from '@kv/base';
-import type { InternalEntry } from '@kv/base';
+import { EntryKind, EntryPacker, KvError, toSeqNum } from '@kv/base';
+import type { InternalEntry, PackedEntries } from '@kv/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EntryPacker, checkPackedEntries, packedEntryAt, transferListOf } from '../src/index.js';
-import type { PackedEntries } from '../src/index.js';
+import { checkPackedEntries, packedEntryAt, transferListOf } from '../src/index.js';
 
 const SEQ_MAX = Number.MAX_SAFE_INTEGER;
 const KINDS = [EntryKind.Delete, EntryKind.Put, EntryKind.PutExpiring] as const;

@@ -1,11 +1,12 @@
-import { EntryKind, KvError, toSeqNum } from '@kv/base';
+import { EntryKind, EntryPacker, KvError, toSeqNum } from '@kv/base';
+import type { PackedEntries } from '@kv/base';
 import { TableReader } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import { MemoryVfs } from '@kv/vfs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EntryPacker, RetentionFilter, runTableBuild } from '../src/index.js';
-import type { PackedEntries, TableBuildJobInput } from '../src/index.js';
+import { RetentionFilter, runTableBuild } from '../src/index.js';
+import type { TableBuildJobInput } from '../src/index.js';
 import { compareKeys, hex, internalOrder } from './versions.js';
 import type { Version } from './versions.js';
 

@@ -1,14 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EntryKind, KvError, toSeqNum } from '@kv/base';
+import { EntryKind, EntryPacker, KvError, toSeqNum } from '@kv/base';
+import type { PackedEntries } from '@kv/base';
 import { TableReader } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import { nodeVfs } from '@kv/vfs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompactionWorkerPool, EntryPacker, runTableBuild } from '../src/index.js';
-import type { PackedEntries, TableBuildJobInput } from '../src/index.js';
+import { CompactionWorkerPool, runTableBuild } from '../src/index.js';
+import type { TableBuildJobInput } from '../src/index.js';
 import { compareKeys, hex, internalOrder } from './versions.js';
 import type { Version } from './versions.js';
 

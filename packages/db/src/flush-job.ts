@@ -2,9 +2,10 @@
  * Flushing a memtable: its entries go to a new level-0 page file, its range tombstones to the
  * manifest edit that records the file.
  *
- * The main thread only packs the entries into flat arrays (`EntryPacker`: a few stores per
- * entry, the keys and values stay where they are), in slices of `PACK_SLICE_ENTRIES` with the
- * event loop handed back between slices. Encoding and writing the page file is a
+ * The main thread only packs the entries into a `PackedEntries` run (the memtable's `packer`
+ * copies seqs, kinds and references out of its store in internal order; the keys and values
+ * stay where they are), in slices of `PACK_SLICE_ENTRIES` with the event loop handed back
+ * between slices. Encoding and writing the page file is a
  * table build job (`runTableBuild`), which the engine runs in a worker thread when it has
  * one, so a flush costs the write path almost nothing; without one it runs inline, writing in
  * slices too.
@@ -14,9 +15,9 @@
  */
 // The real setImmediate even under an application's fake timers (see event-loop-turns.ts).
 import { setImmediate } from 'node:timers';
-import type { FileNum } from '@kv/base';
-import { EntryPacker, runTableBuild, toFileMeta } from '@kv/compaction';
-import type { PackedEntries, TableBuildJobInput } from '@kv/compaction';
+import type { FileNum, PackedEntries } from '@kv/base';
+import { runTableBuild, toFileMeta } from '@kv/compaction';
+import type { TableBuildJobInput } from '@kv/compaction';
 import type { VersionEdit } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
@@ -26,18 +27,13 @@ import { tableFileName } from './file-names.js';
 /** Runs a table build job: inline (`runTableBuild`) or in a worker (`CompactionWorkerPool.buildTable`). */
 export type TableBuildRunner = (input: TableBuildJobInput) => Promise<TableProperties>;
 
-/** Entries packed between two turns of the event loop: about half a millisecond's work. */
+/** Entries packed between two turns of the event loop: about 0.2 ms of work (50 ns an entry). */
 const PACK_SLICE_ENTRIES = 4096;
 
-/** Packs every entry of `memtable` (in internal order), yielding to the event loop between slices. */
+/** Packs every entry of the frozen `memtable` (in internal order), yielding to the event loop between slices. */
 export async function packMemtable(memtable: Memtable): Promise<PackedEntries> {
-  const packer = new EntryPacker(memtable.entryCount);
-  const iterator = memtable.iterator();
-  let packed = 0;
-  for (iterator.seekToFirst(); iterator.valid; iterator.next()) {
-    packer.add(iterator.entry);
-    if (++packed % PACK_SLICE_ENTRIES === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  const packer = memtable.packer();
+  while (!packer.pack(PACK_SLICE_ENTRIES)) await new Promise<void>((resolve) => setImmediate(resolve));
   return packer.finish();
 }
 

@@ -17,8 +17,8 @@
  */
 import { toFileNum } from '@kv/base';
 import { CompactionWorkerPool } from '@kv/compaction';
-import type { FileNum } from '@kv/base';
-import type { PackedEntries, TableBuildJobInput } from '@kv/compaction';
+import type { FileNum, PackedEntries } from '@kv/base';
+import type { TableBuildJobInput } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { TableBuildOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';

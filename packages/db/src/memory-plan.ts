@@ -20,18 +20,21 @@ export const IMMUTABLE_MEMTABLES_MAX = 2;
 
 /**
  * Heap bytes per memtable entry beyond its key and value bytes, as the engine builds entries:
- * the entry object, its leaf slot and prefix, and two views into the batch payload that holds
- * the bytes (which `dataBytes` counts). Measured by `scripts/measure-entry-overhead.mjs` (heap
- * used before and after 200,000 entries built the same way): 264 bytes. The memtable's own
- * default (480) covers callers that hand it separately allocated arrays. Counting the real
- * cost lets a memtable of `memtableSize` hold what it can: at 480, a 16 MiB memtable held
- * 28k 116-byte records in about 10 MiB of real memory, and flushed 57% more often.
+ * its seq, kind and references in the memtable's store (which doubles as it grows) and its id
+ * and prefix in a leaf; the key and value are views into batch payloads, which `dataBytes`
+ * counts, and the table keeps no object per entry. Measured by
+ * `scripts/measure-entry-overhead.mjs` (heap and array buffers before and after N entries
+ * built the same way): 55–91 bytes for 100,000–520,000 entries, the most just after the store
+ * doubled. Counting the real cost lets a memtable of `memtableSize` hold what it can.
  */
-export const ENGINE_ENTRY_OVERHEAD_BYTES = 272;
+export const ENGINE_ENTRY_OVERHEAD_BYTES = 96;
 
-/** A memtable whose `memoryBytes` counts entries at the engine's cost. */
+/**
+ * A memtable for the write path: it references the keys and values where they lie in the
+ * batch payloads (a few 64 KiB chunks), and its `memoryBytes` counts entries at that cost.
+ */
 export function newEngineMemtable(): Memtable {
-  return new Memtable({ entryOverheadBytes: ENGINE_ENTRY_OVERHEAD_BYTES });
+  return new Memtable({ entryOverheadBytes: ENGINE_ENTRY_OVERHEAD_BYTES, referenceBytes: true });
 }
 export const MEMTABLE_HARD_LIMIT_FACTOR = 1.5;
 export const MEMORY_BUDGET_DEFAULT_BYTES: number = 64 * 1024 * 1024;

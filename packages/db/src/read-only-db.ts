@@ -171,7 +171,6 @@ export class ReadOnlyDB extends DbReader {
       throw new CorruptionError(`${this.location}/${logFileName(toFileNum(version.logNumber))}`, 'WAL segment the manifest needs is missing');
     }
     const replayed = await recoverWal({ vfs, dir: this.location, mode: this.options.walRecoveryMode, logs, lastSeq: toSeqNum(version.lastSequence), readOnly: true });
-    replayed.memtable.freeze();
     // Files, memtable and sequence number change in one synchronous step: a read between
     // them would see new files at an old sequence number.
     await this.tables.install(version, () => {

@@ -12,14 +12,13 @@
  */
 import { CorruptionError, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
-import type { Memtable } from '@kv/memtable';
+import { Memtable } from '@kv/memtable';
 import type { Vfs } from '@kv/vfs';
 import { WalReader } from '@kv/wal';
 import type { WalRecoveryMode } from '@kv/wal';
 import { decodeBatch } from './batch-codec.js';
 import { applyOp } from './write-op.js';
 import { logFileName } from './file-names.js';
-import { newEngineMemtable } from './memory-plan.js';
 
 export interface RecoveredWal {
   memtable: Memtable;
@@ -46,7 +45,9 @@ interface ReplayContext {
  */
 export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalRecoveryMode; logs: readonly FileNum[]; lastSeq: SeqNum; readOnly?: boolean }): Promise<RecoveredWal> {
   const readOnly = options.readOnly ?? false;
-  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: newEngineMemtable(), lastSeq: options.lastSeq, droppedBytes: 0, readOnly };
+  // Each replayed record is an array of its own: the memtable copies keys and values into its
+  // own chunks rather than referencing one buffer per record.
+  const context: ReplayContext = { vfs: options.vfs, dir: options.dir, mode: options.mode, memtable: new Memtable(), lastSeq: options.lastSeq, droppedBytes: 0, readOnly };
   const readers = readOnly ? await openNewestFirst(context, options.logs) : undefined;
   try {
     for (const [index, logNumber] of options.logs.entries()) {
@@ -60,6 +61,8 @@ export async function recoverWal(options: { vfs: Vfs; dir: string; mode: WalReco
   } finally {
     await closeAll(readers ?? []);
   }
+  // Complete: the caller flushes it or serves reads from it, and adds nothing.
+  context.memtable.freeze();
   return { memtable: context.memtable, lastSeq: context.lastSeq, droppedBytes: context.droppedBytes };
 }
 

@@ -1,8 +1,8 @@
 import type { InternalEntry } from '@kv/base';
 
 /**
- * One internal entry. `value` is empty for a delete. The table keeps these objects as they are
- * and hands the same objects back from `get` and the iterator, so reads allocate nothing; the
- * fields are views the engine copies before giving bytes to a user.
+ * One internal entry as `get` and the iterator hand it out. `value` is empty for a delete. The
+ * table stores no such objects (see `Memtable`): each is made on the way out, its key and value
+ * views of the bytes the table was given, which the engine copies before giving bytes to a user.
  */
 export type MemtableEntry = InternalEntry;

@@ -1,7 +1,6 @@
 import { assert, toSeqNum } from '@kv/base';
-import type { InternalIterator, SeqNum } from '@kv/base';
+import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
 import type { Leaf } from './leaf.js';
-import type { MemtableEntry } from './memtable-entry.js';
 import type { SortedLeaves } from './sorted-leaves.js';
 
 /**
@@ -19,27 +18,32 @@ const SEQ_NEWEST: SeqNum = toSeqNum(Number.MAX_SAFE_INTEGER);
 const SEQ_OLDEST: SeqNum = toSeqNum(0);
 
 /**
- * Remembers its position as (leaf, index, entry). An add can shift the entry within its leaf or
- * move it to a new leaf by a split; both are detected in O(1) because `leaf.entries[index]` is
- * then no longer `entry`, and the iterator finds the entry again by its (key, seq), which is
+ * Remembers its position as (leaf, index, entry id). An add can shift the entry within its leaf
+ * or move it to a new leaf by a split; both are detected in O(1) because `leaf.ids[index]` is
+ * then no longer the id, and the iterator finds the entry again by its (key, seq), which is
  * unique. Otherwise the position is still exact and the linked leaves lead on in order.
+ *
+ * The entry object (with views of the key and value) is made when `entry` is first read at a
+ * position, so stepping over entries allocates nothing.
  */
 export class LeafIterator implements MemtableIterator {
   private readonly tree: SortedLeaves;
   private leaf: Leaf | null = null;
   private index = 0;
-  private current: MemtableEntry | undefined = undefined;
+  private id = -1;
+  private current: InternalEntry | undefined = undefined;
 
   constructor(tree: SortedLeaves) {
     this.tree = tree;
   }
 
   get valid(): boolean {
-    return this.current !== undefined;
+    return this.id >= 0;
   }
 
-  get entry(): MemtableEntry {
-    assert(this.current !== undefined, 'entry read from an invalid iterator');
+  get entry(): InternalEntry {
+    assert(this.id >= 0, 'entry read from an invalid iterator');
+    this.current ??= this.tree.store.entryAt(this.id);
     return this.current;
   }
 
@@ -49,60 +53,61 @@ export class LeafIterator implements MemtableIterator {
 
   seekToLast(): void {
     const leaf = this.tree.lastLeaf;
-    this.moveTo(leaf, leaf.entries.length - 1);
+    this.moveTo(leaf, leaf.count - 1);
   }
 
   seek(key: Uint8Array, seq: SeqNum = SEQ_NEWEST): void {
-    const prefix = this.tree.prefixOf(key);
-    const leaf = this.tree.leaves[this.tree.findLeafIndex(key, prefix, seq)] as Leaf;
-    const index = leaf.rank(key, prefix, seq, false);
+    const tree = this.tree;
+    const prefix = tree.prefixOf(key);
+    const leaf = tree.leaves[tree.findLeafIndex(key, prefix, seq)] as Leaf;
+    const index = leaf.rank(tree.store, key, prefix, seq, false);
     // Past the end of the leaf, the next leaf's first entry is the answer (see SortedLeaves).
-    if (index < leaf.entries.length) this.moveTo(leaf, index);
+    if (index < leaf.count) this.moveTo(leaf, index);
     else this.moveTo(leaf.next, 0);
   }
 
   seekForPrev(key: Uint8Array, seq: SeqNum = SEQ_OLDEST): void {
-    const prefix = this.tree.prefixOf(key);
-    const leaf = this.tree.leaves[this.tree.findLeafIndex(key, prefix, seq)] as Leaf;
+    const tree = this.tree;
+    const prefix = tree.prefixOf(key);
+    const leaf = tree.leaves[tree.findLeafIndex(key, prefix, seq)] as Leaf;
     // Only the first leaf can start after the target; then there is no entry <= target.
-    this.moveTo(leaf, leaf.rank(key, prefix, seq, true) - 1);
+    this.moveTo(leaf, leaf.rank(tree.store, key, prefix, seq, true) - 1);
   }
 
   next(): void {
     const leaf = this.resync();
-    if (this.index + 1 < leaf.entries.length) this.moveTo(leaf, this.index + 1);
+    if (this.index + 1 < leaf.count) this.moveTo(leaf, this.index + 1);
     else this.moveTo(leaf.next, 0);
   }
 
   prev(): void {
     const leaf = this.resync();
     if (this.index > 0) this.moveTo(leaf, this.index - 1);
-    else this.moveTo(leaf.prev, (leaf.prev?.entries.length ?? 0) - 1);
+    else this.moveTo(leaf.prev, (leaf.prev?.count ?? 0) - 1);
   }
 
-  /** Points at `leaf.entries[index]`, or invalidates when there is no such entry. */
+  /** Points at entry `index` of `leaf`, or invalidates when there is no such entry. */
   private moveTo(leaf: Leaf | null, index: number): void {
-    const entry = leaf !== null && index >= 0 ? leaf.entries[index] : undefined;
-    if (leaf === null || entry === undefined) {
-      this.leaf = null;
-      this.current = undefined;
-      return;
-    }
-    this.leaf = leaf;
+    this.current = undefined;
+    const id = leaf === null ? -1 : leaf.idAt(index);
+    this.id = id;
+    this.leaf = id < 0 ? null : leaf;
     this.index = index;
-    this.current = entry;
   }
 
   /** Makes (leaf, index) point at the current entry again after adds, and returns the leaf. */
   private resync(): Leaf {
-    const entry = this.current;
+    const id = this.id;
     const leaf = this.leaf;
-    assert(entry !== undefined, 'step from an invalid iterator');
+    assert(id >= 0, 'step from an invalid iterator');
     assert(leaf !== null, 'a valid iterator has a leaf');
-    if (leaf.entries[this.index] === entry) return leaf;
-    this.seek(entry.key, entry.seq);
-    assert(this.current === entry, 'an entry is found again by its (key, seq)');
+    if (leaf.idAt(this.index) === id) return leaf;
+    const current = this.current;
+    const store = this.tree.store;
+    this.seek(store.keyAt(id), store.seqAt(id));
+    assert(this.id === id, 'an entry is found again by its (key, seq)');
     assert(this.leaf !== null, 'a found entry has a leaf');
+    this.current = current;
     return this.leaf;
   }
 }

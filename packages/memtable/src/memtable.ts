@@ -1,18 +1,21 @@
-import { RangeTombstoneIndex, assert, equalBytes, hasValue } from '@kv/base';
+import { EntryPacker, RangeTombstoneIndex, assert, hasValue } from '@kv/base';
 import type { EntryKind, RangeTombstone, SeqNum } from '@kv/base';
 import type { MemtableEntry } from './memtable-entry.js';
 import { LeafIterator } from './memtable-iterator.js';
 import type { MemtableIterator } from './memtable-iterator.js';
 import { SortedLeaves } from './sorted-leaves.js';
+import { SortedRunPacker } from './sorted-run-packer.js';
 
 /**
- * Heap bytes per entry beyond its key and value bytes, measured with
- * `bench/structures.mjs` (see README.md): about 96 for the table itself (the entry object, its
- * slot in a leaf, its prefix, leaf slack and the directory) and about 384 for the two typed
- * arrays a put copies into (a key of up to 64 bytes lives on the V8 heap behind a ~200-byte
- * header; a longer value gets a ~184-byte header and an off-heap store).
+ * Memory per entry beyond its key and value bytes, as the table keeps entries by default
+ * (copying keys and values into its own chunks): the entry's seq, kind and six references in
+ * the store, which doubles as it grows, and its id and prefix in a leaf. Measured with
+ * `node --expose-gc packages/memtable/bench/entry-overhead.mjs`: 56–90 bytes for 100,000 to
+ * 520,000 entries, the most just after the store doubled. With `referenceBytes` the figure is
+ * the same when keys and values lie in a few large buffers (the engine's case), and several
+ * hundred bytes more when every entry brings buffers of its own.
  */
-export const ENTRY_OVERHEAD_BYTES = 480;
+export const ENTRY_OVERHEAD_BYTES = 96;
 
 /** Entries per leaf before it splits. 128 beat 64 and 256 on random inserts (README.md). */
 export const LEAF_ENTRY_COUNT_MAX_DEFAULT = 128;
@@ -20,17 +23,37 @@ export const LEAF_ENTRY_COUNT_MAX_DEFAULT = 128;
 export interface MemtableOptions {
   /** Entries per leaf before it splits; at least 2. */
   readonly leafEntryCountMax?: number;
-  /** The per-entry constant in `memoryBytes`, for callers whose keys and values share buffers. */
+  /** The per-entry constant in `memoryBytes` (default `ENTRY_OVERHEAD_BYTES`). */
   readonly entryOverheadBytes?: number;
+  /**
+   * false (default): `add` copies each key and value into the table's own chunks, so the
+   * caller may reuse its arrays. true: the table references the bytes where they are (buffer,
+   * offset, length), copying nothing; for a caller whose keys and values are views into a few
+   * large buffers it never mutates (the engine's batch payloads). Every distinct buffer costs
+   * the table a view and a map entry, so small separate arrays are better copied.
+   */
+  readonly referenceBytes?: boolean;
 }
+
+
+/** Entries the store is sized for at first; it doubles as the table fills. */
+const STORE_ENTRIES_INITIAL = 1024;
 
 /**
  * An ordered in-memory table of internal entries (user key ascending, then seq descending),
  * plus the range tombstones written to it, kept as a list beside the tree.
+ *
+ * Entries live in an `EntryPacker` (the store: seqs, kinds and references to the key and
+ * value bytes, in flat arrays) and the tree orders their ids, so the table holds no object per
+ * entry: nothing for the garbage collector to trace or promote, and a frozen table is packed
+ * for a flush by copying numbers (`packer`).
  */
 export class Memtable {
+  private readonly store: EntryPacker = new EntryPacker(STORE_ENTRIES_INITIAL);
   private readonly tree: SortedLeaves;
   private readonly entryOverheadBytes: number;
+  /** Whether `add` keeps references to the caller's bytes instead of copying them. */
+  private readonly referenceBytes: boolean;
   private isFrozen = false;
   private count = 0;
   private keyValueBytes = 0;
@@ -40,31 +63,34 @@ export class Memtable {
   private tombstoneIndex: RangeTombstoneIndex | undefined = RangeTombstoneIndex.EMPTY;
 
   constructor(options: MemtableOptions = {}) {
-    this.tree = new SortedLeaves(options.leafEntryCountMax ?? LEAF_ENTRY_COUNT_MAX_DEFAULT);
+    this.tree = new SortedLeaves(this.store, options.leafEntryCountMax ?? LEAF_ENTRY_COUNT_MAX_DEFAULT);
     this.entryOverheadBytes = options.entryOverheadBytes ?? ENTRY_OVERHEAD_BYTES;
+    this.referenceBytes = options.referenceBytes === true;
   }
 
   /**
-   * Requires: not frozen; (key, seq) not present. Keeps references to `key` and `value`: the
-   * caller passes bytes it will never mutate. A delete carries an empty value.
+   * Requires: not frozen; (key, seq) not present. A delete carries an empty value. Copies the
+   * key and value, or with `referenceBytes` keeps references to their bytes (the caller then
+   * never mutates them).
    */
   add(key: Uint8Array, seq: SeqNum, kind: EntryKind, value: Uint8Array): void {
     assert(!this.isFrozen, 'add to a frozen memtable');
     assert(hasValue(kind) || value.length === 0, 'a delete has an empty value');
-    const entry: MemtableEntry = { key, seq, kind, value };
-    this.tree.insert(entry);
+    const id = this.referenceBytes ? this.store.append(key, seq, kind, value) : this.store.appendCopy(key, seq, kind, value);
+    this.tree.insert(id, key);
     this.count++;
     this.keyValueBytes += key.length + value.length;
     this.noteSeq(seq);
   }
 
   /**
-   * Requires: not frozen; `tombstone.seq` unused. Keeps references to its keys. Counted in
-   * `memoryBytes` like an entry.
+   * Requires: not frozen; `tombstone.seq` unused. Copies its keys, or with `referenceBytes`
+   * keeps references to them. Counted in `memoryBytes` like an entry.
    */
   addRangeTombstone(tombstone: RangeTombstone): void {
     assert(!this.isFrozen, 'add to a frozen memtable');
-    this.tombstones.push(tombstone);
+    const { start, end, seq } = tombstone;
+    this.tombstones.push(this.referenceBytes ? tombstone : { start: start.slice(), end: end?.slice(), seq });
     this.tombstoneIndex = undefined;
     this.keyValueBytes += tombstone.start.length + (tombstone.end?.length ?? 0);
     this.noteSeq(tombstone.seq);
@@ -91,10 +117,25 @@ export class Memtable {
     if (this.seqHigh === undefined || seq > this.seqHigh) this.seqHigh = seq;
   }
 
-  /** The newest entry for `key` with seq <= `seqMax` (a delete is returned as such), or undefined. */
+  /**
+   * The newest entry for `key` with seq <= `seqMax` (a delete is returned as such), or
+   * undefined. A new object: its key is `key` itself, its value a view of the stored bytes.
+   */
   get(key: Uint8Array, seqMax: SeqNum): MemtableEntry | undefined {
-    const entry = this.tree.ceiling(key, this.tree.prefixOf(key), seqMax);
-    return entry !== undefined && equalBytes(entry.key, key) ? entry : undefined;
+    const id = this.tree.ceiling(key, this.tree.prefixOf(key), seqMax);
+    if (id < 0 || this.store.compareKeyAt(id, key) !== 0) return undefined;
+    const store = this.store;
+    return { key, seq: store.seqAt(id), kind: store.kindAt(id), value: store.valueAt(id) };
+  }
+
+  /**
+   * Packs the entries in internal order into a `PackedEntries` run that shares the table's
+   * buffers, a slice at a time (see `SortedRunPacker`). Requires: frozen, so nothing is added
+   * while packing.
+   */
+  packer(): SortedRunPacker {
+    assert(this.isFrozen, 'a memtable is packed once frozen');
+    return new SortedRunPacker(this.tree, this.count);
   }
 
   /** A new iterator, initially invalid; it may be used while entries are added. */

@@ -1,15 +1,17 @@
-import { assert, commonPrefixLength, compareBytes, keyPrefix } from '@kv/base';
+import { assert, commonPrefixLength, keyPrefix } from '@kv/base';
+import type { EntryPacker } from '@kv/base';
 import { compareToTarget } from './internal-order.js';
 import { Leaf } from './leaf.js';
-import type { MemtableEntry } from './memtable-entry.js';
 
 /**
- * A two-level B+tree: a directory of leaves, each a sorted array of up to `leafEntryCountMax`
- * entries. The directory holds the first entry of every leaf after the first, with its key
- * prefix in a Float64Array, and finds a leaf by binary search; the leaf then finds the entry.
+ * A two-level B+tree over the entries of an `EntryPacker` (the entry store), by their ids: a
+ * directory of leaves, each a sorted array of up to `leafEntryCountMax` ids. The directory
+ * holds the first entry of every leaf after the first, with its key prefix in a Float64Array,
+ * and finds a leaf by binary search; the leaf then finds the entry. Keys are compared where
+ * they lie in the store's buffers: the tree holds numbers only, no object per entry.
  *
  * Why two levels are enough: a memtable holds at most a few million entries, so with leaves of
- * 128 the directory has tens of thousands of slots, and the splice that adds a slot on a split
+ * 128 the directory has tens of thousands of slots, and the shift that adds a slot on a split
  * costs less, per insert, than one cache miss.
  *
  * Facts the rest relies on: leaves are never empty except the single leaf of an empty table,
@@ -25,16 +27,18 @@ import type { MemtableEntry } from './memtable-entry.js';
 const HEAD_BYTES_MAX = 32;
 
 export class SortedLeaves {
+  readonly store: EntryPacker;
   readonly leaves: Leaf[];
   private readonly leafEntryCountMax: number;
-  /** `firsts[i]` is the first entry of `leaves[i + 1]`; `firstPrefixes[i]` is its key prefix. */
-  private readonly firsts: MemtableEntry[] = [];
+  /** `firsts[i]` is the first entry id of `leaves[i + 1]`; `firstPrefixes[i]` is its key prefix. */
+  private firsts: Int32Array = new Int32Array(64);
   private firstPrefixes: Float64Array = new Float64Array(64);
   /** What every key in the table starts with; undefined while the table is empty. */
   private head: Uint8Array | undefined = undefined;
 
-  constructor(leafEntryCountMax: number) {
+  constructor(store: EntryPacker, leafEntryCountMax: number) {
     assert(leafEntryCountMax >= 2, 'a leaf must hold at least two entries to split');
+    this.store = store;
     this.leafEntryCountMax = leafEntryCountMax;
     this.leaves = [new Leaf(leafEntryCountMax + 1)];
   }
@@ -65,48 +69,52 @@ export class SortedLeaves {
 
   /** Index of the last leaf whose first entry is <= the target, or 0 when there is none. */
   findLeafIndex(key: Uint8Array, prefix: number, seq: number): number {
+    const store = this.store;
     const firsts = this.firsts;
     const prefixes = this.firstPrefixes;
     let low = 0;
-    let high = firsts.length;
+    let high = this.leaves.length - 1;
     while (low < high) {
       const mid = (low + high) >>> 1;
       const midPrefix = prefixes[mid] as number;
-      const order =
-        midPrefix !== prefix ? midPrefix - prefix : compareToTarget(firsts[mid] as MemtableEntry, key, seq);
+      const order = midPrefix !== prefix ? midPrefix - prefix : compareToTarget(store, firsts[mid] as number, key, seq);
       if (order <= 0) low = mid + 1;
       else high = mid;
     }
     return low;
   }
 
-  /** The first entry >= (key, seq) in internal order, or undefined. */
-  ceiling(key: Uint8Array, prefix: number, seq: number): MemtableEntry | undefined {
+  /** The id of the first entry >= (key, seq) in internal order, or -1. */
+  ceiling(key: Uint8Array, prefix: number, seq: number): number {
     const leaf = this.leaves[this.findLeafIndex(key, prefix, seq)] as Leaf;
-    const index = leaf.rank(key, prefix, seq, false);
+    const index = leaf.rank(this.store, key, prefix, seq, false);
     // Past the end of its leaf, the answer is the next leaf's first entry: that one is > target,
     // or the directory would have chosen its leaf.
-    if (index < leaf.entries.length) return leaf.entries[index];
-    return leaf.next?.entries[0];
+    if (index < leaf.count) return leaf.ids[index] as number;
+    return leaf.next === null ? -1 : (leaf.next.ids[0] as number);
   }
 
-  /** Requires: no entry with the same (key, seq) is present. */
-  insert(entry: MemtableEntry): void {
-    this.fitHead(entry.key);
-    const prefix = this.prefixOf(entry.key);
+  /**
+   * Adds entry `id` of the store. `key` holds the same bytes as its key (read during the call
+   * only). Requires: no entry with the same (key, seq) is present.
+   */
+  insert(id: number, key: Uint8Array): void {
+    const store = this.store;
+    const seq = store.seqAt(id);
+    this.fitHead(key);
+    const prefix = this.prefixOf(key);
     let leafIndex = this.leaves.length - 1;
     let leaf = this.lastLeaf;
-    let index = leaf.entries.length;
-    const last = leaf.entries[index - 1];
+    let index = leaf.count;
     // Sequential loads append: one comparison with the last entry skips both searches.
-    if (last === undefined || compareToTarget(last, entry.key, entry.seq) >= 0) {
-      leafIndex = this.findLeafIndex(entry.key, prefix, entry.seq);
+    if (index === 0 || compareToTarget(store, leaf.ids[index - 1] as number, key, seq) >= 0) {
+      leafIndex = this.findLeafIndex(key, prefix, seq);
       leaf = this.leaves[leafIndex] as Leaf;
-      index = leaf.rank(entry.key, prefix, entry.seq, false);
-      assert(!isSameEntry(leaf.entries[index], entry), '(key, seq) added twice');
+      index = leaf.rank(store, key, prefix, seq, false);
+      assert(!this.isEntryAt(leaf, index, key, seq), '(key, seq) added twice');
     }
-    leaf.insert(index, entry, prefix);
-    if (leaf.entries.length > this.leafEntryCountMax) this.split(leafIndex, index === leaf.entries.length - 1);
+    leaf.insert(index, id, prefix);
+    if (leaf.count > this.leafEntryCountMax) this.split(leafIndex, index === leaf.count - 1);
   }
 
   /**
@@ -115,13 +123,14 @@ export class SortedLeaves {
    */
   private split(leafIndex: number, appended: boolean): void {
     const leaf = this.leaves[leafIndex] as Leaf;
-    const length = leaf.entries.length;
-    const at = appended && leaf.next === null ? length - 1 : length >>> 1;
+    const at = appended && leaf.next === null ? leaf.count - 1 : leaf.count >>> 1;
     const right = leaf.splitAt(at);
     this.leaves.splice(leafIndex + 1, 0, right);
-    this.firsts.splice(leafIndex, 0, right.entries[0] as MemtableEntry);
-    if (this.firsts.length > this.firstPrefixes.length) this.growFirstPrefixes();
-    this.firstPrefixes.copyWithin(leafIndex + 1, leafIndex, this.firsts.length - 1);
+    const firstCount = this.leaves.length - 1;
+    if (firstCount > this.firsts.length) this.growDirectory();
+    this.firsts.copyWithin(leafIndex + 1, leafIndex, firstCount - 1);
+    this.firstPrefixes.copyWithin(leafIndex + 1, leafIndex, firstCount - 1);
+    this.firsts[leafIndex] = right.ids[0] as number;
     this.firstPrefixes[leafIndex] = right.prefixes[0] as number;
   }
 
@@ -129,29 +138,30 @@ export class SortedLeaves {
   private fitHead(key: Uint8Array): void {
     const head = this.head;
     if (head === undefined) {
-      this.head = key.subarray(0, Math.min(key.length, HEAD_BYTES_MAX));
+      this.head = key.slice(0, Math.min(key.length, HEAD_BYTES_MAX));
       return;
     }
     const shared = commonPrefixLength(head, key);
     if (shared === head.length) return;
     this.head = head.subarray(0, shared);
+    const store = this.store;
     for (const leaf of this.leaves) {
-      leaf.entries.forEach((entry, i) => {
-        leaf.prefixes[i] = keyPrefix(entry.key, shared);
-      });
+      for (let i = 0; i < leaf.count; i++) leaf.prefixes[i] = keyPrefix(store.keyAt(leaf.ids[i] as number), shared);
     }
-    this.firsts.forEach((entry, i) => {
-      this.firstPrefixes[i] = keyPrefix(entry.key, shared);
-    });
+    for (let i = 0; i < this.leaves.length - 1; i++) this.firstPrefixes[i] = keyPrefix(store.keyAt(this.firsts[i] as number), shared);
   }
 
-  private growFirstPrefixes(): void {
-    const grown = new Float64Array(this.firstPrefixes.length * 2);
-    grown.set(this.firstPrefixes);
-    this.firstPrefixes = grown;
+  private growDirectory(): void {
+    const firsts = new Int32Array(this.firsts.length * 2);
+    firsts.set(this.firsts);
+    this.firsts = firsts;
+    const prefixes = new Float64Array(this.firstPrefixes.length * 2);
+    prefixes.set(this.firstPrefixes);
+    this.firstPrefixes = prefixes;
   }
-}
 
-function isSameEntry(found: MemtableEntry | undefined, entry: MemtableEntry): boolean {
-  return found !== undefined && found.seq === entry.seq && compareBytes(found.key, entry.key) === 0;
+  private isEntryAt(leaf: Leaf, index: number, key: Uint8Array, seq: number): boolean {
+    const id = leaf.idAt(index);
+    return id >= 0 && this.store.seqAt(id) === seq && this.store.compareKeyAt(id, key) === 0;
+  }
 }

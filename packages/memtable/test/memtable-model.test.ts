@@ -1,12 +1,19 @@
 import { toSeqNum } from '@kv/base';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Memtable } from '../src/index.js';
 import type { MemtableEntry, MemtableIterator } from '../src/index.js';
 import { NaiveModel, entriesArbitrary, keyArbitrary, leafSizeArbitrary } from './naive-model.js';
 
+/**
+ * Each property runs for both ways the table keeps bytes: copies in its own chunks (the
+ * default) and references to the caller's (`referenceBytes`, the engine's way).
+ */
+const MODES = [{ referenceBytes: false }, { referenceBytes: true }] as const;
+let referenceBytes = false;
+
 function build(entries: MemtableEntry[], leafEntryCountMax: number): { table: Memtable; model: NaiveModel } {
-  const table = new Memtable({ leafEntryCountMax });
+  const table = new Memtable({ leafEntryCountMax, referenceBytes });
   const model = new NaiveModel();
   for (const e of entries) {
     table.add(e.key, e.seq, e.kind, e.value);
@@ -29,12 +36,21 @@ function expectSame(actual: MemtableEntry | undefined, expected: MemtableEntry |
   expect(Array.from(actual?.key ?? [])).toEqual(Array.from(expected.key));
   expect(actual?.seq).toBe(expected.seq);
   expect(actual?.kind).toBe(expected.kind);
-  expect(actual?.value).toBe(expected.value);
+  expect(Array.from(actual?.value ?? [])).toEqual(Array.from(expected.value));
+  if (referenceBytes) {
+    // Referenced, not copied: a view of the buffer the table was given.
+    expect(actual?.value.buffer).toBe(expected.value.buffer);
+    expect(actual?.value.byteOffset).toBe(expected.value.byteOffset);
+  }
 }
 
 const seqOrDefault = fc.option(fc.integer({ min: 0, max: 10_001 }), { nil: undefined });
 
-describe('Memtable against a sorted-array model', () => {
+describe.each(MODES)('Memtable against a sorted-array model (referenceBytes: $referenceBytes)', (mode) => {
+  beforeEach(() => {
+    referenceBytes = mode.referenceBytes;
+  });
+
   it('iterates forward and backward in internal order', () => {
     // Goal: the table's order is the model's order, whatever the insert order and leaf size.
     // Strategy: random entries (colliding keys, distinct seqs) into a table and the model; walk

@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EntryKind, EntryPacker, compareBytes, toSeqNum } from '../src/index.js';
+import type { InternalEntry } from '../src/index.js';
+
+/** Entries whose keys and values are views at random places of a few shared buffers. */
+const entriesArbitrary = fc
+  .array(fc.record({ key: fc.uint8Array({ maxLength: 70 }), value: fc.uint8Array({ maxLength: 12 }), put: fc.boolean(), buffer: fc.nat(2) }), { maxLength: 40 })
+  .map((specs) => {
+    const buffers = [new Uint8Array(4096), new Uint8Array(4096), new Uint8Array(4096)];
+    const used = [0, 0, 0];
+    const place = (bytes: Uint8Array, b: number): Uint8Array => {
+      const into = buffers[b] as Uint8Array;
+      const at = used[b] as number;
+      into.set(bytes, at);
+      used[b] = at + bytes.length + 1;
+      return into.subarray(at, at + bytes.length);
+    };
+    return specs.map((spec, i): InternalEntry => ({
+      key: place(spec.key, spec.buffer),
+      seq: toSeqNum(i + 1),
+      kind: spec.put ? EntryKind.Put : EntryKind.Delete,
+      value: spec.put ? place(spec.value, (spec.buffer + 1) % 3) : new Uint8Array(0),
+    }));
+  });
+
+const plain = (e: InternalEntry): unknown => ({ key: Array.from(e.key), seq: e.seq, kind: e.kind, value: Array.from(e.value) });
+
+describe('EntryPacker', () => {
+  it('reads back every entry it was given, in place, past its first size', () => {
+    // Goal: the memtable's store returns exactly what was appended, without copying bytes.
+    // Strategy: entries at random places of three shared buffers into a packer sized for one
+    // (so it doubles several times). Invariants: entryAt, keyAt, valueAt, seqAt, kindAt give
+    // the entry back; compareKeyAt orders like compareBytes; keys are views of the buffers
+    // they came from; the buffers are registered once each.
+    fc.assert(
+      fc.property(entriesArbitrary, fc.uint8Array({ maxLength: 70 }), (entries, probe) => {
+        const packer = new EntryPacker(1);
+        entries.forEach((e, i) => expect(packer.add(e)).toBe(i));
+        expect(packer.length).toBe(entries.length);
+        entries.forEach((e, i) => {
+          expect(plain(packer.entryAt(i))).toEqual(plain(e));
+          expect(packer.keyAt(i).buffer).toBe(e.key.buffer);
+          expect(packer.keyAt(i).byteOffset).toBe(e.key.byteOffset);
+          expect(Math.sign(packer.compareKeyAt(i, probe))).toBe(Math.sign(compareBytes(e.key, probe)));
+        });
+        expect(new Set(packer.finish().buffers).size).toBe(packer.finish().buffers.length);
+      }),
+    );
+  });
+
+  it('copies entries into a run in any order, sharing its buffers', () => {
+    fc.assert(
+      fc.property(entriesArbitrary.chain((entries) => fc.tuple(fc.constant(entries), fc.shuffledSubarray(entries.map((_, i) => i), { minLength: entries.length }))), ([entries, order]) => {
+        const packer = new EntryPacker(entries.length);
+        for (const e of entries) packer.add(e);
+        const run = packer.newRun(order.length);
+        order.forEach((id, position) => packer.copyTo(id, run, position));
+        const reread = new EntryPacker(0);
+        const runBytes = run.buffers.map((buffer) => new Uint8Array(buffer));
+        for (let i = 0; i < run.count; i++) {
+          const at = 6 * i;
+          const view = (field: number): Uint8Array => (runBytes[run.refs[at + field] as number] as Uint8Array).subarray(run.refs[at + field + 1], (run.refs[at + field + 1] as number) + (run.refs[at + field + 2] as number));
+          reread.append(view(0), run.seqs[i] as number, run.kinds[i] as EntryKind, view(3));
+        }
+        expect(Array.from({ length: run.count }, (_, i) => plain(reread.entryAt(i)))).toEqual(order.map((id) => plain(entries[id] as InternalEntry)));
+      }),
+    );
+  });
+
+  it('refuses an expected count that is not a non-negative integer', () => {
+    for (const expected of [-1, 1.5, Number.NaN]) expect(() => new EntryPacker(expected)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

@@ -1,0 +1,101 @@
+import { AssertionError, EntryKind, PACKED_REF_FIELDS, toSeqNum } from '@kv/base';
+import type { PackedEntries } from '@kv/base';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Memtable } from '../src/index.js';
+import type { MemtableEntry } from '../src/index.js';
+import { NaiveModel, entriesArbitrary } from './naive-model.js';
+
+/** Entry i of a packed run, its key and value read back through the run's buffers. */
+function unpack(run: PackedEntries, i: number): { key: number[]; seq: number; kind: number; value: number[] } {
+  const at = PACKED_REF_FIELDS * i;
+  const view = (field: number): number[] => Array.from(new Uint8Array(run.buffers[run.refs[at + field] as number] as ArrayBuffer, run.refs[at + field + 1], run.refs[at + field + 2]));
+  return { key: view(0), seq: run.seqs[i] as number, kind: run.kinds[i] as number, value: view(3) };
+}
+
+const plain = (e: MemtableEntry): { key: number[]; seq: number; kind: number; value: number[] } => ({ key: Array.from(e.key), seq: e.seq, kind: e.kind, value: Array.from(e.value) });
+
+describe('Memtable.packer', () => {
+  it('packs every entry in internal order, whatever the slice sizes and leaf size', () => {
+    // Goal: a flush writes exactly the table's entries, in the order the page file needs.
+    // Strategy: random entries into a table and the sorted-array model; pack in random slices.
+    // Invariants: the run lists the model's entries in order (key, seq, kind, value bytes);
+    // pack() reports done exactly once the last entry is in.
+    fc.assert(
+      fc.property(entriesArbitrary, fc.integer({ min: 2, max: 9 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1 }), (entries, leafSize, slices) => {
+        const table = new Memtable({ leafEntryCountMax: leafSize });
+        const model = new NaiveModel();
+        for (const e of entries) {
+          table.add(e.key, e.seq, e.kind, e.value);
+          model.add(e);
+        }
+        table.freeze();
+        const packer = table.packer();
+        let round = 0;
+        while (!packer.pack(slices[round++ % slices.length] as number)) expect(round).toBeLessThanOrEqual(entries.length);
+        const run = packer.finish();
+        expect(run.count).toBe(entries.length);
+        expect(Array.from({ length: run.count }, (_, i) => unpack(run, i))).toEqual(model.entries.map(plain));
+      }),
+    );
+  });
+
+  it('references the bytes where they lie: entries sharing one buffer pack with that one buffer', () => {
+    const shared = new Uint8Array(64);
+    for (let i = 0; i < 64; i++) shared[i] = i;
+    const table = new Memtable({ referenceBytes: true });
+    table.add(shared.subarray(10, 12), toSeqNum(2), EntryKind.Put, shared.subarray(20, 25));
+    table.add(shared.subarray(0, 3), toSeqNum(1), EntryKind.Put, shared.subarray(40, 41));
+    table.freeze();
+    const packer = table.packer();
+    expect(packer.pack(100)).toBe(true);
+    const run = packer.finish();
+    expect(run.buffers).toEqual([shared.buffer]);
+    expect(Array.from(run.refs)).toEqual([0, 0, 3, 0, 40, 1, 0, 10, 2, 0, 20, 5]);
+    expect(Array.from(run.seqs)).toEqual([1, 2]);
+  });
+
+  it('packs an empty table as an empty run, and refuses a table that is not frozen', () => {
+    const table = new Memtable();
+    expect(() => table.packer()).toThrow(AssertionError);
+    table.freeze();
+    const packer = table.packer();
+    expect(packer.done).toBe(true);
+    expect(packer.finish().count).toBe(0);
+  });
+});
+
+describe('Memtable bytes', () => {
+  it('copies keys, values and range tombstone bounds by default: the caller may reuse its arrays', () => {
+    const key = Uint8Array.of(1, 2);
+    const value = Uint8Array.of(9, 9, 9);
+    const start = Uint8Array.of(5);
+    const end = Uint8Array.of(7);
+    const table = new Memtable();
+    table.add(key, toSeqNum(1), EntryKind.Put, value);
+    table.addRangeTombstone({ start, end, seq: toSeqNum(2) });
+    key.fill(0);
+    value.fill(0);
+    start.fill(0);
+    end.fill(0);
+    expect(Array.from(table.get(Uint8Array.of(1, 2), toSeqNum(5))?.value ?? [])).toEqual([9, 9, 9]);
+    expect(table.rangeTombstones.map((t) => [Array.from(t.start), Array.from(t.end ?? [])])).toEqual([[[5], [7]]]);
+    // Copies share the table's chunks: a thousand entries, one buffer.
+    for (let i = 0; i < 1000; i++) table.add(Uint8Array.of(3, i >> 8, i & 0xff), toSeqNum(10 + i), EntryKind.Put, new Uint8Array(20));
+    table.freeze();
+    const packer = table.packer();
+    packer.pack(2000);
+    expect(packer.finish().buffers.length).toBe(1);
+  });
+
+  it('keeps a value of a quarter chunk or more in a buffer of its own', () => {
+    const table = new Memtable();
+    const big = new Uint8Array(64 * 1024).fill(7);
+    table.add(Uint8Array.of(1), toSeqNum(1), EntryKind.Put, big);
+    table.add(Uint8Array.of(2), toSeqNum(2), EntryKind.Put, Uint8Array.of(1));
+    big.fill(0);
+    expect(table.get(Uint8Array.of(1), toSeqNum(9))?.value.every((byte) => byte === 7)).toBe(true);
+    expect(table.get(Uint8Array.of(1), toSeqNum(9))?.value.length).toBe(64 * 1024);
+    expect(Array.from(table.get(Uint8Array.of(2), toSeqNum(9))?.value ?? [])).toEqual([1]);
+  });
+});
