@@ -1,8 +1,8 @@
 /**
  * Internal entries as a few flat arrays plus the buffers that hold their bytes: no object per
- * entry, and no copy of a key or value. The memtable keeps its entries this way (in the order
- * they were added), and a frozen memtable crosses to a worker thread this way (in internal
- * order) to be written to a page file.
+ * entry. The memtable keeps its entries this way (in the order they were added), and a frozen
+ * memtable crosses to a worker thread this way (in internal order) to be written to a page
+ * file.
  *
  *   seqs[i]    the seq of entry i
  *   kinds[i]   its `EntryKind`
@@ -34,13 +34,19 @@ export const PACKED_BUFFER_BYTES_MAX = 0xffff_ffff;
 /** The largest entry count a packer is sized for up front (it grows past it as entries come). */
 const EXPECTED_ENTRIES_MAX = 1 << 20;
 
-/** Bytes of each chunk `appendCopy` carves keys and values from; a quarter of it or more gets a buffer of its own. */
+/** Bytes of each chunk `appendCopy` carves keys and values from. */
 const COPY_CHUNK_BYTES = 256 * 1024;
+/**
+ * Keys and values of this many bytes or more get a buffer of their own: a chunk then wastes
+ * at most a sixteenth of itself on a tail too short for the next array.
+ */
+const COPY_OWN_BUFFER_BYTES_MIN = COPY_CHUNK_BYTES / 16;
 
 /**
  * Appends entries to a `PackedEntries` and reads them back by index. The arrays grow (doubling)
- * past the expected count. Adding reads each key's and value's `buffer` and `byteOffset`, so it
- * costs a few stores per entry; the bytes stay where they are.
+ * past the expected count. `append` references the key and value where they are (it reads
+ * their `buffer` and `byteOffset`: a few stores per entry); `appendCopy` copies them into the
+ * packer's own chunks.
  */
 export class EntryPacker {
   private seqs: Float64Array;
@@ -198,8 +204,11 @@ export class EntryPacker {
   private copyIn(bytes: Uint8Array, at: number): void {
     const length = bytes.length;
     const refs = this.refs;
-    if (length >= COPY_CHUNK_BYTES >>> 2) {
-      refs[at] = this.indexOf(bytes.slice().buffer);
+    if (length >= COPY_OWN_BUFFER_BYTES_MIN) {
+      // A copy of its own (not `bytes.slice()`: on a Node Buffer that is a view, not a copy).
+      const copy = new Uint8Array(length);
+      copy.set(bytes);
+      refs[at] = this.indexOf(copy.buffer);
       refs[at + 1] = 0;
     } else {
       if (this.copyChunk < 0 || this.copyChunkUsed + length > COPY_CHUNK_BYTES) {

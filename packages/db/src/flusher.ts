@@ -34,7 +34,7 @@ import type { FrozenMemtable } from './write-pipeline.js';
  * The most key and value bytes a memtable may hold to be built in the flush worker. A flush
  * there holds a copy of them (the batch payloads, cloned when the job is posted) beside the
  * memtable itself; past this, the extra memory would be larger than the main-thread time saved
- * is worth. The default 16 MiB memtable holds about 5 MiB of 116-byte records.
+ * is worth. The default 16 MiB memtable holds about 8 MiB of 116-byte records.
  */
 export const WORKER_FLUSH_DATA_BYTES_MAX: number = 32 * 1024 * 1024;
 

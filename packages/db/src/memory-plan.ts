@@ -19,15 +19,16 @@ import { Memtable } from '@kv/memtable';
 export const IMMUTABLE_MEMTABLES_MAX = 2;
 
 /**
- * Heap bytes per memtable entry beyond its key and value bytes, as the engine builds entries:
- * its seq, kind and references in the memtable's store (which doubles as it grows) and its id
- * and prefix in a leaf; the key and value are views into batch payloads, which `dataBytes`
- * counts, and the table keeps no object per entry. Measured by
- * `scripts/measure-entry-overhead.mjs` (heap and array buffers before and after N entries
- * built the same way): 55–91 bytes for 100,000–520,000 entries, the most just after the store
- * doubled. Counting the real cost lets a memtable of `memtableSize` hold what it can.
+ * Memory per memtable entry beyond its key and value bytes, as the engine builds entries: its
+ * seq, kind and references in the memtable's store (which doubles as it grows) and its id and
+ * prefix in a leaf, measured by `scripts/measure-entry-overhead.mjs` (heap and array buffers
+ * before and after N entries built the same way) at 55–91 bytes for 100,000–520,000 entries,
+ * the most just after the store doubled; plus the batch framing around the key and value in
+ * the payload they are views of (header, kind, lengths, alignment: up to about 20 bytes for a
+ * single put, a few for an entry of a large batch). The table keeps no object per entry.
+ * Counting the real cost lets a memtable of `memtableSize` hold what it can.
  */
-export const ENGINE_ENTRY_OVERHEAD_BYTES = 96;
+export const ENGINE_ENTRY_OVERHEAD_BYTES = 112;
 
 /**
  * A memtable for the write path: it references the keys and values where they lie in the

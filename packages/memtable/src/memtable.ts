@@ -90,7 +90,8 @@ export class Memtable {
   addRangeTombstone(tombstone: RangeTombstone): void {
     assert(!this.isFrozen, 'add to a frozen memtable');
     const { start, end, seq } = tombstone;
-    this.tombstones.push(this.referenceBytes ? tombstone : { start: start.slice(), end: end?.slice(), seq });
+    // Copies made with `new Uint8Array(view)`: `slice()` on a Node Buffer is a view.
+    this.tombstones.push(this.referenceBytes ? tombstone : { start: new Uint8Array(start), end: end === undefined ? undefined : new Uint8Array(end), seq });
     this.tombstoneIndex = undefined;
     this.keyValueBytes += tombstone.start.length + (tombstone.end?.length ?? 0);
     this.noteSeq(tombstone.seq);

@@ -138,7 +138,9 @@ export class SortedLeaves {
   private fitHead(key: Uint8Array): void {
     const head = this.head;
     if (head === undefined) {
-      this.head = key.slice(0, Math.min(key.length, HEAD_BYTES_MAX));
+      // A copy (`new Uint8Array(view)`, not `slice()`, which on a Node Buffer is a view): the
+      // caller may reuse its key.
+      this.head = new Uint8Array(key.subarray(0, Math.min(key.length, HEAD_BYTES_MAX)));
       return;
     }
     const shared = commonPrefixLength(head, key);

@@ -99,3 +99,27 @@ describe('Memtable bytes', () => {
     expect(Array.from(table.get(Uint8Array.of(2), toSeqNum(9))?.value ?? [])).toEqual([1]);
   });
 });
+
+describe('Memtable bytes from Node Buffers', () => {
+  it('copies Buffers too (their slice() is a view): reusing them changes nothing in the table', () => {
+    // Regression: the copies were made with slice(), which on a Buffer shares the memory, so
+    // a large value, the tree's head and range tombstone bounds changed with the caller's
+    // Buffer (and a large value taken at an offset read back from the wrong place).
+    const backing = Buffer.alloc(90_000, 0x42);
+    const big = backing.subarray(100, 70_100);
+    const firstKey = Buffer.from('aaaa9');
+    const start = Buffer.from('s');
+    const table = new Memtable();
+    table.add(firstKey, toSeqNum(1), EntryKind.Put, big);
+    table.addRangeTombstone({ start, end: undefined, seq: toSeqNum(2) });
+    backing.fill(0x11);
+    firstKey.write('bbbb9');
+    start.write('t');
+    table.add(Buffer.from('bbbb1'), toSeqNum(3), EntryKind.Put, Buffer.from('x'));
+    const value = table.get(Buffer.from('aaaa9'), toSeqNum(9))?.value;
+    expect(value?.length).toBe(70_000);
+    expect(value?.every((byte) => byte === 0x42)).toBe(true);
+    expect(Array.from(table.get(Buffer.from('bbbb1'), toSeqNum(9))?.value ?? [])).toEqual([0x78]);
+    expect(Array.from(table.rangeTombstones[0]?.start ?? [])).toEqual([0x73]);
+  });
+});
