@@ -8,6 +8,14 @@
  * than the working set (every read a miss) stays cheap.
  * Capacity 0 disables caching. Cached pages are immutable and may be shared by any number of
  * readers and iterators; eviction only drops the cache's reference.
+ *
+ * Spare buffers: a page only point lookups have seen (`insert(…, recyclable)`, `lookup(…,
+ * transient)`) is read by callers that copy what they keep before they read another page, so
+ * once evicted nobody holds its bytes, and its buffer is kept for the next page read
+ * (`takeSpare`) instead of being left to the garbage collector. A page an iterator or any other
+ * caller may hold is never recycled. Spare buffers count against the capacity with the cached
+ * pages, so a cache that reads one page per miss allocates nothing in its steady state: no
+ * `ArrayBuffer` per miss, no external-memory accounting, no allocator churn behind the RSS.
  */
 import { InvalidArgumentError } from '@kv/base';
 import { AdmissionFilter } from './admission-filter.js';
@@ -31,6 +39,8 @@ export interface BlockCacheStats {
   usageBytes: number;
   capacityBytes: number;
   entries: number;
+  /** Bytes of spare page buffers kept for reuse (within the capacity, with `usageBytes`). */
+  spareBytes: number;
 }
 
 /**
@@ -52,6 +62,8 @@ interface CacheNode {
   referenced: boolean;
   /** False once the page left the cache (evicted, or its file dropped); the hand skips it. */
   cached: boolean;
+  /** Whether only transient point lookups have seen the page, so its buffer may be reused once it leaves. */
+  recyclable: boolean;
 }
 
 export class BlockCache {
@@ -67,6 +79,9 @@ export class BlockCache {
   private queue: CacheNode[] = [];
   private hand = 0;
   private readonly admission = new AdmissionFilter();
+  /** Buffers of recyclable pages that left the cache, all of `spareLength` bytes. */
+  private spare: Uint8Array[] = [];
+  private spareLength = 0;
 
   constructor(options: BlockCacheOptions) {
     checkCapacity(options.capacityBytes);
@@ -85,6 +100,7 @@ export class BlockCache {
       usageBytes: this.usageBytes,
       capacityBytes: this.capacityBytes,
       entries: this.entries,
+      spareBytes: this.spare.length * this.spareLength,
     };
   }
 
@@ -94,10 +110,15 @@ export class BlockCache {
     this.capacityBytes = bytes;
     this.admission.resize(bytes / TYPICAL_PAGE_CHARGE_BYTES);
     if (this.usageBytes > bytes) this.evict();
+    this.trimSpare();
   }
 
-  /** The cached page, marked most recently used, or undefined (counted as a miss). */
-  lookup(fileNumber: number, pageIndex: number): DataPage | undefined {
+  /**
+   * The cached page, marked most recently used, or undefined (counted as a miss). `transient`:
+   * the caller copies what it keeps of the page before it reads another page, so the page
+   * stays recyclable; otherwise the caller may hold the page, and it never is.
+   */
+  lookup(fileNumber: number, pageIndex: number, transient = false): DataPage | undefined {
     const node = this.files.get(fileNumber)?.nodes[pageIndex];
     if (node === undefined) {
       this.misses++;
@@ -105,7 +126,17 @@ export class BlockCache {
     }
     this.hits++;
     node.referenced = true;
+    if (!transient) node.recyclable = false;
     return node.page as DataPage;
+  }
+
+  /**
+   * A buffer of exactly `length` bytes from a recyclable page that left the cache, or undefined
+   * when there is none. Its contents are stale: the caller fills all of it.
+   */
+  takeSpare(length: number): Uint8Array | undefined {
+    if (length !== this.spareLength) return undefined;
+    return this.spare.pop();
   }
 
   /**
@@ -122,9 +153,11 @@ export class BlockCache {
 
   /**
    * Adds a page just read. No-op when caching is disabled or the page is already cached. A
-   * file's slots run up to its highest cached page index (8 bytes each).
+   * file's slots run up to its highest cached page index (8 bytes each). `recyclable`: the
+   * page's bytes are a buffer of their own that only a transient point lookup has seen (see
+   * `lookup`); its buffer is then reused once the page leaves the cache.
    */
-  insert(fileNumber: number, pageIndex: number, page: DataPage): void {
+  insert(fileNumber: number, pageIndex: number, page: DataPage, recyclable = false): void {
     if (this.capacityBytes === 0) return;
     if (!Number.isSafeInteger(pageIndex) || pageIndex < 0) throw new InvalidArgumentError('pageIndex', `${pageIndex} is not a non-negative integer`);
     let pages = this.files.get(fileNumber);
@@ -136,13 +169,16 @@ export class BlockCache {
     while (pages.nodes.length <= pageIndex) pages.nodes.push(undefined);
     if (pages.nodes[pageIndex] !== undefined) return;
     const chargeBytes = page.bytes.length + CACHE_ENTRY_OVERHEAD_BYTES;
-    const node: CacheNode = { fileNumber, pageIndex, page, chargeBytes, referenced: false, cached: true };
+    const bytes = page.bytes;
+    const ownBuffer = bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
+    const node: CacheNode = { fileNumber, pageIndex, page, chargeBytes, referenced: false, cached: true, recyclable: recyclable && ownBuffer };
     pages.nodes[pageIndex] = node;
     pages.count++;
     this.queue.push(node);
     this.usageBytes += chargeBytes;
     this.entries++;
     if (this.usageBytes > this.capacityBytes) this.evict();
+    this.trimSpare();
   }
 
   /** Drops every page of a file (after the file is deleted). Not counted as evictions. */
@@ -151,10 +187,7 @@ export class BlockCache {
     if (pages === undefined) return;
     for (const node of pages.nodes) {
       if (node === undefined) continue;
-      node.cached = false;
-      node.page = undefined;
-      this.usageBytes -= node.chargeBytes;
-      this.entries--;
+      this.release(node);
     }
     // Pages of dropped files stay in the queue until the hand passes; when they outnumber the
     // cached ones (a cache that never fills, say), rebuild it.
@@ -163,6 +196,28 @@ export class BlockCache {
       this.hand = 0;
     }
     this.files.delete(fileNumber);
+  }
+
+  /** Takes a page out of the cache's accounting, keeping its buffer as a spare when it may be reused and fits. */
+  private release(node: CacheNode): void {
+    const page = node.page;
+    node.cached = false;
+    node.page = undefined;
+    this.usageBytes -= node.chargeBytes;
+    this.entries--;
+    if (!node.recyclable || page === undefined) return;
+    const bytes = page.bytes;
+    if (bytes.length !== this.spareLength) {
+      // Another page size (a database opened with another one): start over with this size.
+      this.spare = [];
+      this.spareLength = bytes.length;
+    }
+    if (this.usageBytes + (this.spare.length + 1) * bytes.length <= this.capacityBytes) this.spare.push(bytes);
+  }
+
+  /** Drops spare buffers until they and the cached pages fit the capacity. */
+  private trimSpare(): void {
+    while (this.spare.length > 0 && this.usageBytes + this.spare.length * this.spareLength > this.capacityBytes) this.spare.pop();
   }
 
   /** Runs the CLOCK hand until usage is at most capacity × (1 − evictionFraction). */
@@ -176,15 +231,12 @@ export class BlockCache {
         this.queue.push(node);
         continue;
       }
-      node.cached = false;
-      node.page = undefined;
       const pages = this.files.get(node.fileNumber);
       if (pages !== undefined) {
         pages.nodes[node.pageIndex] = undefined;
         if (--pages.count === 0) this.files.delete(node.fileNumber);
       }
-      this.usageBytes -= node.chargeBytes;
-      this.entries--;
+      this.release(node);
       this.evictions++;
     }
     // Drop the spent front once it is most of the array, so the queue stays O(entries).

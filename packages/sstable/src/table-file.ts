@@ -58,12 +58,17 @@ export class TableFile implements OverflowSource {
   loadPageTransient(i: number): DataPage {
     const cache = this.cache;
     if (cache === undefined) return this.loadPage(i);
-    const cached = cache.lookup(this.fileNumber, i);
+    const cached = cache.lookup(this.fileNumber, i, true);
     if (cached !== undefined) return cached;
     const storedBytes = this.index.storedBytes[i] ?? 0;
     if (cache.admits(this.fileNumber, i)) {
-      const page = this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, new Uint8Array(storedBytes), i), i);
-      cache.insert(this.fileNumber, i, page);
+      // A raw page is its own image: read it into the buffer of a page that left the cache,
+      // and let the cache reuse this one in turn (see BlockCache). An lz4 page's image is the
+      // decoder's output, a buffer of its own.
+      const recyclable = this.layout.compression === 'none';
+      const buffer = (recyclable ? cache.takeSpare(storedBytes) : undefined) ?? new Uint8Array(storedBytes);
+      const page = this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, buffer, i), i);
+      cache.insert(this.fileNumber, i, page, recyclable);
       return page;
     }
     if (scratch.length < storedBytes) scratch = new Uint8Array(storedBytes);

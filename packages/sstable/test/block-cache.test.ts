@@ -24,7 +24,7 @@ describe('BlockCache', () => {
     expect(cache.lookup(1, 0)).toBe(pages[0]);
     expect(cache.lookup(2, 0)).toBe(pages[2]);
     expect(cache.lookup(2, 1)).toBe(pages[3]);
-    expect(cache.stats).toEqual({ hits: 4, misses: 1, evictions: 1, usageBytes: 3000, capacityBytes: 3000, entries: 3 });
+    expect(cache.stats).toEqual({ hits: 4, misses: 1, evictions: 1, usageBytes: 3000, capacityBytes: 3000, entries: 3, spareBytes: 0 });
   });
 
   test('evicts down to capacity × (1 − evictionFraction) once usage passes capacity', () => {
@@ -177,6 +177,115 @@ describe('BlockCache', () => {
     expect(reader.getTransient(text('absent'), seqOf(5))).toBeUndefined();
     expect(cache.stats.evictions).toBeGreaterThan(0);
     expect(cache.stats.misses).toBeGreaterThan(cache.stats.evictions + cache.stats.entries);
+    await reader.close();
+  });
+});
+
+describe('BlockCache spare buffers', () => {
+  /** A page of 760 bytes (1,000 charged) whose every byte is `id`. */
+  function pageOf(bytes: Uint8Array, id: number): DataPage {
+    bytes.fill(id);
+    return { bytes } as unknown as DataPage;
+  }
+  const PAGE_BYTES = 1000 - CACHE_ENTRY_OVERHEAD_BYTES;
+
+  test('reuses only buffers no caller may still hold, and keeps spares within the capacity', () => {
+    // Goal: recycling a page buffer must never change bytes a reader holds or a cached page.
+    // Strategy: random reads as the reader does them: a transient lookup, or on a miss a page
+    // read into takeSpare() ?? a new buffer and inserted recyclable; lookups that hold the
+    // page (iterators); file drops; capacity changes. Each page's bytes are its id.
+    // Invariants: a held page keeps its bytes forever; every cached page still holds its id;
+    // a spare is never the buffer of a cached page; usage + spares <= capacity.
+    const op = fc.record({ kind: fc.constantFrom('read', 'read', 'read', 'hold', 'evictFile', 'capacity'), file: fc.integer({ min: 1, max: 3 }), index: fc.integer({ min: 0, max: 9 }) });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
+        const cache = new BlockCache({ capacityBytes: 6000, evictionFraction: 0.34 });
+        const held: { page: DataPage; id: number }[] = [];
+        const cachedIds = new Map<string, number>();
+        let nextId = 1;
+        for (const { kind, file, index } of ops) {
+          const key = `${file}/${index}`;
+          if (kind === 'read' || kind === 'hold') {
+            const found = cache.lookup(file, index, kind === 'read');
+            if (found !== undefined) expect(found.bytes[0]).toBe(cachedIds.get(key));
+            if (found !== undefined && kind === 'hold') held.push({ page: found, id: found.bytes[0] as number });
+            if (found === undefined) {
+              const id = nextId++ % 250 || 1;
+              const fresh = pageOf(cache.takeSpare(PAGE_BYTES) ?? new Uint8Array(PAGE_BYTES), id);
+              cache.insert(file, index, fresh, kind === 'read');
+              cachedIds.set(key, id);
+              if (kind === 'hold') held.push({ page: fresh, id });
+            }
+          } else if (kind === 'evictFile') {
+            cache.evictFile(file);
+          } else {
+            cache.setCapacity(index * 1000);
+          }
+          for (const { page: kept, id } of held) expect(kept.bytes.every((byte) => byte === id)).toBe(true);
+          for (const [name, id] of cachedIds) {
+            const [f, i] = name.split('/').map(Number);
+            // A transient probe, so checking does not change what may be recycled.
+            const cached = cache.lookup(f as number, i as number, true);
+            if (cached === undefined) cachedIds.delete(name);
+            else expect(cached.bytes.every((byte) => byte === id)).toBe(true);
+          }
+          const { usageBytes, spareBytes, capacityBytes } = cache.stats;
+          expect(usageBytes + spareBytes).toBeLessThanOrEqual(capacityBytes);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('hands back the buffer of an evicted transient page, never that of a held one', () => {
+    const cache = new BlockCache({ capacityBytes: 2000, evictionFraction: 0 });
+    const first = pageOf(new Uint8Array(PAGE_BYTES), 1);
+    cache.insert(1, 0, first, true);
+    cache.insert(1, 1, pageOf(new Uint8Array(PAGE_BYTES), 2), true);
+    expect(cache.lookup(1, 1)?.bytes[0]).toBe(2); // held from now on
+    cache.insert(1, 2, pageOf(new Uint8Array(PAGE_BYTES), 3), true); // evicts page 0
+    expect(cache.stats.spareBytes).toBe(0); // usage 2000: no room for a spare
+    cache.setCapacity(3000);
+    cache.insert(1, 3, pageOf(new Uint8Array(PAGE_BYTES), 4), true); // evicts page 1 (held): not kept
+    expect(cache.takeSpare(PAGE_BYTES)).toBeUndefined();
+    cache.setCapacity(4000);
+    cache.evictFile(1); // pages 2 and 3, both transient: spares
+    expect(cache.stats.spareBytes).toBe(2 * PAGE_BYTES);
+    expect(cache.takeSpare(PAGE_BYTES + 1)).toBeUndefined();
+    const reused = cache.takeSpare(PAGE_BYTES);
+    expect(reused !== undefined && reused !== first.bytes && [3, 4].includes(reused[0] as number)).toBe(true);
+  });
+
+  test('an iterator reads on while transient gets recycle the pages around it', async () => {
+    // A tiny cache, raw pages: every transient miss reuses an evicted page's buffer. The
+    // iterator's pages were read for it (held), so they are never reused under it.
+    const entries = Array.from({ length: 600 }, (_, i) => ({ key: text(`k${String(i).padStart(3, '0')}`), seq: 1, kind: EntryKind.Put, value: text(`value-${i}`.padEnd(60, '.')) }));
+    const { vfs } = await buildTable(entries, { pageSizeBytes: 1024 });
+    const cache = new BlockCache({ capacityBytes: 5000 });
+    const reader = await openTable(vfs, cache);
+    let spares = 0;
+    const takeSpare = cache.takeSpare.bind(cache);
+    cache.takeSpare = (length: number): Uint8Array | undefined => {
+      const spare = takeSpare(length);
+      if (spare !== undefined) spares++;
+      return spare;
+    };
+    const iterator = reader.iterator();
+    iterator.seekToFirst();
+    const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+    for (let i = 0; i < entries.length; i++) {
+      const expected = entries[i] as (typeof entries)[number];
+      expect(decode(iterator.entry.key)).toBe(decode(expected.key));
+      const value = iterator.entry.value;
+      for (let j = 0; j < 7; j++) {
+        const probe = entries[(i * 131 + j * 337) % entries.length] as (typeof entries)[number];
+        expect(decode(reader.getTransient(probe.key, seqOf(5))?.value ?? new Uint8Array(0))).toBe(decode(probe.value));
+      }
+      expect(decode(value)).toBe(decode(expected.value));
+      iterator.next();
+    }
+    expect(iterator.valid).toBe(false);
+    expect(spares).toBeGreaterThan(100);
     await reader.close();
   });
 });
