@@ -9,6 +9,8 @@ import { EntryKind, InvalidArgumentError, NotOpenError, RangeTombstoneIndex, exp
 import type { InternalEntry, InternalIterator, RangeTombstone, SeqNum } from '@kv/base';
 import { MergingIterator } from '@kv/compaction';
 import type { Memtable } from '@kv/memtable';
+import { AbandonedIterators } from './abandoned-iterators.js';
+import type { IteratorWatch } from './abandoned-iterators.js';
 import type { DbEvents } from './db-events.js';
 import { resultAllocator } from './byte-allocators.js';
 import { DbIterator } from './db-iterator.js';
@@ -38,7 +40,7 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
   protected readonly snapshots: SnapshotList = new SnapshotList();
   protected state: DbState = 'open';
   /** Releases what an iterator pins when it is garbage-collected without being closed. */
-  private readonly abandonedIterators = new FinalizationRegistry<() => void>((release) => release());
+  private readonly abandonedIterators = new AbandonedIterators();
 
   protected constructor(clock: Clock) {
     super();
@@ -174,16 +176,16 @@ export abstract class DbReader extends EventEmitter<DbEvents> implements Snapsho
       released = true;
       view.release();
     };
-    const token = {};
+    let watch: IteratorWatch | undefined;
     const iterator = new DbIterator({
       cursor, limit, shape,
       isDbOpen: () => this.state === 'open',
       onClose: () => {
-        this.abandonedIterators.unregister(token);
+        if (watch !== undefined) this.abandonedIterators.closed(watch);
         release();
       },
     });
-    this.abandonedIterators.register(iterator, release, token);
+    watch = this.abandonedIterators.watch(iterator, release);
     return iterator;
   }
 
