@@ -10,6 +10,12 @@ export interface InternalEntry {
   readonly seq: SeqNum;
   readonly kind: EntryKind;
   readonly value: Uint8Array;
+  /**
+   * True when `key` is a new array made for this entry that nothing else holds or changes (a
+   * page file's reader assembles a key from its page's shared prefix and the slot's suffix),
+   * so a consumer may keep it without copying. Absent or false: a view, copy to keep.
+   */
+  readonly keyOwned?: boolean;
 }
 
 export interface InternalIterator {

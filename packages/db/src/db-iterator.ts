@@ -59,7 +59,9 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
     const found = this.step();
     if (found === undefined) return undefined;
     this.remaining--;
-    return [this.shape.keys ? resultAllocator.copy(found.key) : EMPTY, this.shape.values ? resultAllocator.copy(found.value) : EMPTY];
+    // A key the page reader assembled is already the caller's own; anything else is a view.
+    const key = this.shape.keys ? (found.keyOwned ? found.key : resultAllocator.copy(found.key)) : EMPTY;
+    return [key, this.shape.values ? resultAllocator.copy(found.value) : EMPTY];
   }
 
   /** Up to `count` next entries (fewer only at the end; none once ended), without waiting. */

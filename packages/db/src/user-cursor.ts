@@ -13,6 +13,8 @@ import type { Clock } from './write-op.js';
 export interface UserEntry {
   key: Uint8Array;
   value: Uint8Array;
+  /** `InternalEntry.keyOwned` of the version the key came from: the key may be kept without a copy. */
+  keyOwned: boolean;
 }
 
 export interface UserCursorOptions {
@@ -34,6 +36,11 @@ export class UserCursor {
   private started = false;
   /** Set by a seek outside the range. */
   private exhausted = false;
+  /**
+   * Forward only: an entry at or above the lower bound was seen since the last positioning,
+   * so every later one is too (keys ascend) and the bound needs no more comparisons.
+   */
+  private pastLower = false;
 
   constructor(options: UserCursorOptions) {
     this.source = options.source;
@@ -61,6 +68,7 @@ export class UserCursor {
    */
   seek(target: Uint8Array): void {
     this.started = true;
+    this.pastLower = false;
     this.exhausted = !(this.range.aboveLower(target) && this.range.belowUpper(target));
     if (this.exhausted) return;
     if (this.reverse) this.source.seekForPrev(target);
@@ -100,8 +108,9 @@ export class UserCursor {
       }
       if (!this.range.belowUpper(entry.key)) return undefined;
       const key = entry.key;
-      const live = this.range.aboveLower(key) && this.isLive(key, entry.kind, entry.seq, entry.value);
-      const decided = live ? { key, value: userValueOf(entry) } : undefined;
+      if (!this.pastLower) this.pastLower = this.range.aboveLower(key);
+      const live = this.pastLower && this.isLive(key, entry.kind, entry.seq, entry.value);
+      const decided = live ? { key, value: userValueOf(entry), keyOwned: entry.keyOwned === true } : undefined;
       this.skipVersionsOf(key);
       if (decided !== undefined) return decided;
     }
@@ -127,6 +136,7 @@ export class UserCursor {
       let kind: EntryKind | undefined;
       let seq = 0 as SeqNum;
       let value: Uint8Array | undefined;
+      const keyOwned = source.entry.keyOwned === true;
       for (; source.valid && compareBytes(source.entry.key, key) === 0; source.prev()) {
         const entry = source.entry;
         if (entry.seq > this.snapshotSeq) continue;
@@ -135,7 +145,7 @@ export class UserCursor {
         value = entry.value;
       }
       if (kind !== undefined && value !== undefined && this.range.belowUpper(key) && this.isLive(key, kind, seq, value)) {
-        return { key, value: userValueOf({ kind, value }) };
+        return { key, value: userValueOf({ kind, value }), keyOwned };
       }
     }
     return undefined;

@@ -100,6 +100,31 @@ describe('iterators', () => {
     await db.close();
   });
 
+  it('hand out keys the caller owns: overwriting them changes nothing read later, either direction', async () => {
+    // Keys from page files with a shared prefix are handed over without a copy (the reader
+    // assembles each into a new array); nothing inside the engine may still be using them.
+    const keys = Array.from({ length: 300 }, (_, i) => `shared-prefix-${String(i).padStart(4, '0')}`);
+    const db = await filled(keys, { memtableSize: 4096 });
+    await db.compactRange();
+    for (const reverse of [false, true]) {
+      const iterator = db.iterator({ reverse, gte: keys[5], limit: 280 });
+      const seen: string[] = [];
+      for (let batch = iterator.read(7); batch.length > 0; batch = iterator.read(7)) {
+        for (const [key, value] of batch) {
+          seen.push(`${text(key)}=${text(value)}`);
+          key.fill(0x7a);
+          value.fill(0x7a);
+        }
+      }
+      iterator.close();
+      const expected = keys.slice(5).map((key) => `${key}=v-${key}`);
+      expect(seen).toEqual((reverse ? expected.reverse() : expected).slice(0, 280));
+    }
+    expect(keysOf(await collect(db.iterator({ limit: 3 })))).toEqual(keys.slice(0, 3));
+    expect(text(await db.get(keys[100] as string))).toBe(`v-${keys[100]}`);
+    await db.close();
+  });
+
   it('read one consistent state from creation, whatever is written or cleared meanwhile', async () => {
     const db = await filled(keys);
     const iterator = db.iterator();

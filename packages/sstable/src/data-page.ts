@@ -150,12 +150,13 @@ export class DataPage {
 
   /** A new entry object for slot i (key and value are views where possible). */
   entryAt(i: number, overflow: OverflowSource): InternalEntry {
-    return this.entryWithKey(i, this.keyOf(i, overflow), overflow);
+    // With a shared prefix, keyOf assembles the key in a new array: the consumer may keep it.
+    return this.entryWithKey(i, this.keyOf(i, overflow), overflow, this.prefixLength > 0);
   }
 
   /** `entryAt` for a caller that holds slot i's key already (a point read that matched it). */
-  entryWithKey(i: number, key: Uint8Array, overflow: OverflowSource): InternalEntry {
-    return { key, seq: this.seqOf(i) as SeqNum, kind: this.kindOf(i), value: this.valueOf(i, overflow) };
+  entryWithKey(i: number, key: Uint8Array, overflow: OverflowSource, keyOwned = false): InternalEntry {
+    return { key, seq: this.seqOf(i) as SeqNum, kind: this.kindOf(i), value: this.valueOf(i, overflow), keyOwned };
   }
 
   /** Page offsets and lengths of every overflow reference, for `verify`. */
