@@ -106,8 +106,10 @@ export class SortedLeaves {
     let leafIndex = this.leaves.length - 1;
     let leaf = this.lastLeaf;
     let index = leaf.count;
-    // Sequential loads append: one comparison with the last entry skips both searches.
-    if (index === 0 || compareToTarget(store, leaf.ids[index - 1] as number, key, seq) >= 0) {
+    // Sequential loads append: one comparison with the last entry skips both searches. The
+    // prefixes decide it without reading the last key's bytes unless they tie.
+    const lastPrefix = leaf.prefixes[index - 1] as number;
+    if (index === 0 || prefix < lastPrefix || (prefix === lastPrefix && compareToTarget(store, leaf.ids[index - 1] as number, key, seq) >= 0)) {
       leafIndex = this.findLeafIndex(key, prefix, seq);
       leaf = this.leaves[leafIndex] as Leaf;
       index = leaf.rank(store, key, prefix, seq, false);
