@@ -41,7 +41,8 @@ const COPY_LOOP_BYTES_MAX = 24;
 /** Copies `length` bytes of `source` from `sourceAt` into `target` at `targetAt`. */
 export function copyBytes(target: Uint8Array, targetAt: number, source: Uint8Array, sourceAt: number, length: number): void {
   if (length > COPY_LOOP_BYTES_MAX) {
-    target.set(source.subarray(sourceAt, sourceAt + length), targetAt);
+    // All of `source`: no view to make (a view is an allocation, and garbage).
+    target.set(sourceAt === 0 && length === source.length ? source : source.subarray(sourceAt, sourceAt + length), targetAt);
     return;
   }
   for (let j = 0; j < length; j++) target[targetAt + j] = source[sourceAt + j] as number;
