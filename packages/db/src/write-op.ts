@@ -6,7 +6,7 @@
  */
 import { EXPIRY_BYTES, InvalidArgumentError, encodeExpiringValue, toSeqNum } from '@kv/base';
 import type { Memtable } from '@kv/memtable';
-import { describe, toLookupKey, toValueView } from './input-bytes.js';
+import { argumentName, describe, toLookupKey, toValueView } from './input-bytes.js';
 import { BATCH_OPS_MAX, TTL_MAX_MS, VALUE_SIZE_MAX_BYTES } from './limits.js';
 
 /** What an operation does: the entry kinds (same codes as `EntryKind`), plus a range deletion. */
@@ -35,19 +35,21 @@ export type BatchOp =
 /** Wall-clock milliseconds, as `Date.now()` gives them. */
 export type Clock = () => number;
 
-export function putOp(key: unknown, value: unknown, ttl: unknown, clock: Clock, what = 'put'): WriteOp {
-  const keyBytes = toLookupKey(key, what === 'put' ? 'key' : `${what}.key`);
-  const valueBytes = toValueView(value, what === 'put' ? 'value' : `${what}.value`);
+/** A put; `batchIndex` >= 0 names its arguments as operation `batchIndex` of a batch in errors. */
+export function putOp(key: unknown, value: unknown, ttl: unknown, clock: Clock, batchIndex = -1): WriteOp {
+  const keyBytes = toLookupKey(key, 'key', batchIndex);
+  const valueBytes = toValueView(value, 'value', batchIndex);
   if (ttl === undefined) return { kind: OpKind.Put, key: keyBytes, value: valueBytes };
   // The stored value carries the expiry too, and must fit the same limit.
   if (valueBytes.length > VALUE_SIZE_MAX_BYTES - EXPIRY_BYTES) {
-    throw new InvalidArgumentError(what === 'put' ? 'value' : `${what}.value`, `${valueBytes.length} bytes with a ttl exceeds the maximum of ${VALUE_SIZE_MAX_BYTES - EXPIRY_BYTES}`);
+    throw new InvalidArgumentError(argumentName('value', batchIndex), `${valueBytes.length} bytes with a ttl exceeds the maximum of ${VALUE_SIZE_MAX_BYTES - EXPIRY_BYTES}`);
   }
-  return { kind: OpKind.PutExpiring, key: keyBytes, value: encodeExpiringValue(expiryTime(clock, toTtl(ttl, what)), valueBytes) };
+  return { kind: OpKind.PutExpiring, key: keyBytes, value: encodeExpiringValue(expiryTime(clock, toTtl(ttl, batchIndex < 0 ? 'put' : `batch[${batchIndex}]`)), valueBytes) };
 }
 
-export function deleteOp(key: unknown, what = 'key'): WriteOp {
-  return { kind: OpKind.Delete, key: toLookupKey(key, what), value: EMPTY };
+/** A delete; `batchIndex` as for `putOp`. */
+export function deleteOp(key: unknown, batchIndex = -1): WriteOp {
+  return { kind: OpKind.Delete, key: toLookupKey(key, 'key', batchIndex), value: EMPTY };
 }
 
 /** Deletes [start, end); `end` undefined = everything from `start` on. */
@@ -92,18 +94,17 @@ export function toWriteOps(ops: unknown, clock: Clock): WriteOp[] {
 }
 
 function toWriteOp(op: unknown, index: number, clock: Clock): WriteOp {
-  const where = `batch[${index}]`;
-  if (typeof op !== 'object' || op === null) throw new InvalidArgumentError(where, `must be an object, got ${describe(op)}`);
+  if (typeof op !== 'object' || op === null) throw new InvalidArgumentError(`batch[${index}]`, `must be an object, got ${describe(op)}`);
   const fields = op as Record<string, unknown>;
   switch (fields['type']) {
     case 'put':
-      return putOp(fields['key'], fields['value'], fields['ttl'], clock, where);
+      return putOp(fields['key'], fields['value'], fields['ttl'], clock, index);
     case 'del':
-      return deleteOp(fields['key'], `${where}.key`);
+      return deleteOp(fields['key'], index);
     case 'delRange':
-      return rangeDeleteOp(toLookupKey(fields['start'], `${where}.start`), toLookupKey(fields['end'], `${where}.end`));
+      return rangeDeleteOp(toLookupKey(fields['start'], 'start', index), toLookupKey(fields['end'], 'end', index));
     default:
-      throw new InvalidArgumentError(`${where}.type`, `must be 'put', 'del' or 'delRange', got ${String(fields['type'])}`);
+      throw new InvalidArgumentError(argumentName('type', index), `must be 'put', 'del' or 'delRange', got ${String(fields['type'])}`);
   }
 }
 

@@ -1,4 +1,5 @@
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { MemoryVfs } from '@kv/vfs';
 import { DB, TTL_MAX_MS } from '../src/index.js';
 import type { BatchOp } from '../src/index.js';
 import { put, toModelOp } from './support/batch-ops.js';
@@ -161,3 +162,17 @@ const batchRows: MisuseRow[] = [
 
 describeMisuse('ranges and limits', rangeRows);
 describeMisuse('batches, TTL and buffer reuse', batchRows);
+
+describe('batch argument names', () => {
+  it('name the operation and field a bad batch argument belongs to', async () => {
+    const db = await DB.open('/db', { vfs: new MemoryVfs() });
+    const message = async (ops: unknown[]): Promise<string> => String(((await db.write(ops as BatchOp[]).catch((error: unknown) => error)) as Error).message);
+    expect(await message([put('a', 'x'), { type: 'put', key: 'b', value: 7 }])).toContain('batch[1].value');
+    expect(await message([{ type: 'del', key: null }])).toContain('batch[0].key');
+    expect(await message([put('a', 'x'), put('b', 'y'), { type: 'delRange', start: 'a', end: 3 }])).toContain('batch[2].end');
+    expect(await message([{ type: 'put', key: 'k', value: 'v', ttl: -1 }])).toContain('batch[0] ttl');
+    expect(await message([{ type: 'nope' }])).toContain('batch[0].type');
+    await expect(db.put('k', 7 as never)).rejects.toThrow(/^value: /);
+    await db.close();
+  });
+});
