@@ -45,6 +45,8 @@ export class AbandonedIterators {
   /** The iterator was closed: nothing is left to release. */
   closed(watch: IteratorWatch): void {
     watch.closed = true;
+    // A closed iterator must not wait here for the next turn: it holds pages and memtables.
+    watch.iterator = undefined;
     if (watch.registered) this.registry.unregister(watch);
   }
 

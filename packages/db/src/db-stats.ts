@@ -15,7 +15,8 @@ export interface DbStats {
   compactions: { count: number; bytesRead: number; bytesWritten: number; totalMs: number; failures: number };
   /** All bytes written to disk (WAL, flushes, compactions) over the bytes of user writes (WAL records). */
   writeAmplification: number;
-  cache: { hits: number; misses: number; evictions: number; usageBytes: number; capacityBytes: number };
+  /** `spareBytes`: buffers of evicted pages kept for the next reads, within the capacity with `usageBytes`. */
+  cache: { hits: number; misses: number; evictions: number; usageBytes: number; capacityBytes: number; spareBytes: number };
   memtables: { activeBytes: number; immutableCount: number; immutableBytes: number; memtableSizeBytes: number };
   wal: { segment: number; groups: number; records: number; syncs: number };
   /** Bytes the engine wrote to disk: WAL records plus page files from flushes and compactions. */
@@ -39,7 +40,7 @@ export function collectStats(parts: { tables: TableSet; cache: BlockCache; flush
     levels: tables.levelStats().map((level) => ({ ...level, bytesWritten: written[level.level] ?? 0, writeAmplification: amplification(written[level.level] ?? 0) })),
     compactions: { count: compactions.count, bytesRead: compactions.bytesRead, bytesWritten: compactions.bytesWritten, totalMs: compactions.totalMs, failures: compactions.failures },
     writeAmplification: amplification(walBytes + flushes.bytesWritten + compactions.bytesWritten),
-    cache: { hits: cache.hits, misses: cache.misses, evictions: cache.evictions, usageBytes: cache.usageBytes, capacityBytes: cache.capacityBytes },
+    cache: { hits: cache.hits, misses: cache.misses, evictions: cache.evictions, usageBytes: cache.usageBytes, capacityBytes: cache.capacityBytes, spareBytes: cache.spareBytes },
     memtables: {
       activeBytes: pipeline.active.memoryBytes,
       immutableCount: flusher.immutables.length,

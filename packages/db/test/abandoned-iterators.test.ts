@@ -8,6 +8,8 @@ describe('AbandonedIterators', () => {
     const closedSoon = watcher.watch({}, () => undefined);
     const leftOpen = watcher.watch({}, () => undefined);
     watcher.closed(closedSoon);
+    // Closed: no longer held while it waits (it would keep its pages and memtables alive).
+    expect(closedSoon.iterator).toBeUndefined();
     expect(leftOpen.registered).toBe(false);
     await nextTurn();
     expect(closedSoon.registered).toBe(false);

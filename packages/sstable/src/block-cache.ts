@@ -6,8 +6,9 @@
  * bit and goes to the back, an unreferenced one is evicted, until usage is at most
  * capacity × (1 − evictionFraction). Each eviction costs O(1) amortized, so a cache smaller
  * than the working set (every read a miss) stays cheap.
- * Capacity 0 disables caching. Cached pages are immutable and may be shared by any number of
- * readers and iterators; eviction only drops the cache's reference.
+ * Capacity 0 disables caching. Cached pages are immutable while cached and may be shared by any
+ * number of readers and iterators; eviction drops the cache's reference, and reuses the buffer
+ * only of a page no one may hold (below).
  *
  * Spare buffers: a page only point lookups have seen (`insert(…, recyclable)`, `lookup(…,
  * transient)`) is read by callers that copy what they keep before they read another page, so
@@ -17,13 +18,15 @@
  * pages, so a cache that reads one page per miss allocates nothing in its steady state: no
  * `ArrayBuffer` per miss, no external-memory accounting, no allocator churn behind the RSS.
  */
-import { InvalidArgumentError } from '@kv/base';
+import { InvalidArgumentError, invariantsEnabled } from '@kv/base';
 import { AdmissionFilter } from './admission-filter.js';
 import type { DataPage } from './data-page.js';
 
 /** Heap bytes charged per cached page beyond its image: the page object, node and map slot. */
 export const CACHE_ENTRY_OVERHEAD_BYTES = 240;
 const EVICTION_FRACTION_DEFAULT = 0.1;
+/** What a spare buffer is filled with when invariants are on. */
+const SPARE_POISON = 0xdb;
 /** A 4 KiB page and its overhead: sizes the admission filter to about one slot per cached page. */
 const TYPICAL_PAGE_CHARGE_BYTES = 4096 + CACHE_ENTRY_OVERHEAD_BYTES;
 
@@ -212,7 +215,12 @@ export class BlockCache {
       this.spare = [];
       this.spareLength = bytes.length;
     }
-    if (this.usageBytes + (this.spare.length + 1) * bytes.length <= this.capacityBytes) this.spare.push(bytes);
+    if (this.usageBytes + (this.spare.length + 1) * bytes.length > this.capacityBytes) return;
+    // With invariants on (tests), a spare's old bytes are overwritten at once, so a reader
+    // that kept a view of a transient page across another page read sees garbage, not the
+    // right bytes by luck.
+    if (invariantsEnabled()) bytes.fill(SPARE_POISON);
+    this.spare.push(bytes);
   }
 
   /** Drops spare buffers until they and the cached pages fit the capacity. */

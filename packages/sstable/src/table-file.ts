@@ -52,8 +52,10 @@ export class TableFile implements OverflowSource {
    * Data page `i` for a point lookup: from the cache, or read and cached when the cache
    * admits it (`BlockCache.admits`), or else read into a scratch buffer shared by every
    * table, which saves allocating and caching a page that will probably not be read again.
-   * So the page, and any view into it, is valid only until the next `loadPageTransient` of
-   * any table: the caller copies what it keeps before reading another page.
+   * A page cached this way stays recyclable: once evicted, its buffer takes the next page
+   * read here (see BlockCache). So the page, and any view into it, is valid only until the
+   * next `loadPageTransient` of any table: the caller copies what it keeps before reading
+   * another page.
    */
   loadPageTransient(i: number): DataPage {
     const cache = this.cache;

@@ -73,8 +73,9 @@ export class TableReader {
 
   /**
    * `get` for a caller that copies what it needs at once: a page the block cache does not
-   * admit is read into a scratch buffer shared by every table, so the entry's key and value
-   * are valid only until the next `getTransient` of any reader (see `TableFile.loadPageTransient`).
+   * admit is read into a scratch buffer shared by every table, and a cached page this way
+   * read may have its buffer reused once evicted, so the entry's key and value are valid only
+   * until the next `getTransient` of any reader (see `TableFile.loadPageTransient`).
    * `keyHash`, the key's `bloomKeyHash`, saves hashing the key once per file.
    */
   getTransient(userKey: Uint8Array, seqMax: SeqNum, keyHash: number = bloomKeyHash(userKey)): InternalEntry | undefined {
