@@ -222,7 +222,7 @@ describe(`a real ${TMPFS_SIZE} tmpfs filled to ENOSPC`, () => {
         // Soft, so that the reopen below still proves nothing acknowledged was lost.
         expect.soft(
           resumed,
-          `writes did not resume after 256 KiB were freed: ${String(last)}; level 0 holds ${stats.levels[0]?.files} files (${stats.levels[0]?.bytes} bytes), compaction failures ${stats.compactions.failures}`,
+          `writes did not resume after 256 KiB were freed: ${String(last)}; levels (files/bytes) ${stats.levels.map((level) => `${level.files}/${level.bytes}`).join(' ')}, compaction failures ${stats.compactions.failures}`,
         ).toBe(true);
         await expectExactly(db, acked);
       } finally {
