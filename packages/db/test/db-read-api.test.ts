@@ -107,7 +107,7 @@ describe('iterators', () => {
     const db = await filled(keys, { memtableSize: 4096 });
     await db.compactRange();
     for (const reverse of [false, true]) {
-      const iterator = db.iterator({ reverse, gte: keys[5], limit: 280 });
+      const iterator = db.iterator({ reverse, gte: keys[5] as string, limit: 280 });
       const seen: string[] = [];
       for (let batch = iterator.read(7); batch.length > 0; batch = iterator.read(7)) {
         for (const [key, value] of batch) {
