@@ -123,11 +123,20 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
     await namedTablesOpened.catch(() => undefined);
     await tables.close();
   });
+  // The new WAL segment (header and directory synced) is created while the old segments are
+  // replayed, for the same reason. Should the open fail, it is closed and left: an empty
+  // segment replays as nothing, and the next open removes it once it is obsolete.
+  const syncGate = new SyncLatencyGate(options.blockingSyncMaxMs);
+  const walStarted = startSegment(vfs, dir, { number: allocate(), memtableSizeBytes: options.memory.memtableSizeBytes, syncGate });
+  // Handled at once, so a failure while the replay runs is not an unhandled rejection; the
+  // await below still throws it.
+  const walSettled = walStarted.catch(() => undefined);
+  opened.push(async () => {
+    await (await walSettled)?.writer.close();
+  });
   const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
   await checkUnnamedTables({ vfs, dir, version, manifestName: previousManifest, firstReplayedSeq: replayed.memtable.seqMin });
-  const syncGate = new SyncLatencyGate(options.blockingSyncMaxMs);
-  const wal = await startSegment(vfs, dir, { number: allocate(), memtableSizeBytes: options.memory.memtableSizeBytes, syncGate });
-  opened.push(() => wal.writer.close());
+  const wal = await walStarted;
   let edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
   if (!replayed.memtable.isEmpty) {
     const build = { pageSizeBytes: record.pageSizeBytes, compression: compressionForLevel(options.compression, 0), bloomBitsPerKey: options.bloomBitsPerKey, ...(record.fixedWidth === undefined ? {} : { fixedWidth: record.fixedWidth }) };
