@@ -103,8 +103,11 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   const record = version.options ?? creationRecord(options);
   checkCreationRecord(record, options);
   // A manifest never opened by the engine (one record: a checkpoint or repair of a build that
-  // recorded a logNumber without a segment) in a directory without any WAL needs none.
-  const neverOpened = existing !== undefined && existing.replay.records === 1 && scan.logs.length === 0;
+  // recorded a logNumber without a segment) in a directory without any WAL at or below its log
+  // number needs none. A segment above it can only be the empty one a failed open left (an
+  // open that got further would have logged an edit): it must not turn the next open into a
+  // CORRUPTION.
+  const neverOpened = existing !== undefined && existing.replay.records === 1 && scan.logs.every((n) => n > version.logNumber);
   if (version.logNumber > 0 && !neverOpened && !scan.logs.includes(toFileNum(version.logNumber))) {
     // Its writes are in no page file the manifest names: opening would serve older values.
     const segment = logFileName(toFileNum(version.logNumber));

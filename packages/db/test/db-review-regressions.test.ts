@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NoSpaceError } from '@kv/base';
 import { MemoryVfs } from '@kv/vfs';
 import type { Vfs } from '@kv/vfs';
+import { Manifest, readManifest } from '@kv/manifest';
 import { DB } from '../src/index.js';
 
 // Named regressions for defects found by review; each reproduced before its fix.
@@ -133,5 +134,93 @@ describe('second review regressions', () => {
     expect(failure).toMatchObject({ name: 'KvError' });
     compactionsFail = false;
     await db.close();
+  });
+});
+
+describe('open overlap review regressions', () => {
+  /** A database with 20 synced puts, as a process kill left it (the writes only in the WAL). */
+  async function killedWithWrites(): Promise<MemoryVfs> {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    for (let i = 0; i < 20; i++) await db.put(`k${i}`, `v${i}`, { sync: true });
+    const image = vfs.crashImage({ mode: 'process-kill' });
+    await db.close();
+    return image;
+  }
+
+  const segmentFaults = [
+    { kind: 'open', nth: 1, error: 'ENOSPC', pathSuffix: '.log' },
+    { kind: 'write', nth: 1, error: 'ENOSPC', pathSuffix: '.log' },
+    { kind: 'sync', nth: 1, error: 'EIO', pathSuffix: '.log' },
+    { kind: 'syncDir', nth: 1, error: 'EIO' },
+  ] as const;
+
+  for (const fault of segmentFaults) {
+    it(`fails the open cleanly when the new WAL segment hits ${fault.error} on ${fault.kind} while the old one is replayed, and the next open keeps every write`, async () => {
+      const vfs = await killedWithWrites();
+      vfs.failOperation(fault);
+      const failure = await DB.open('/db', { vfs }).then(async (db) => {
+        await db.close();
+        return undefined;
+      }, (error: unknown) => error);
+      vfs.clearFaults();
+      expect(failure).toMatchObject({ code: fault.error === 'ENOSPC' ? 'NO_SPACE' : 'IO_ERROR' });
+      const reopened = await DB.open('/db', { vfs });
+      for (let i = 0; i < 20; i++) expect(new TextDecoder().decode(await reopened.get(`k${i}`))).toBe(`v${i}`);
+      await reopened.close();
+    });
+  }
+
+  it('reports the replay\'s CORRUPTION when the new segment fails too, and leaves no unhandled rejection', async () => {
+    const vfs = await killedWithWrites();
+    const log = (await vfs.list('/db')).find((name) => name.endsWith('.log')) ?? '';
+    const file = await vfs.open(`/db/${log}`, { write: true });
+    await file.write({ data: new Uint8Array([0xff, 0xff, 0xff]), position: 40 });
+    await file.close();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC', pathSuffix: '.log', persistent: true });
+      await expect(DB.open('/db', { vfs, walRecoveryMode: 'absoluteConsistency' })).rejects.toMatchObject({ code: 'CORRUPTION' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      vfs.clearFaults();
+    }
+  });
+
+  it('opens a never-opened manifest again after a failed open left its new, empty WAL segment', async () => {
+    // A manifest of one record naming a logNumber whose segment never existed (what a
+    // checkpoint or repair of an older build wrote) opens without a WAL. The new segment is
+    // created while the old ones are replayed, so a failure after it (here an EIO on the
+    // directory listing of the unnamed-table check) leaves it behind; the next open must not
+    // take it as a WAL the manifest lost and fail with CORRUPTION.
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    for (let i = 0; i < 20; i++) await db.put(`k${i}`, `v${i}`);
+    await db.close();
+    const { version } = (await readManifest(vfs, '/db')) ?? { version: undefined };
+    if (version === undefined) throw new Error('no manifest');
+    for (const name of await vfs.list('/db')) if (name.endsWith('.log') || name.startsWith('MANIFEST') || name === 'CURRENT') await vfs.unlink(`/db/${name}`);
+    const manifestNumber = version.nextFileNumber + 5;
+    await (await Manifest.create(vfs, '/db', { manifestNumber, version: version.apply({ logNumber: version.nextFileNumber + 2, nextFileNumber: manifestNumber + 1 }) })).close();
+    let armed = false;
+    const stop = vfs.onOperation((op) => {
+      if (!armed && op.kind === 'unlink' && op.path.includes('MANIFEST')) {
+        armed = true;
+        vfs.failOperation({ kind: 'list', nth: 1, error: 'EIO' });
+      }
+    });
+    await expect(DB.open('/db', { vfs })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    stop();
+    vfs.clearFaults();
+    expect((await vfs.list('/db')).filter((name) => name.endsWith('.log')).length).toBe(1);
+    const reopened = await DB.open('/db', { vfs });
+    expect(new TextDecoder().decode(await reopened.get('k3'))).toBe('v3');
+    await reopened.close();
   });
 });
