@@ -11,7 +11,7 @@ import { Buffer } from 'node:buffer';
 const NATIVE_COMPARE_MIN_BYTES = 64;
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return compareBytesTo(a, b, b.length);
+  return compareRanges(a, 0, a.length, b, b.length);
 }
 
 /**
@@ -19,19 +19,28 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * a key in the front of a reused buffer (`KeyCopy`).
  */
 export function compareBytesTo(a: Uint8Array, b: Uint8Array, bLength: number): number {
-  const length = a.length < bLength ? a.length : bLength;
-  if (length >= NATIVE_COMPARE_MIN_BYTES) return compareNative(a, b, bLength);
-  for (let i = 0; i < length; i++) {
-    const diff = (a[i] as number) - (b[i] as number);
-    if (diff !== 0) return diff;
-  }
-  return a.length - bLength;
+  return compareRanges(a, 0, a.length, b, bLength);
 }
 
-function compareNative(a: Uint8Array, b: Uint8Array, bLength: number): number {
-  const left = Buffer.from(a.buffer, a.byteOffset, a.length);
-  const right = Buffer.from(b.buffer, b.byteOffset, bLength);
-  return Buffer.compare(left, right);
+/**
+ * `compareBytes(a.subarray(aStart, aStart + aLength), b)` without making the view: for keys
+ * stored as (offset, length) in a larger buffer.
+ */
+export function compareBytesAt(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array): number {
+  return compareRanges(a, aStart, aLength, b, b.length);
+}
+
+/** The one comparison behind the three above: `aLength` bytes of `a` from `aStart` against the first `bLength` of `b`. */
+function compareRanges(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array, bLength: number): number {
+  const length = aLength < bLength ? aLength : bLength;
+  if (length >= NATIVE_COMPARE_MIN_BYTES) {
+    return Buffer.compare(Buffer.from(a.buffer, a.byteOffset + aStart, aLength), Buffer.from(b.buffer, b.byteOffset, bLength));
+  }
+  for (let i = 0; i < length; i++) {
+    const diff = (a[aStart + i] as number) - (b[i] as number);
+    if (diff !== 0) return diff;
+  }
+  return aLength - bLength;
 }
 
 /** True when both arrays hold the same bytes. */
@@ -45,18 +54,4 @@ export function commonPrefixLength(a: Uint8Array, b: Uint8Array): number {
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
-}
-
-/**
- * `compareBytes(a.subarray(aStart, aStart + aLength), b)` without making the view: for keys
- * stored as (offset, length) in a larger buffer.
- */
-export function compareBytesAt(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array): number {
-  const length = aLength < b.length ? aLength : b.length;
-  if (length >= NATIVE_COMPARE_MIN_BYTES) return Buffer.compare(Buffer.from(a.buffer, a.byteOffset + aStart, aLength), Buffer.from(b.buffer, b.byteOffset, b.length));
-  for (let i = 0; i < length; i++) {
-    const diff = (a[aStart + i] as number) - (b[i] as number);
-    if (diff !== 0) return diff;
-  }
-  return aLength - b.length;
 }

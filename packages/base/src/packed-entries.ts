@@ -82,11 +82,6 @@ export class EntryPacker {
     return this.count;
   }
 
-  /** Bytes of the packer's own arrays (not the keys' and values' buffers). */
-  get arrayBytes(): number {
-    return this.seqs.byteLength + this.kinds.byteLength + this.refs.byteLength;
-  }
-
   /** Records `entry` (see `append`). */
   add(entry: InternalEntry): number {
     return this.append(entry.key, entry.seq, entry.kind, entry.value);
