@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntryKind, EntryPacker, KvError, toSeqNum } from '@kv/base';
 import type { PackedEntries } from '@kv/base';
@@ -7,11 +5,12 @@ import { TableReader } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import { nodeVfs } from '@kv/vfs';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CompactionWorkerPool, runTableBuild } from '../src/index.js';
 import type { TableBuildJobInput } from '../src/index.js';
 import { compareKeys, hex, internalOrder } from './versions.js';
 import type { Version } from './versions.js';
+import { useWorkerPoolInTempDir } from './worker-pool-fixture.js';
 
 const SEQ_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -76,23 +75,7 @@ function codeOf(error: unknown): string | undefined {
 }
 
 describe('CompactionWorkerPool.buildTable', () => {
-  let root = '';
-  let counter = 0;
-  const pool = new CompactionWorkerPool({ threads: 2 });
-  const nextDir = async (): Promise<string> => {
-    const dir = join(root, `d${counter++}`);
-    await nodeVfs.mkdir(dir);
-    return dir;
-  };
-
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'kv-table-build-'));
-  });
-
-  afterAll(async () => {
-    await pool.close();
-    await rm(root, { recursive: true, force: true });
-  });
+  const { pool, newDir: nextDir } = useWorkerPoolInTempDir('kv-table-build-');
 
   it('writes the same properties and the same bytes as runTableBuild inline', async () => {
     // Goal: moving a flush to a worker changes nothing about the file. Strategy: random runs
@@ -219,7 +202,7 @@ describe('CompactionWorkerPool.buildTable', () => {
     const closed = new CompactionWorkerPool();
     await closed.close();
     const entries = packRun([put('a', 1)]);
-    const error = await closed.buildTable({ path: join(root, 'never.sst'), build: {}, snapshots: [], entries }).catch((caught: unknown) => caught);
+    const error = await closed.buildTable({ path: join(await nextDir(), 'never.sst'), build: {}, snapshots: [], entries }).catch((caught: unknown) => caught);
     expect(codeOf(error)).toBe('NOT_OPEN');
     // Nothing was sent, so nothing was detached.
     expect(entries.seqs.length).toBe(1);

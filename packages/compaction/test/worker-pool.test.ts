@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeVfs } from '@kv/vfs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CompactionWorkerPool, runCompaction } from '../src/index.js';
 import type { CompactionJobInput, CompactionResult } from '../src/index.js';
 import type { TableFileMeta } from '@kv/manifest';
 import { buildInput, del, put, readFiles } from './helpers.js';
+import { useWorkerPoolInTempDir } from './worker-pool-fixture.js';
 
 const key = (i: number): string => `key${String(i).padStart(5, '0')}`;
 
@@ -34,23 +33,11 @@ function withoutTime(result: CompactionResult): Omit<CompactionResult, 'duration
 }
 
 describe('CompactionWorkerPool', () => {
-  let root = '';
-  const pool = new CompactionWorkerPool({ threads: 2 });
-
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'kv-compaction-'));
-  });
-
-  afterAll(async () => {
-    await pool.close();
-    await rm(root, { recursive: true, force: true });
-  });
+  const { pool, newDir } = useWorkerPoolInTempDir('kv-compaction-');
 
   it('runs a job on the real file system with the same result and bytes as inline', async () => {
-    const inlineDir = join(root, 'inline');
-    const workerDir = join(root, 'worker');
-    await nodeVfs.mkdir(inlineDir);
-    await nodeVfs.mkdir(workerDir);
+    const inlineDir = await newDir();
+    const workerDir = await newDir();
     const inputs = await makeDatabase(inlineDir);
     expect(await makeDatabase(workerDir)).toEqual(inputs);
     const inline = await runCompaction(nodeVfs, jobFor(inlineDir, inputs));
@@ -65,8 +52,7 @@ describe('CompactionWorkerPool', () => {
   });
 
   it('rejects with a KvError whose code survives the thread boundary', async () => {
-    const dir = join(root, 'errors');
-    await nodeVfs.mkdir(dir);
+    const dir = await newDir();
     const inputs = await makeDatabase(dir);
     const missing = { ...inputs[0], fileNumber: 99 } as TableFileMeta;
     await expect(pool.run(jobFor(dir, [missing]))).rejects.toMatchObject({ name: 'KvError', code: 'IO_ERROR', osCode: 'ENOENT' });
@@ -80,7 +66,7 @@ describe('CompactionWorkerPool', () => {
   it('rejects jobs with NOT_OPEN after close', async () => {
     const closed = new CompactionWorkerPool();
     await closed.close();
-    await expect(closed.run(jobFor(root, []))).rejects.toMatchObject({ code: 'NOT_OPEN' });
+    await expect(closed.run(jobFor(await newDir(), []))).rejects.toMatchObject({ code: 'NOT_OPEN' });
   });
 });
 
