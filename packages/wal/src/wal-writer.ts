@@ -1,7 +1,8 @@
 /**
- * Appends records to a new log file. Durability contract: when `appendSync` returns, the
- * records have reached the operating system (they survive the process dying); they survive
- * power loss only once a later `sync()` resolves.
+ * Appends records to a log file: a new one (`create`) or one a replay read to its end
+ * (`openForAppend`). Durability contract: when `appendSync` returns, the records have reached
+ * the operating system (they survive the process dying); they survive power loss only once a
+ * later `sync()` resolves.
  *
  * Preallocation (`preallocateBytes`): before a sync, when fewer than half of that many bytes of
  * zeros lie ahead of the end of the log, the writer writes zeros up to `preallocateBytes`
@@ -22,12 +23,13 @@
  * throws `IoError`. A failed `sync` is permanent: the kernel may already have dropped the
  * dirty pages, so no later sync could prove earlier records durable; start a new log.
  */
-import { InvalidArgumentError, IoError, NotOpenError, assert } from '@kv/base';
+import { CorruptionError, InvalidArgumentError, IoError, NotOpenError, assert } from '@kv/base';
 import type { Vfs, VfsFile } from '@kv/vfs';
 import { posix } from 'node:path';
 import { encodeRecords } from './encode-records.js';
 import { SyncLatencyGate } from './sync-latency-gate.js';
-import { encodeHeaderRecord } from './wal-header.js';
+import { BLOCK_SIZE_BYTES } from './format.js';
+import { decodeHeader, encodeHeaderRecord } from './wal-header.js';
 import type { WalPosition } from './wal-position.js';
 
 /**
@@ -73,10 +75,7 @@ export class WalWriter {
    * one gate to every log of a database so a new log starts with what the last one learned.
    */
   static async create(vfs: Vfs, path: string, options: { logNumber: number; preallocateBytes?: number; syncGate?: SyncLatencyGate }): Promise<WalWriter> {
-    const preallocateBytes = options.preallocateBytes ?? 0;
-    if (!Number.isSafeInteger(preallocateBytes) || preallocateBytes < 0) {
-      throw new InvalidArgumentError('preallocateBytes', `${preallocateBytes} is not a non-negative integer`);
-    }
+    const preallocateBytes = checkPreallocateBytes(options.preallocateBytes);
     const header = encodeHeaderRecord({ logNumber: options.logNumber });
     const file = await vfs.open(path, { create: true, exclusive: true });
     try {
@@ -93,13 +92,37 @@ export class WalWriter {
     return new WalWriter(file, { path, logNumber: options.logNumber, sizeBytes: header.length, preallocateBytes, syncGate });
   }
 
-  /** Bytes in the file that belong to the log: the header and every record appended. */
+  /**
+   * Opens an existing log to append after its last record: `endOffset` is where a replay of the
+   * file ended (`WalReplayReport.lastGoodOffset`), and the file must end exactly there, with a
+   * valid header for `logNumber`. Otherwise `CorruptionError`: appending after a tail that was
+   * not cut off would put new records behind damage. Nothing is synced: the caller knows
+   * whether what the file holds is durable. Options as for `create`.
+   */
+  static async openForAppend(
+    vfs: Vfs,
+    path: string,
+    options: { logNumber: number; endOffset: number; preallocateBytes?: number; syncGate?: SyncLatencyGate },
+  ): Promise<WalWriter> {
+    const preallocateBytes = checkPreallocateBytes(options.preallocateBytes);
+    const file = await vfs.open(path, { write: true });
+    try {
+      await checkAppendable(file, { path, logNumber: options.logNumber, endOffset: options.endOffset });
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      throw error;
+    }
+    const syncGate = options.syncGate ?? new SyncLatencyGate();
+    return new WalWriter(file, { path, logNumber: options.logNumber, sizeBytes: options.endOffset, preallocateBytes, syncGate });
+  }
+
   /** True once a sync failed: nothing written since the last good sync can be proven durable,
    *  and the writer refuses all further work (start a new log). */
   get failed(): boolean {
     return this.state === 'failed';
   }
 
+  /** Bytes in the file that belong to the log: the header and every record appended. */
   get sizeBytes(): number {
     return this.size;
   }
@@ -259,4 +282,25 @@ let zeroBuffer = new Uint8Array(0);
 function zeros(length: number): Uint8Array {
   if (zeroBuffer.length < length) zeroBuffer = new Uint8Array(length);
   return zeroBuffer.subarray(0, length);
+}
+
+function checkPreallocateBytes(value: number | undefined): number {
+  const bytes = value ?? 0;
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new InvalidArgumentError('preallocateBytes', `${bytes} is not a non-negative integer`);
+  return bytes;
+}
+
+/** The checks of `openForAppend`: the file ends at `endOffset`, after a valid header. */
+async function checkAppendable(file: VfsFile, options: { path: string; logNumber: number; endOffset: number }): Promise<void> {
+  const where = `wal ${options.path}`;
+  const sizeBytes = await file.size();
+  if (sizeBytes !== options.endOffset) {
+    throw new CorruptionError(where, `cannot append at offset ${options.endOffset}: the file holds ${sizeBytes} bytes (cut its tail first)`);
+  }
+  const start = new Uint8Array(Math.min(sizeBytes, BLOCK_SIZE_BYTES));
+  const read = await file.read({ buffer: start, position: 0 });
+  const header = decodeHeader(start.subarray(0, read), { where, expectedLogNumber: options.logNumber });
+  if (header.kind !== 'valid' || header.recordsOffset > options.endOffset) {
+    throw new CorruptionError(where, `cannot append: the file has no complete header (${header.kind})`);
+  }
 }

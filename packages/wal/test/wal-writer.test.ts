@@ -273,3 +273,56 @@ describe('WalWriter preallocation', () => {
     expect(await vfs.stat(LOG_PATH)).toBeUndefined();
   });
 });
+
+describe('WalWriter.openForAppend', () => {
+  test('appends after the records a replay read, across block boundaries, for any split of the records', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat({ max: 40_000 }), { minLength: 0, maxLength: 8 }),
+        fc.nat(),
+        fc.nat({ max: 64 * 1024 }),
+        async (lengths, splitSeed, preallocateBytes) => {
+          const payloads = lengths.map((length, i) => patterned(length, i));
+          const split = lengths.length === 0 ? 0 : splitSeed % (lengths.length + 1);
+          const { vfs, writer } = await newWriter();
+          await writer.append(payloads.slice(0, split));
+          await writer.syncFinal();
+          await writer.close();
+          const first = await readLog(vfs);
+          const reopened = await WalWriter.openForAppend(vfs, LOG_PATH, { logNumber: LOG_NUMBER, endOffset: first.report.lastGoodOffset, preallocateBytes });
+          expect(reopened.sizeBytes).toBe(first.report.lastGoodOffset);
+          await reopened.append(payloads.slice(split));
+          await reopened.sync();
+          await reopened.syncFinal();
+          await reopened.close();
+          const { records, report } = await readLog(vfs, { mode: 'absoluteConsistency' });
+          expect(records.length).toBe(payloads.length);
+          // equalBytes: deep equality of large arrays element by element would dominate the run time.
+          expect(records.every((record, i) => equalBytes(record.payload, payloads[i] ?? new Uint8Array()))).toBe(true);
+          expect(report.stoppedEarly).toBe(false);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  test('refuses a file that does not end where the replay did, or is not the expected log', async () => {
+    const { vfs, writer } = await newWriter();
+    await writer.append([patterned(100, 1)]);
+    await writer.close();
+    const end = (await readLog(vfs)).report.lastGoodOffset;
+    const refusals = [
+      WalWriter.openForAppend(vfs, LOG_PATH, { logNumber: LOG_NUMBER, endOffset: end - 1 }),
+      WalWriter.openForAppend(vfs, LOG_PATH, { logNumber: LOG_NUMBER + 1, endOffset: end }),
+    ];
+    for (const refusal of refusals) await expect(refusal).rejects.toMatchObject({ code: 'CORRUPTION' });
+    // A file that is nothing but zeros (a crash during creation) has no header to append after.
+    const zeros = await vfs.open('/db/000008.log', { create: true });
+    await zeros.write({ data: new Uint8Array(HEADER_RECORD_BYTES_V1), position: 0 });
+    await zeros.close();
+    await expect(WalWriter.openForAppend(vfs, '/db/000008.log', { logNumber: 8, endOffset: HEADER_RECORD_BYTES_V1 })).rejects.toMatchObject({ code: 'CORRUPTION' });
+    await expect(WalWriter.openForAppend(vfs, '/db/000009.log', { logNumber: 9, endOffset: 0 })).rejects.toMatchObject({ code: 'IO_ERROR', osCode: 'ENOENT' });
+    // The refusals left the log as it was.
+    expect((await readLog(vfs)).records.map((record) => record.payload)).toEqual([patterned(100, 1)]);
+  });
+});
