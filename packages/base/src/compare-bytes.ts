@@ -11,7 +11,7 @@ import { Buffer } from 'node:buffer';
 const NATIVE_COMPARE_MIN_BYTES = 64;
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return compareRanges(a, 0, a.length, b, b.length);
+  return compareByteRanges(a, 0, a.length, b, 0, b.length);
 }
 
 /**
@@ -19,7 +19,7 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * a key in the front of a reused buffer (`KeyCopy`).
  */
 export function compareBytesTo(a: Uint8Array, b: Uint8Array, bLength: number): number {
-  return compareRanges(a, 0, a.length, b, bLength);
+  return compareByteRanges(a, 0, a.length, b, 0, bLength);
 }
 
 /**
@@ -27,17 +27,20 @@ export function compareBytesTo(a: Uint8Array, b: Uint8Array, bLength: number): n
  * stored as (offset, length) in a larger buffer.
  */
 export function compareBytesAt(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array): number {
-  return compareRanges(a, aStart, aLength, b, b.length);
+  return compareByteRanges(a, aStart, aLength, b, 0, b.length);
 }
 
-/** The one comparison behind the three above: `aLength` bytes of `a` from `aStart` against the first `bLength` of `b`. */
-function compareRanges(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array, bLength: number): number {
+/**
+ * The one comparison behind the three above: `aLength` bytes of `a` from `aStart` against
+ * `bLength` bytes of `b` from `bStart`, for keys stored as (offset, length) on both sides.
+ */
+export function compareByteRanges(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array, bStart: number, bLength: number): number {
   const length = aLength < bLength ? aLength : bLength;
   if (length >= NATIVE_COMPARE_MIN_BYTES) {
-    return Buffer.compare(Buffer.from(a.buffer, a.byteOffset + aStart, aLength), Buffer.from(b.buffer, b.byteOffset, bLength));
+    return Buffer.compare(Buffer.from(a.buffer, a.byteOffset + aStart, aLength), Buffer.from(b.buffer, b.byteOffset + bStart, bLength));
   }
   for (let i = 0; i < length; i++) {
-    const diff = (a[aStart + i] as number) - (b[i] as number);
+    const diff = (a[aStart + i] as number) - (b[bStart + i] as number);
     if (diff !== 0) return diff;
   }
   return aLength - bLength;

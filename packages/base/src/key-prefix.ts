@@ -21,10 +21,15 @@ export const KEY_PREFIX_BYTES = 6;
  */
 
 export function keyPrefix(key: Uint8Array, offset = 0): number {
-  const available = key.length - offset;
-  const length = available <= 0 ? 0 : available < KEY_PREFIX_BYTES ? available : KEY_PREFIX_BYTES;
+  return keyPrefixAt(key, 0, key.length, offset);
+}
+
+/** `keyPrefix(bytes.subarray(start, start + length), offset)` without making the view. */
+export function keyPrefixAt(bytes: Uint8Array, start: number, length: number, offset = 0): number {
+  const available = length - offset;
+  const taken = available <= 0 ? 0 : available < KEY_PREFIX_BYTES ? available : KEY_PREFIX_BYTES;
   let prefix = 0;
-  for (let i = 0; i < length; i++) prefix = prefix * 256 + (key[offset + i] as number);
-  for (let i = length; i < KEY_PREFIX_BYTES; i++) prefix *= 256;
+  for (let i = 0; i < taken; i++) prefix = prefix * 256 + (bytes[start + offset + i] as number);
+  for (let i = taken; i < KEY_PREFIX_BYTES; i++) prefix *= 256;
   return prefix;
 }

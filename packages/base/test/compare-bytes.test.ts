@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes, compareBytesAt, equalBytes } from '../src/index.js';
+import { compareByteRanges, compareBytes, compareBytesAt, equalBytes } from '../src/index.js';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
@@ -32,6 +32,21 @@ describe('compareBytes', () => {
       fc.property(bytes, bytes, fc.uint8Array({ maxLength: 9 }), fc.uint8Array({ maxLength: 9 }), (a, b, before, after) => {
         const outer = Uint8Array.from([7, ...before, ...a, ...after]).subarray(1);
         expect(sign(compareBytesAt(outer, before.length, a.length, b))).toBe(sign(compareBytes(a, b)));
+      }),
+    );
+  });
+
+  it('compares two ranges in place like the same ranges as their own arrays (compareByteRanges)', () => {
+    // Goal: the page index compares adjacent fences where they lie in its section.
+    // Strategy: both keys embedded at random offsets of one buffer (a view with an offset),
+    // short and long keys. Invariant: same sign as compareBytes on the copies.
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 20 }), fc.uint8Array({ minLength: 60, maxLength: 200 }));
+    fc.assert(
+      fc.property(bytes, bytes, fc.uint8Array({ maxLength: 9 }), fc.uint8Array({ maxLength: 9 }), (a, b, before, between) => {
+        const outer = Uint8Array.from([7, ...before, ...a, ...between, ...b]).subarray(1);
+        const bStart = before.length + a.length + between.length;
+        expect(sign(compareByteRanges(outer, before.length, a.length, outer, bStart, b.length))).toBe(sign(compareBytes(a, b)));
+        expect(sign(compareByteRanges(outer, bStart, b.length, outer, before.length, a.length))).toBe(sign(compareBytes(b, a)));
       }),
     );
   });

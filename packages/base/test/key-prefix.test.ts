@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes, keyPrefix } from '../src/index.js';
+import { compareBytes, keyPrefix, keyPrefixAt } from '../src/index.js';
 
 describe('keyPrefix', () => {
   it('never contradicts compareBytes', () => {
@@ -41,6 +41,18 @@ describe('keyPrefix', () => {
         expect(keyPrefix(head, head.length)).toBe(0);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('of a range in place equals the prefix of the same range as its own array (keyPrefixAt)', () => {
+    // Goal: the page index takes fence prefixes where the fences lie in its section.
+    // Strategy: a key embedded at a random offset of a larger view; offsets past the key too.
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 12 }), fc.uint8Array({ maxLength: 9 }), fc.uint8Array({ maxLength: 9 }), fc.nat({ max: 14 }), (key, before, after, offset) => {
+        const outer = Uint8Array.from([7, ...before, ...key, ...after]).subarray(1);
+        expect(keyPrefixAt(outer, before.length, key.length, offset)).toBe(keyPrefix(key, offset));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

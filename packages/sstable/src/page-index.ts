@@ -3,7 +3,7 @@
  * fence). Loaded whole at open; a lookup binary-searches the fences to the one page that can
  * hold the first entry at or after a target (key, seq).
  */
-import { assert, commonPrefixLength, compareBytes, CorruptionError, keyPrefix, compareInternal } from '@kv/base';
+import { assert, commonPrefixLength, compareByteRanges, compareBytesAt, CorruptionError, keyPrefix, keyPrefixAt } from '@kv/base';
 import { FRAME_HEADER_BYTES, INDEX_ENTRY_FIXED_BYTES, KEY_BYTES_MAX, SEQ_MAX } from './format.js';
 import { readUint64Number, writeUint64Number } from './seq-field.js';
 import type { TableLayout } from './table-layout.js';
@@ -38,24 +38,32 @@ export class PageIndex {
   readonly pageCount: number;
   readonly fileOffsets: Float64Array;
   readonly storedBytes: Uint32Array;
-  private readonly lastKeys: Uint8Array[];
+  /** The index section; fence `i` is `keyLengths[i]` bytes of it from `keyStarts[i]`. */
+  private readonly section: Uint8Array;
+  private readonly keyStarts: Uint32Array;
+  private readonly keyLengths: Uint32Array;
   private readonly lastSeqs: Float64Array;
   private readonly prefixes: Float64Array;
   /** The bytes every fence key starts with; `prefixes` are taken after them. */
   private sharedHead: Uint8Array = new Uint8Array(0);
 
-  private constructor(count: number) {
+  private constructor(section: Uint8Array, count: number) {
     this.pageCount = count;
+    this.section = section;
     this.fileOffsets = new Float64Array(count);
     this.storedBytes = new Uint32Array(count);
-    this.lastKeys = new Array<Uint8Array>(count);
+    this.keyStarts = new Uint32Array(count);
+    this.keyLengths = new Uint32Array(count);
     this.lastSeqs = new Float64Array(count);
     this.prefixes = new Float64Array(count);
   }
 
-  /** Decodes and validates the index section against the footer's data region. */
+  /**
+   * Decodes and validates the index section against the footer's data region. The fences stay
+   * in `section` (no array per page: a database opens thousands of pages' fences at once).
+   */
   static decode(section: Uint8Array, geometry: { pageCount: number; dataRegionBytes: number; layout: TableLayout }, where: string): PageIndex {
-    const index = new PageIndex(geometry.pageCount);
+    const index = new PageIndex(section, geometry.pageCount);
     const view = new DataView(section.buffer, section.byteOffset, section.length);
     let at = 0;
     let end = 0;
@@ -71,22 +79,18 @@ export class PageIndex {
       if (seq < 0 || seq > SEQ_MAX) throw new CorruptionError(where, `index entry ${i} seq out of range`);
       if (fileOffset < end || !storedSizeValid(stored, fileOffset, geometry.layout)) throw new CorruptionError(where, `index entry ${i} locates its page wrongly`);
       end = fileOffset + stored;
-      const lastKey = section.subarray(at, at + keyLength);
+      index.fileOffsets[i] = fileOffset;
+      index.storedBytes[i] = stored;
+      index.keyStarts[i] = at;
+      index.keyLengths[i] = keyLength;
+      index.lastSeqs[i] = seq;
+      if (i > 0 && index.compareFences(i - 1, i) >= 0) throw new CorruptionError(where, `index fences ${i - 1} and ${i} out of order`);
       at += keyLength;
-      if (i > 0 && index.compareFence(i - 1, lastKey, seq) >= 0) throw new CorruptionError(where, `index fences ${i - 1} and ${i} out of order`);
-      index.set(i, { fileOffset, storedBytes: stored, lastKey, lastSeq: seq });
     }
     if (at !== section.length) throw new CorruptionError(where, 'index section has trailing bytes');
     if (end > geometry.dataRegionBytes) throw new CorruptionError(where, 'index points past the data region');
     index.computePrefixes();
     return index;
-  }
-
-  private set(i: number, entry: IndexEntry): void {
-    this.fileOffsets[i] = entry.fileOffset;
-    this.storedBytes[i] = entry.storedBytes;
-    this.lastKeys[i] = entry.lastKey;
-    this.lastSeqs[i] = entry.lastSeq;
   }
 
   /**
@@ -95,28 +99,28 @@ export class PageIndex {
    * even when every key starts alike (zero-padded decimals, say), instead of whole keys.
    */
   private computePrefixes(): void {
-    const first = this.lastKeys[0];
-    const last = this.lastKeys[this.pageCount - 1];
-    if (first === undefined || last === undefined) return;
-    const shared = commonPrefixLength(first, last);
-    this.sharedHead = first.subarray(0, shared);
-    for (let i = 0; i < this.pageCount; i++) this.prefixes[i] = keyPrefix(this.lastKeys[i] as Uint8Array, shared);
+    if (this.pageCount === 0) return;
+    const shared = commonPrefixLength(this.lastKeyOf(0), this.lastKeyOf(this.pageCount - 1));
+    this.sharedHead = this.lastKeyOf(0).subarray(0, shared);
+    for (let i = 0; i < this.pageCount; i++) this.prefixes[i] = keyPrefixAt(this.section, this.keyStarts[i] as number, this.keyLengths[i] as number, shared);
   }
 
-  /** The last internal key of page `i`. */
+  /** The last internal key of page `i` (a view of the index section). */
   lastKeyOf(i: number): Uint8Array {
-    const key = this.lastKeys[i];
-    assert(key !== undefined, 'page index within the index');
-    return key;
+    assert(i >= 0 && i < this.pageCount, 'page index within the index');
+    const start = this.keyStarts[i] as number;
+    return this.section.subarray(start, start + (this.keyLengths[i] as number));
   }
 
   lastSeqOf(i: number): number {
     return this.lastSeqs[i] ?? 0;
   }
 
-  /** Compares page i's fence with (key, seq) in internal order. */
-  private compareFence(i: number, key: Uint8Array, seq: number): number {
-    return compareInternal(this.lastKeyOf(i), this.lastSeqOf(i), key, seq);
+  /** Compares the fences of pages i and j in internal order (key ascending, then seq descending). */
+  private compareFences(i: number, j: number): number {
+    const { section, keyStarts, keyLengths } = this;
+    const byKey = compareByteRanges(section, keyStarts[i] as number, keyLengths[i] as number, section, keyStarts[j] as number, keyLengths[j] as number);
+    return byKey !== 0 ? byKey : (this.lastSeqs[j] as number) - (this.lastSeqs[i] as number);
   }
 
   /**
@@ -141,7 +145,7 @@ export class PageIndex {
       let order: number;
       if (prefix !== target) order = prefix < target ? -1 : 1;
       else {
-        const byKey = compareBytes(this.lastKeys[mid] as Uint8Array, key);
+        const byKey = compareBytesAt(this.section, this.keyStarts[mid] as number, this.keyLengths[mid] as number, key);
         order = byKey !== 0 ? byKey : seq - (this.lastSeqs[mid] as number);
       }
       if (order < 0 || (order === 0 && !inclusive)) low = mid + 1;
