@@ -11,7 +11,7 @@ export {
   LEVEL_COUNT,
   TEMP_FILE_SUFFIX,
 } from './format.js';
-export { Manifest, ROLLOVER_BYTES_DEFAULT } from './manifest.js';
+export { Manifest, REUSE_BYTES_MAX, ROLLOVER_BYTES_DEFAULT } from './manifest.js';
 export type { ManifestOptions, OpenedManifest } from './manifest.js';
 export { readManifest, readManifestFile } from './read-manifest.js';
 export type { ManifestReplay } from './read-manifest.js';

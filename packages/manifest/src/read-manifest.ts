@@ -13,6 +13,7 @@ import { decodeVersionEdit } from './decode-version-edit.js';
 import { parseManifestFileName } from './file-names.js';
 import { checkTornTail } from './torn-tail-check.js';
 import { Version } from './version.js';
+import type { VersionEdit } from './version-edit.js';
 
 export interface ManifestReplay {
   manifestName: string;
@@ -24,6 +25,8 @@ export interface ManifestReplay {
    * never acknowledged, because an edit is acknowledged only after its sync.
    */
   report: WalReplayReport;
+  /** The manifest file's size when it was read. */
+  fileBytes: number;
 }
 
 /**
@@ -50,17 +53,18 @@ export async function readManifestFile(vfs: Vfs, dir: string, manifestName: stri
   if (stat === undefined || stat.isDirectory) throw new CorruptionError(where, 'named by CURRENT but missing');
   const reader = await WalReader.open(vfs, path, { logNumber: manifestNumber, mode: 'tolerateCorruptedTail' });
   try {
-    let version = Version.empty();
+    const edits: { edit: VersionEdit; where: string }[] = [];
     // Bounded by the file: the reader returns each record once and ends at end of file.
     for await (const record of reader) {
       const recordWhere = `${where} record at offset ${record.position.offset}`;
-      version = version.apply(decodeVersionEdit(record.payload, recordWhere), { where: recordWhere });
+      edits.push({ edit: decodeVersionEdit(record.payload, recordWhere), where: recordWhere });
     }
+    const version = Version.empty().applyReplayed(edits);
     const report = reader.report;
     // CURRENT is switched only after the opening snapshot was synced, so it cannot be missing.
     if (report.records === 0) throw new CorruptionError(where, 'holds no edits (its opening snapshot is missing)');
     if (report.stoppedEarly) await checkTornTail(vfs, path, { logNumber: manifestNumber, from: report.lastGoodOffset, where });
-    return { manifestName, manifestNumber, version, report };
+    return { manifestName, manifestNumber, version, report, fileBytes: stat.sizeBytes };
   } finally {
     await reader.close();
   }

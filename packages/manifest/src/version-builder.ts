@@ -1,8 +1,14 @@
 /**
- * Applies one edit to the state of a version, checking every rule that involves more than one
+ * Applies edits to the state of a version, checking every rule that involves more than one
  * field (FORMAT.md, "Applying an edit"). Violations go to `fail`, which the caller turns into
  * `AssertionError` (a fresh edit from the engine) or `CorruptionError` (an edit replayed from
- * disk). The input state is never modified.
+ * disk). The base state is never modified.
+ *
+ * A builder applies any number of edits, each checked exactly as if applied on its own, and
+ * builds the state once: replaying a manifest of thousands of edits costs what those edits
+ * change, not their number times the size of the version. Levels are kept in order as files
+ * are inserted (binary search), so the overlap rule is checked against the neighbours of each
+ * added file, which in a sorted, non-overlapping level are the only files it could overlap.
  */
 import { compareBytes } from '@kv/base';
 import type { RangeTombstone } from '@kv/base';
@@ -22,15 +28,102 @@ export interface VersionState {
 
 export type Fail = (detail: string) => never;
 
-export function applyEditToState(base: VersionState, edit: VersionEdit, fail: Fail): VersionState {
-  const scalars = applyScalars(base, edit, fail);
-  const options = applyOptions(base.options, edit.options, fail);
-  const levels = applyFiles(base.levels, edit, fail);
-  const rangeTombstones = applyRangeTombstones(base.rangeTombstones, edit, fail);
-  for (const file of edit.addedFiles ?? []) {
-    if (file.fileNumber >= scalars.nextFileNumber) fail(`file ${file.fileNumber} is not below nextFileNumber ${scalars.nextFileNumber}`);
+export class VersionBuilder {
+  private state: VersionState;
+  /** Levels this builder copied and may change in place; the others are the base's frozen arrays. */
+  private readonly owned: boolean[] = new Array<boolean>(LEVEL_COUNT).fill(false);
+  /** The level of every file in the state, by file number. */
+  private readonly levelOf = new Map<number, number>();
+
+  constructor(base: VersionState) {
+    this.state = { ...base, levels: [...base.levels] };
+    base.levels.forEach((files, level) => {
+      for (const file of files) this.levelOf.set(file.fileNumber, level);
+    });
   }
-  return { levels, options, rangeTombstones, ...scalars };
+
+  /**
+   * Applies `edit`. When `fail` throws, the builder may hold part of the edit: discard it (a
+   * failed edit is a bug or corruption, and nothing goes on from it).
+   */
+  apply(edit: VersionEdit, fail: Fail): void {
+    const scalars = applyScalars(this.state, edit, fail);
+    const options = applyOptions(this.state.options, edit.options, fail);
+    this.applyFiles(edit, fail);
+    const rangeTombstones = applyRangeTombstones(this.state.rangeTombstones, edit, fail);
+    for (const file of edit.addedFiles ?? []) {
+      if (file.fileNumber >= scalars.nextFileNumber) fail(`file ${file.fileNumber} is not below nextFileNumber ${scalars.nextFileNumber}`);
+    }
+    this.state = { ...this.state, ...scalars, options, rangeTombstones };
+  }
+
+  /** The state after every edit applied so far. Later edits copy what they change. */
+  build(): VersionState {
+    const levels = this.state.levels.map((files, level) => (this.owned[level] === true ? Object.freeze(files) : files));
+    this.owned.fill(false);
+    this.state = { ...this.state, levels };
+    return { ...this.state, levels: [...levels] };
+  }
+
+  /** Removals first, then additions, so an edit may move a file by removing and re-adding it. */
+  private applyFiles(edit: VersionEdit, fail: Fail): void {
+    for (const removal of edit.removedFiles ?? []) {
+      const problem = removedFileProblem(removal);
+      if (problem !== undefined) fail(problem);
+      const files = this.ownLevel(removal.level);
+      const index = this.levelOf.get(removal.fileNumber) === removal.level ? files.findIndex((file) => file.fileNumber === removal.fileNumber) : -1;
+      if (index < 0) fail(`removes file ${removal.fileNumber}, which is not in level ${removal.level}`);
+      files.splice(index, 1);
+      this.levelOf.delete(removal.fileNumber);
+    }
+    for (const added of edit.addedFiles ?? []) {
+      const problem = tableFileProblem(added);
+      if (problem !== undefined) fail(problem);
+      if (this.levelOf.has(added.fileNumber)) fail(`adds file ${added.fileNumber}, which is already in the version`);
+      this.insert(added.level, freezeFile(added), fail);
+      this.levelOf.set(added.fileNumber, added.level);
+    }
+  }
+
+  /**
+   * Level 0 holds flushed files that may overlap, newest (highest number) first. Deeper levels
+   * are sorted by smallest key (then file number) and must not overlap: key ranges are
+   * inclusive at both ends.
+   */
+  private insert(level: number, file: TableFileMeta, fail: Fail): void {
+    const files = this.ownLevel(level);
+    const before = level === 0 ? (a: TableFileMeta): boolean => a.fileNumber > file.fileNumber : (a: TableFileMeta): boolean => (compareBytes(a.smallestKey, file.smallestKey) || a.fileNumber - file.fileNumber) < 0;
+    let low = 0;
+    let high = files.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (before(files[mid] as TableFileMeta)) low = mid + 1;
+      else high = mid;
+    }
+    if (level > 0) {
+      const previous = files[low - 1];
+      const next = files[low];
+      if (previous !== undefined && compareBytes(previous.largestKey, file.smallestKey) >= 0) fail(`files ${previous.fileNumber} and ${file.fileNumber} overlap in level ${level}`);
+      if (next !== undefined && compareBytes(file.largestKey, next.smallestKey) >= 0) fail(`files ${file.fileNumber} and ${next.fileNumber} overlap in level ${level}`);
+    }
+    files.splice(low, 0, file);
+  }
+
+  private ownLevel(level: number): TableFileMeta[] {
+    const files = this.state.levels[level] ?? [];
+    if (this.owned[level] === true) return files as TableFileMeta[];
+    const copy = [...files];
+    this.state.levels[level] = copy;
+    this.owned[level] = true;
+    return copy;
+  }
+}
+
+/** The state after applying `edit` to `base` on its own. */
+export function applyEditToState(base: VersionState, edit: VersionEdit, fail: Fail): VersionState {
+  const builder = new VersionBuilder(base);
+  builder.apply(edit, fail);
+  return builder.build();
 }
 
 /** Removals first, then additions; a removed seq must be present, an added one must be new. */
@@ -96,56 +189,8 @@ export function sameOptions(a: DatabaseOptionsRecord, b: DatabaseOptionsRecord):
   return a.fixedWidth.keySize === b.fixedWidth.keySize && a.fixedWidth.valueSize === b.fixedWidth.valueSize;
 }
 
-/** Removals first, then additions, so an edit may move a file by removing and re-adding it. */
-function applyFiles(baseLevels: readonly (readonly TableFileMeta[])[], edit: VersionEdit, fail: Fail): (readonly TableFileMeta[])[] {
-  const levels: TableFileMeta[][] = baseLevels.map((files) => [...files]);
-  const live = new Set<number>();
-  for (const files of levels) for (const file of files) live.add(file.fileNumber);
-  const touched = new Set<number>();
-  for (const removal of edit.removedFiles ?? []) {
-    const problem = removedFileProblem(removal);
-    if (problem !== undefined) fail(problem);
-    const files = levels[removal.level] ?? [];
-    const index = files.findIndex((file) => file.fileNumber === removal.fileNumber);
-    if (index < 0) fail(`removes file ${removal.fileNumber}, which is not in level ${removal.level}`);
-    files.splice(index, 1);
-    live.delete(removal.fileNumber);
-    touched.add(removal.level);
-  }
-  for (const added of edit.addedFiles ?? []) {
-    const problem = tableFileProblem(added);
-    if (problem !== undefined) fail(problem);
-    if (live.has(added.fileNumber)) fail(`adds file ${added.fileNumber}, which is already in the version`);
-    live.add(added.fileNumber);
-    (levels[added.level] ?? []).push(freezeFile(added));
-    touched.add(added.level);
-  }
-  // Untouched levels keep the base's frozen arrays, so versions share them.
-  const ordered: (readonly TableFileMeta[])[] = [...baseLevels];
-  for (const level of touched) ordered[level] = orderLevel(level, levels[level] ?? [], fail);
-  return ordered;
-}
-
 function freezeFile(file: TableFileMeta): TableFileMeta {
   return Object.freeze({ ...file, smallestKey: file.smallestKey.slice(), largestKey: file.largestKey.slice() });
-}
-
-/**
- * Level 0 holds flushed files that may overlap, newest (highest number) first. Deeper levels
- * are sorted by smallest key and must not overlap: key ranges are inclusive at both ends.
- */
-function orderLevel(level: number, files: TableFileMeta[], fail: Fail): readonly TableFileMeta[] {
-  if (level === 0) return Object.freeze(files.sort((a, b) => b.fileNumber - a.fileNumber));
-  files.sort((a, b) => compareBytes(a.smallestKey, b.smallestKey) || a.fileNumber - b.fileNumber);
-  for (let i = 1; i < files.length; i++) {
-    const before = files[i - 1];
-    const after = files[i];
-    if (before === undefined || after === undefined) continue;
-    if (compareBytes(before.largestKey, after.smallestKey) >= 0) {
-      fail(`files ${before.fileNumber} and ${after.fileNumber} overlap in level ${level}`);
-    }
-  }
-  return Object.freeze(files);
 }
 
 /** The empty state: no files, every counter zero, no options. */

@@ -6,7 +6,7 @@
 import { AssertionError, CorruptionError, RangeTombstoneIndex, assert } from '@kv/base';
 import type { RangeTombstone } from '@kv/base';
 import { LEVEL_COUNT } from './format.js';
-import { applyEditToState, emptyState } from './version-builder.js';
+import { VersionBuilder, applyEditToState, emptyState } from './version-builder.js';
 import type { VersionState } from './version-builder.js';
 import type { DatabaseOptionsRecord, TableFileMeta, VersionEdit } from './version-edit.js';
 
@@ -53,10 +53,29 @@ export class Version {
    */
   apply(edit: VersionEdit, replay?: { where: string }): Version {
     const fail = (detail: string): never => {
-      if (replay !== undefined) throw new CorruptionError(replay.where, `edit does not apply: ${detail}`);
+      if (replay !== undefined) throw failedReplay(replay.where, detail);
       throw new AssertionError(`version edit: ${detail}`);
     };
-    const current: VersionState = {
+    return new Version(applyEditToState(this.state(), edit, fail));
+  }
+
+  /**
+   * This version with every edit of `edits` applied in order, each checked as `apply` with
+   * its `where` would, but the version built once: replaying a manifest costs what its edits
+   * change, not their number times the size of the version.
+   */
+  applyReplayed(edits: Iterable<{ edit: VersionEdit; where: string }>): Version {
+    const builder = new VersionBuilder(this.state());
+    for (const { edit, where } of edits) {
+      builder.apply(edit, (detail: string): never => {
+        throw failedReplay(where, detail);
+      });
+    }
+    return new Version(builder.build());
+  }
+
+  private state(): VersionState {
+    return {
       levels: [...this.levels],
       logNumber: this.logNumber,
       nextFileNumber: this.nextFileNumber,
@@ -64,7 +83,6 @@ export class Version {
       options: this.options,
       rangeTombstones: this.rangeTombstones,
     };
-    return new Version(applyEditToState(current, edit, fail));
   }
 
   /** Every file, level 0 first (newest first), then each deeper level in key order. */
@@ -92,4 +110,8 @@ export class Version {
     if (this.rangeTombstones.length > 0) edit.addedRangeTombstones = [...this.rangeTombstones];
     return edit;
   }
+}
+
+function failedReplay(where: string, detail: string): CorruptionError {
+  return new CorruptionError(where, `edit does not apply: ${detail}`);
 }

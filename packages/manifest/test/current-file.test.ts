@@ -74,7 +74,7 @@ describe('CURRENT', () => {
     await replaceFile(vfs, `${DIR}/000009.dbtmp`, bytes('MANIFEST-000009\n'));
     await replaceFile(vfs, `${DIR}/000001.dbtmp`, bytes('MANI'));
     expect(await readCurrent(vfs, DIR)).toBe('MANIFEST-000001');
-    const opened = await Manifest.open(vfs, DIR);
+    const opened = await Manifest.open(vfs, DIR, { reuse: false });
     // The new manifest's number skips past every numbered file, temporaries included.
     expect(opened?.manifest.manifestNumber).toBe(10);
     expect(await readCurrent(vfs, DIR)).toBe('MANIFEST-000010');

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Manifest, ROLLOVER_BYTES_DEFAULT, manifestFileName } from '../src/index.js';
+import { WalWriter } from '@kv/wal';
+import { Manifest, ROLLOVER_BYTES_DEFAULT, encodeVersionEdit, manifestFileName, parseManifestFileName, readCurrent } from '../src/index.js';
 import type { Version, VersionEdit } from '../src/index.js';
 import { checkCrashPoint, recordCrashPoints } from './crash-harness.js';
 import { DIR, editFor, file, initialVersion, lsmStepArb, newDbVfs } from './helpers.js';
@@ -91,7 +92,8 @@ describe('power loss at every file-system operation', () => {
   });
 
   test('during Manifest.open (the switch to a new manifest) and the edits after it', async () => {
-    // Goal: the open-time switch (new manifest, CURRENT, removal of the old one) is atomic.
+    // Goal: the open-time switch (new manifest, CURRENT, removal of the old one) is atomic. A
+    // manifest with a torn tail is never reused: open switches to a new one.
     // Strategy: a database of 6 edits whose manifest ends in a torn, unacknowledged edit and
     // has a stale manifest beside it; record images during Manifest.open and two edits after.
     // Invariants: every image opens to the state of 6 edits (or 7, 8 once those resolved).
@@ -126,6 +128,55 @@ describe('power loss at every file-system operation', () => {
     expect(opened.replay.stoppedEarly).toBe(true);
     expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(opened.manifest.manifestNumber)]);
     for (const lastSequence of [7, 8]) {
+      expected.push(await opened.manifest.logAndApply({ lastSequence }));
+      acknowledged += 1;
+    }
+    await opened.manifest.close();
+    stop();
+    for (const point of points) await checkCrashPoint(point, expected);
+  });
+
+  test('during Manifest.open reusing a manifest whose last edit and CURRENT are not yet durable, and the edits after it', async () => {
+    // Goal: once open resolves, what it recovered is durable, even when the process that
+    // wrote it died before making it so; until then a crash recovers the state before or after.
+    // Strategy: 6 acknowledged edits; an open whose switch to a new manifest fails at the
+    // directory sync after the rename (CURRENT names the new manifest, not durably); a 7th
+    // edit appended to that manifest without a sync (its writer died). Then record images
+    // during a reusing Manifest.open and two edits after it.
+    // Invariants: every image opens to the state of 6 or 7 edits, and of at least 7 once the
+    // open resolved (8, 9 once those edits resolved).
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    const expected: Version[] = [manifest.current];
+    for (const step of [{ kind: 'flush', keys: [1, 4] }, { kind: 'flush', keys: [2, 8] }, { kind: 'compact' }, { kind: 'newLog' }, { kind: 'move', pick: 0 }, { kind: 'flush', keys: [5, 6] }] satisfies LsmStep[]) {
+      expected.push(await manifest.logAndApply(editFor(manifest.current, step, () => manifest.allocateFileNumber())));
+    }
+    await manifest.close();
+    vfs.failOperation({ kind: 'syncDir', nth: 2, error: 'EIO' });
+    await expect(Manifest.open(vfs, DIR, { reuse: false })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    vfs.clearFaults();
+    const liveName = await readCurrent(vfs, DIR);
+    const liveNumber = parseManifestFileName(liveName ?? '') ?? 0;
+    expect(liveNumber).toBeGreaterThan(1);
+    const last = expected[6] as Version;
+    let nextNumber = liveNumber + 1;
+    const unsynced = { ...editFor(last, { kind: 'flush', keys: [3, 7] }, () => nextNumber++), nextFileNumber: liveNumber + 2 };
+    expected.push(last.apply(unsynced));
+    const path = `${DIR}/${liveName}`;
+    const writer = await WalWriter.openForAppend(vfs, path, { logNumber: liveNumber, endOffset: (await vfs.stat(path))?.sizeBytes ?? 0 });
+    await writer.append([encodeVersionEdit(unsynced)]);
+    await writer.close();
+
+    let acknowledged = 6;
+    const { points, stop } = recordCrashPoints(vfs, () => acknowledged);
+    const opened = await Manifest.open(vfs, DIR);
+    if (opened === undefined) throw new Error('expected a database');
+    expect(opened.reused).toBe(true);
+    expect(opened.manifest.manifestNumber).toBe(liveNumber);
+    expect(opened.version.lastSequence).toBe(7);
+    acknowledged = 7;
+    expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(liveNumber)]);
+    for (const lastSequence of [8, 9]) {
       expected.push(await opened.manifest.logAndApply({ lastSequence }));
       acknowledged += 1;
     }

@@ -1,6 +1,6 @@
 import { AssertionError, isKvError } from '@kv/base';
 import { describe, expect, test } from 'vitest';
-import { Manifest, Version, manifestFileName, readCurrent, readManifest } from '../src/index.js';
+import { Manifest, REUSE_BYTES_MAX, Version, manifestFileName, readCurrent, readManifest } from '../src/index.js';
 import type { VersionEdit } from '../src/index.js';
 import { DIR, OPTIONS, editFor, errorOf, file, initialVersion, newDbVfs, stateOf } from './helpers.js';
 import type { LsmStep } from './helpers.js';
@@ -48,13 +48,13 @@ describe('Manifest lifecycle', () => {
     await opened.manifest.close();
   });
 
-  test('open writes a new manifest, switches CURRENT and deletes the old one', async () => {
+  test('open without reuse writes a new manifest, switches CURRENT and deletes the old one', async () => {
     const vfs = await newDbVfs();
     const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
     await runSteps(manifest, STEPS.slice(0, 2));
     await manifest.close();
     const before = await readManifest(vfs, DIR);
-    const opened = await Manifest.open(vfs, DIR);
+    const opened = await Manifest.open(vfs, DIR, { reuse: false });
     if (opened === undefined || before === undefined) throw new Error('expected a database');
     const number = opened.manifest.manifestNumber;
     expect(number).toBe(before.version.nextFileNumber);
@@ -71,16 +71,82 @@ describe('Manifest lifecycle', () => {
     expect((await readManifest(vfs, DIR))?.version.lastSequence).toBe(99);
   });
 
+  test('open reuses a clean manifest below a quarter of rolloverBytes and removes every other manifest', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    const versions = await runSteps(manifest, STEPS.slice(0, 3));
+    await manifest.close();
+    // Left by switches that never completed: neither is named by CURRENT.
+    await (await vfs.open(`${DIR}/${manifestFileName(40)}`, { create: true })).close();
+    const opened = await Manifest.open(vfs, DIR);
+    if (opened === undefined) throw new Error('expected a database');
+    expect(opened.reused).toBe(true);
+    expect(opened.previousManifestName).toBe(manifestFileName(1));
+    expect(opened.manifest.manifestNumber).toBe(1);
+    expect(stateOf(opened.version)).toEqual(stateOf(versions.at(-1) as Version));
+    expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(1)]);
+    const sizeBefore = opened.manifest.sizeBytes;
+    await opened.manifest.logAndApply({ lastSequence: 99 });
+    expect(opened.manifest.sizeBytes).toBeGreaterThan(sizeBefore);
+    await opened.manifest.close();
+    const after = await readManifest(vfs, DIR);
+    expect(after?.report.records).toBe(3 + 2);
+    expect(after?.version.lastSequence).toBe(99);
+  });
+
+  test('open rewrites a manifest of a quarter of rolloverBytes or more, or of REUSE_BYTES_MAX or more', async () => {
+    const vfs = await newDbVfs();
+    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+    await runSteps(manifest, STEPS);
+    await manifest.close();
+    const fileBytes = (await readManifest(vfs, DIR))?.fileBytes ?? 0;
+    const reused = await Manifest.open(vfs, DIR, { rolloverBytes: fileBytes * 4 + 1 });
+    expect(reused?.reused).toBe(true);
+    await reused?.manifest.close();
+    const rewritten = await Manifest.open(vfs, DIR, { rolloverBytes: fileBytes * 4 });
+    expect(rewritten?.reused).toBe(false);
+    expect(rewritten?.manifest.manifestNumber).not.toBe(1);
+    expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(rewritten?.manifest.manifestNumber ?? 0)]);
+    // Grown past REUSE_BYTES_MAX by edits appended across reuses, it is rewritten again.
+    let manifestNumber = rewritten?.manifest.manifestNumber ?? 0;
+    let reuses = 0;
+    for (let round = 0; ; round++) {
+      const opened = await Manifest.open(vfs, DIR);
+      if (opened === undefined) throw new Error('expected a database');
+      if (!opened.reused) {
+        expect(round).toBeGreaterThan(0);
+        expect(opened.manifest.manifestNumber).not.toBe(manifestNumber);
+        expect(opened.manifest.sizeBytes).toBeLessThan(REUSE_BYTES_MAX);
+        await opened.manifest.close();
+        break;
+      }
+      reuses++;
+      expect(opened.manifest.manifestNumber).toBe(manifestNumber);
+      for (let i = 0; i < 200; i++) await opened.manifest.logAndApply({ lastSequence: opened.manifest.current.lastSequence + 1 });
+      manifestNumber = opened.manifest.manifestNumber;
+      await opened.manifest.close();
+    }
+    expect(reuses).toBeGreaterThan(1);
+  });
+
   test('open skips file numbers used by files the manifest never recorded', async () => {
     const vfs = await newDbVfs();
     const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
     await manifest.close();
     // A WAL segment created after the last edit (the engine allocated it, then crashed).
     await (await vfs.open(`${DIR}/000042.log`, { create: true })).close();
-    const opened = await Manifest.open(vfs, DIR);
-    expect(opened?.manifest.manifestNumber).toBe(43);
-    expect(opened?.version.nextFileNumber).toBe(44);
-    await opened?.manifest.close();
+    const rewritten = await Manifest.open(vfs, DIR, { reuse: false });
+    expect(rewritten?.manifest.manifestNumber).toBe(43);
+    expect(rewritten?.version.nextFileNumber).toBe(44);
+    await rewritten?.manifest.close();
+    // Reused, the manifest keeps its number and hands out numbers past the segment's.
+    await (await vfs.open(`${DIR}/000050.log`, { create: true })).close();
+    const reused = await Manifest.open(vfs, DIR);
+    expect(reused?.reused).toBe(true);
+    expect(reused?.manifest.manifestNumber).toBe(43);
+    expect(reused?.version.nextFileNumber).toBe(51);
+    expect(reused?.manifest.allocateFileNumber()).toBe(51);
+    await reused?.manifest.close();
   });
 
   test('rollover switches CURRENT to a snapshot and deletes the old manifest', async () => {
