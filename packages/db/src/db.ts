@@ -143,8 +143,10 @@ export class DB extends DbReader {
     if (resolved.readOnly) return ReadOnlyDB.openReadOnly(dir, resolved);
     const opened = await openDatabase(dir, resolved);
     const db = new DB(dir, resolved, opened);
-    // Level 0 may already be over its trigger (many flushes before a crash, say).
-    db.compactor.kick();
+    // Level 0 may already be over its trigger (many flushes before a crash, say). Started on
+    // the next turn: planning a compaction and starting its worker take milliseconds of this
+    // thread, which the caller of open should not wait for. A close before then stops it.
+    setImmediate(() => db.compactor.kick());
     return db;
   }
 

@@ -1,18 +1,19 @@
 /**
- * Opening a database directory: checks, the lock, the manifest, WAL replay, and a fresh WAL
- * segment. Replayed writes are flushed to a level-0 page file before the database is handed
- * out, so after open exactly one WAL segment (empty) is live and reopening never replays a
- * segment twice. Every failure after the lock was taken releases it.
+ * Opening a database directory: checks, the lock, the manifest, WAL replay, and the live WAL
+ * segment: the empty one a clean close left, continued, or a fresh one. Replayed writes are
+ * flushed to a level-0 page file before the database is handed out, so after open exactly
+ * one WAL segment (empty) is live and reopening never replays a segment twice. Every failure
+ * after the lock was taken releases it.
  */
 import { dirname } from 'node:path';
-import { CorruptionError, InvalidArgumentError, toFileNum, toSeqNum } from '@kv/base';
+import { CorruptionError, InvalidArgumentError, assert, isKvError, toFileNum, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
 import { Manifest, Version } from '@kv/manifest';
 import type { VersionEdit } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import { BlockCache, TableReader } from '@kv/sstable';
 import type { Vfs, VfsLock } from '@kv/vfs';
-import { SyncLatencyGate } from '@kv/wal';
+import { HEADER_RECORD_BYTES_V1, SyncLatencyGate } from '@kv/wal';
 import { checkCreationRecord, creationRecord } from './creation-options.js';
 import { classifyFileName, logFileName } from './file-names.js';
 import { flushMemtable } from './flush-job.js';
@@ -22,7 +23,7 @@ import { compressionForLevel } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { recoverWal } from './recover-wal.js';
 import { TableSet } from './table-set.js';
-import { startSegment } from './wal-segment.js';
+import { resumeSegment, startSegment } from './wal-segment.js';
 import type { WalSegment } from './wal-segment.js';
 import { newEngineMemtable } from './memory-plan.js';
 
@@ -117,8 +118,20 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
     // A manifest cut exactly at an edit boundary reads as a shorter, valid one: either file may be at fault.
     throw new CorruptionError(`${dir}/${segment}`, `WAL segment that ${previousManifest ?? 'the manifest'} needs is missing (deleted, or the manifest lost its last edits); DB.repair can rebuild from what is left`);
   }
-  // The page files the manifest names open while the WAL is replayed and the new manifest
-  // edit is written: both mostly wait on the disk.
+  // The live WAL segment, then the page files the manifest names, open while the old
+  // segments are replayed and the manifest edit is written: all of it mostly waits on the
+  // disk (the segment first, so its few operations do not queue behind the page files').
+  // Should the open fail, a new segment is closed and left: an empty segment replays as
+  // nothing, and the next open removes it once it is obsolete.
+  const logs = scan.logs.filter((n) => n >= version.logNumber);
+  const segmentOptions = { memtableSizeBytes: options.memory.memtableSizeBytes, syncGate: new SyncLatencyGate(options.blockingSyncMaxMs) };
+  const walStarted = startLiveSegment({ vfs, dir, version, logs, allocate, segmentOptions });
+  // Handled at once, so a failure while the replay runs is not an unhandled rejection; the
+  // await below still throws it.
+  const walSettled = walStarted.catch(() => undefined);
+  opened.push(async () => {
+    await (await walSettled)?.writer.close();
+  });
   const cache = new BlockCache({ capacityBytes: options.memory.cacheCapacityBytes });
   const tables = new TableSet({ vfs, dir, cache });
   const namedTablesOpened = tables.install(version);
@@ -126,20 +139,11 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
     await namedTablesOpened.catch(() => undefined);
     await tables.close();
   });
-  // The new WAL segment (header and directory synced) is created while the old segments are
-  // replayed, for the same reason. Should the open fail, it is closed and left: an empty
-  // segment replays as nothing, and the next open removes it once it is obsolete.
-  const syncGate = new SyncLatencyGate(options.blockingSyncMaxMs);
-  const walStarted = startSegment(vfs, dir, { number: allocate(), memtableSizeBytes: options.memory.memtableSizeBytes, syncGate });
-  // Handled at once, so a failure while the replay runs is not an unhandled rejection; the
-  // await below still throws it.
-  const walSettled = walStarted.catch(() => undefined);
-  opened.push(async () => {
-    await (await walSettled)?.writer.close();
-  });
-  const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs: scan.logs.filter((n) => n >= version.logNumber), lastSeq: toSeqNum(version.lastSequence) });
+  const replayed = await recoverWal({ vfs, dir, mode: options.walRecoveryMode, logs, lastSeq: toSeqNum(version.lastSequence) });
   await checkUnnamedTables({ vfs, dir, version, manifestName: previousManifest, firstReplayedSeq: replayed.memtable.seqMin });
   const wal = await walStarted;
+  // A continued segment held nothing but its header, and this open holds the lock.
+  assert(wal.number !== version.logNumber || replayed.memtable.isEmpty, 'a continued WAL segment replays as nothing');
   let edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
   if (!replayed.memtable.isEmpty) {
     const build = { pageSizeBytes: record.pageSizeBytes, compression: compressionForLevel(options.compression, 0), bloomBitsPerKey: options.bloomBitsPerKey, ...(record.fixedWidth === undefined ? {} : { fixedWidth: record.fixedWidth }) };
@@ -147,12 +151,45 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
     if (flushed.path !== undefined) await vfs.syncDir(dir);
     edit = { ...flushed.edit, ...edit };
   }
-  const current = await manifest.logAndApply(edit);
+  // Nothing to record when the manifest stayed live, already names the continued segment and
+  // the replay added nothing. A manifest of one record still gets the edit: its record count
+  // tells a manifest no open has written to (see `neverOpened`).
+  const unchanged = existing?.reused === true && existing.replay.records > 1 && wal.number === version.logNumber && replayed.memtable.isEmpty;
+  const current = unchanged ? version : await manifest.logAndApply(edit);
   await removeObsoleteFiles({ vfs, dir, version: current, activeWal: wal.number, manifestNumber: manifest.manifestNumber });
   await namedTablesOpened;
   await tables.install(current);
   if (options.paranoidChecks) await tables.checkEveryPage();
   return { lock, manifest, cache, tables, memtable: newEngineMemtable(), wal, lastSeq: replayed.lastSeq, pageSizeBytes: record.pageSizeBytes, fixedWidth: record.fixedWidth };
+}
+
+/**
+ * The segment writes go to after open. The one the manifest names is continued when it is the
+ * only one to replay and holds nothing but its header (no zeros ahead: a clean close leaves
+ * that); the replay then reads it as empty. Otherwise, or when its header does not read back
+ * (the replay tolerates damage there), a new segment is created.
+ */
+async function startLiveSegment(options: {
+  vfs: Vfs;
+  dir: string;
+  version: Version;
+  logs: readonly FileNum[];
+  allocate: () => FileNum;
+  segmentOptions: { memtableSizeBytes: number; syncGate: SyncLatencyGate };
+}): Promise<WalSegment> {
+  const { vfs, dir, version, logs, segmentOptions } = options;
+  const [only] = logs;
+  if (logs.length === 1 && only !== undefined && only === version.logNumber) {
+    const stat = await vfs.stat(`${dir}/${logFileName(only)}`);
+    if (stat?.sizeBytes === HEADER_RECORD_BYTES_V1) {
+      const resumed = await resumeSegment(vfs, dir, { number: only, endOffset: HEADER_RECORD_BYTES_V1, ...segmentOptions }).catch((error: unknown) => {
+        if (isKvError(error) && error.code === 'CORRUPTION') return undefined;
+        throw error;
+      });
+      if (resumed !== undefined) return resumed;
+    }
+  }
+  return startSegment(vfs, dir, { number: options.allocate(), ...segmentOptions });
 }
 
 /** A new database's manifest, numbered above every numbered file already in the directory. */

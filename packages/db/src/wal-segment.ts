@@ -27,8 +27,19 @@ export const WAL_PREALLOCATE_BYTES_MAX: number = 1024 * 1024;
  * `syncGate`: the database's one gate, so which syncs may block carries over between segments.
  */
 export async function startSegment(vfs: Vfs, dir: string, options: { number: FileNum; memtableSizeBytes: number; syncGate: SyncLatencyGate }): Promise<WalSegment> {
-  const preallocateBytes = Math.min(WAL_PREALLOCATE_BYTES_MAX, options.memtableSizeBytes);
+  const preallocateBytes = preallocateBytesFor(options.memtableSizeBytes);
   const writer = await WalWriter.create(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, preallocateBytes, syncGate: options.syncGate });
+  return { number: options.number, writer, queue: new WalCommitQueue(writer) };
+}
+
+/**
+ * Continues segment `number`, which a replay just read to its end (`endOffset`), instead of
+ * creating a new one. Nothing is synced: the segment's header and directory entry were
+ * synced when it was created, before any manifest edit named it.
+ */
+export async function resumeSegment(vfs: Vfs, dir: string, options: { number: FileNum; endOffset: number; memtableSizeBytes: number; syncGate: SyncLatencyGate }): Promise<WalSegment> {
+  const preallocateBytes = preallocateBytesFor(options.memtableSizeBytes);
+  const writer = await WalWriter.openForAppend(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, endOffset: options.endOffset, preallocateBytes, syncGate: options.syncGate });
   return { number: options.number, writer, queue: new WalCommitQueue(writer) };
 }
 
@@ -36,4 +47,8 @@ export async function startSegment(vfs: Vfs, dir: string, options: { number: Fil
 export async function closeSegment(segment: WalSegment): Promise<void> {
   await segment.queue.close();
   await segment.writer.close();
+}
+
+function preallocateBytesFor(memtableSizeBytes: number): number {
+  return Math.min(WAL_PREALLOCATE_BYTES_MAX, memtableSizeBytes);
 }

@@ -8,10 +8,15 @@
  * - Creating the next segment ahead, once the active memtable is half full, so a switch does
  *   not wait for it. A switch takes it; a failed creation leaves the switch to make its own;
  *   close deletes it; a crash leaves an empty log that recovery reads as nothing.
+ * - Reopening a cleanly closed database continues its empty segment and its manifest: no file
+ *   is created, no manifest edit written, and two syncs (the manifest and the directory) are
+ *   all it waits on. Writes after such a reopen are as durable as any.
  */
 import { describe, expect, it } from 'vitest';
+import { readManifest } from '@kv/manifest';
 import { MemoryVfs } from '@kv/vfs';
 import { DB, WAL_PREALLOCATE_BYTES_MAX } from '../src/index.js';
+import { HEADER_RECORD_BYTES_V1 } from '@kv/wal';
 import type { WalRecoveryMode } from '@kv/wal';
 import { text } from './support/utf8.js';
 
@@ -129,5 +134,89 @@ describe('the next WAL segment, created ahead', () => {
     const reopened = await DB.open('/db', { vfs: image, walRecoveryMode: 'absoluteConsistency' });
     for (let i = 0; i < written; i++) expect(text(await reopened.get(`k${String(i).padStart(6, '0')}`))).toBe('x'.repeat(100));
     await reopened.close();
+  });
+});
+
+describe('reopening a cleanly closed database', () => {
+  const manifestNames = async (vfs: MemoryVfs): Promise<string[]> => (await vfs.list('/db')).filter((name) => name.startsWith('MANIFEST-'));
+
+  it('continues the empty segment and the manifest: nothing created, no edit written, two syncs', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    for (let i = 0; i < 50; i++) await db.put(`k${i}`, `v${i}`);
+    await db.close();
+    const [logs, manifests, records] = [await logNames(vfs), await manifestNames(vfs), (await readManifest(vfs, '/db'))?.report.records];
+    expect(logs).toHaveLength(1);
+    const seen: string[] = [];
+    const stop = vfs.onOperation((op) => seen.push(`${op.kind} ${op.path}`));
+    const reopened = await DB.open('/db', { vfs });
+    stop();
+    expect(seen.filter((op) => op.startsWith('create ') && !op.endsWith('/LOCK'))).toEqual([]);
+    expect(seen.filter((op) => op.startsWith('sync') && !op.endsWith('/LOCK'))).toEqual([`sync /db/${manifests[0] ?? ''}`, 'syncDir /db']);
+    expect(await logNames(vfs)).toEqual(logs);
+    expect(await manifestNames(vfs)).toEqual(manifests);
+    expect((await readManifest(vfs, '/db'))?.report.records).toBe(records);
+    expect(text(await reopened.get('k7'))).toBe('v7');
+    await reopened.close();
+  });
+
+  it('keeps writes made after the reopen: synced ones through a power loss, the others through a process kill', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    await db.put('before', 'close');
+    await db.close();
+    const reopened = await DB.open('/db', { vfs });
+    await reopened.put('durable', 'yes', { sync: true });
+    await reopened.put('written', 'yes');
+    const powerLoss = vfs.crashImage({ mode: 'power-loss' });
+    const processKill = vfs.crashImage({ mode: 'process-kill' });
+    await reopened.close();
+    for (const [image, expected] of [[powerLoss, ['close', 'yes', undefined]], [processKill, ['close', 'yes', 'yes']]] as const) {
+      const recovered = await DB.open('/db', { vfs: image, walRecoveryMode: 'absoluteConsistency' });
+      const values = await Promise.all(['before', 'durable', 'written'].map(async (key) => {
+        const value = await recovered.get(key);
+        return value === undefined ? undefined : text(value);
+      }));
+      expect(values).toEqual(expected);
+      await recovered.close();
+    }
+  });
+
+  it('starts a new segment when the live one holds writes (a crash before close), and replays them once', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    await db.put('a', '1');
+    const image = vfs.crashImage({ mode: 'process-kill' });
+    await db.close();
+    const logsBefore = await logNames(image);
+    const recovered = await DB.open('/db', { vfs: image });
+    const logsAfter = await logNames(image);
+    expect(logsAfter).toHaveLength(1);
+    expect(logsAfter).not.toEqual(logsBefore);
+    await recovered.put('b', '2');
+    await recovered.close();
+    const again = await DB.open('/db', { vfs: image, walRecoveryMode: 'absoluteConsistency' });
+    expect([text(await again.get('a')), text(await again.get('b'))]).toEqual(['1', '2']);
+    await again.close();
+  });
+
+  it('does not continue a segment that holds zeros after its header (a crash after preallocation), and replaces it', async () => {
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    await db.put('a', '1');
+    await db.close();
+    const [live] = await logNames(vfs);
+    const file = await vfs.open(`/db/${live ?? ''}`, { write: true });
+    await file.write({ data: new Uint8Array(4096), position: HEADER_RECORD_BYTES_V1 });
+    await file.sync();
+    await file.close();
+    const reopened = await DB.open('/db', { vfs, walRecoveryMode: 'absoluteConsistency' });
+    expect(await logNames(vfs)).not.toEqual([live]);
+    expect(await walSizes(vfs)).toEqual([HEADER_RECORD_BYTES_V1]);
+    await reopened.put('b', '2');
+    await reopened.close();
+    const again = await DB.open('/db', { vfs, walRecoveryMode: 'absoluteConsistency' });
+    expect([text(await again.get('a')), text(await again.get('b'))]).toEqual(['1', '2']);
+    await again.close();
   });
 });
