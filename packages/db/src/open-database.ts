@@ -87,12 +87,12 @@ async function scanDirectory(vfs: Vfs, dir: string): Promise<DirectoryScan> {
 async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: VfsLock, opened: Closer[]): Promise<OpenedDatabase> {
   const { vfs } = options;
   const scan = await scanDirectory(vfs, dir);
-  // Decided from the listing alone: opening the manifest already rewrites it.
+  // Decided from the listing alone: opening the manifest may already rewrite it.
   if ((scan.hasCurrent || scan.logs.length > 0) && options.errorIfExists) {
     throw new InvalidArgumentError('database directory', `a database already exists in ${dir} (errorIfExists is true)`);
   }
   const existing = await Manifest.open(vfs, dir);
-  // The manifest that was replaced, to name in errors (opening rewrites it under a new number).
+  // The manifest that was replayed, to name in errors (opening may rewrite it under a new number).
   const previousManifest = existing?.previousManifestName;
   if (existing !== undefined) opened.push(() => existing.manifest.close());
   if (existing === undefined && scan.tables > 0) {
@@ -103,12 +103,12 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   const allocate = (): FileNum => toFileNum(manifest.allocateFileNumber());
   const record = version.options ?? creationRecord(options);
   checkCreationRecord(record, options);
-  // A manifest never opened by the engine (one record: a checkpoint or repair of a build that
-  // recorded a logNumber without a segment) in a directory without any WAL at or below its log
-  // number needs none. A segment above it can only be the empty one a failed open left (an
+  // A manifest never opened by the engine (one edit besides close markers: a checkpoint or
+  // repair of a build that recorded a logNumber without a segment) in a directory without any
+  // WAL at or below its log number needs none. A segment above it can only be the empty one a failed open left (an
   // open that got further would have logged an edit): it must not turn the next open into a
   // CORRUPTION.
-  const neverOpened = existing !== undefined && existing.replay.records === 1 && scan.logs.every((n) => n > version.logNumber);
+  const neverOpened = existing !== undefined && existing.editCount === 1 && scan.logs.every((n) => n > version.logNumber);
   if (version.logNumber > 0 && !neverOpened && !scan.logs.includes(toFileNum(version.logNumber))) {
     // Its writes are in no page file the manifest names: opening would serve older values.
     const segment = logFileName(toFileNum(version.logNumber));
@@ -152,9 +152,9 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
     edit = { ...flushed.edit, ...edit };
   }
   // Nothing to record when the manifest stayed live, already names the continued segment and
-  // the replay added nothing. A manifest of one record still gets the edit: its record count
-  // tells a manifest no open has written to (see `neverOpened`).
-  const unchanged = existing?.reused === true && existing.replay.records > 1 && wal.number === version.logNumber && replayed.memtable.isEmpty;
+  // the replay added nothing. A manifest of one edit still gets the edit: its edit count tells
+  // a manifest no open has written to (see `neverOpened`).
+  const unchanged = existing?.reused === true && existing.editCount > 1 && wal.number === version.logNumber && replayed.memtable.isEmpty;
   const current = unchanged ? version : await manifest.logAndApply(edit);
   await removeObsoleteFiles({ vfs, dir, version: current, activeWal: wal.number, manifestNumber: manifest.manifestNumber });
   await namedTablesOpened;

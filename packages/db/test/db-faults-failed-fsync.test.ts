@@ -142,3 +142,33 @@ describe('a failed fsync is never retried as if it had succeeded', () => {
     },
   );
 });
+
+describe('a failed manifest fsync whose pages the kernel forgot (Linux)', () => {
+  it('is not trusted by later opens: after a power loss every acknowledged write is there and the manifest names every file it needs', async () => {
+    // After a failed fdatasync Linux may mark the dirty pages clean without writing them: the
+    // edit stays readable, and a later sync of the file succeeds without writing it. An open
+    // that kept such a manifest live and acted on the edit (deleting the WAL segment it made
+    // obsolete) would lose the writes at the next power loss. The failed manifest has no
+    // close marker, so the next open rewrites it and the rewrite is what becomes durable.
+    const vfs = new MemoryVfs();
+    const db = await DB.open('/db', { vfs });
+    const acked: Acked = new Map();
+    for (let i = 0; i < 20; i++) {
+      await db.put(key(i), value(i, 'acked'), { sync: true });
+      acked.set(key(i), value(i, 'acked'));
+    }
+    const manifest = (await vfs.list('/db')).find((name) => name.startsWith('MANIFEST-')) ?? '';
+    // The edit of the flush that close runs fails its fdatasync; the writes stay in the WAL.
+    vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO', pathSuffix: manifest, loseUnsynced: true });
+    await db.close();
+    vfs.clearFaults();
+    // Two reopens in the same boot: the page cache still shows the failed edit.
+    for (let round = 0; round < 2; round++) {
+      const reopened = await DB.open('/db', { vfs });
+      expect(text(await reopened.get(key(3)))).toBe(value(3, 'acked'));
+      await reopened.close();
+    }
+    const afterPowerLoss = await reopenAndCheck(vfs.crashImage({ mode: 'power-loss' }), acked);
+    await afterPowerLoss.close();
+  });
+});

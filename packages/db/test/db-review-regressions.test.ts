@@ -199,7 +199,7 @@ describe('open overlap review regressions', () => {
     // created while the old ones are replayed, so a failure after it (here an EIO on the
     // directory listing of the unnamed-table check) leaves it behind; the next open must not
     // take it as a WAL the manifest lost and fail with CORRUPTION. The failed open reused the
-    // manifest and wrote no edit to it, so it still holds one record.
+    // manifest and wrote no edit to it, so it still holds one edit (and close markers).
     const vfs = new MemoryVfs();
     const db = await DB.open('/db', { vfs });
     for (let i = 0; i < 20; i++) await db.put(`k${i}`, `v${i}`);
@@ -220,7 +220,7 @@ describe('open overlap review regressions', () => {
     stop();
     vfs.clearFaults();
     expect((await vfs.list('/db')).filter((name) => name.endsWith('.log')).length).toBe(1);
-    expect((await readManifest(vfs, '/db'))?.report.records).toBe(1);
+    expect((await readManifest(vfs, '/db'))?.editCount).toBe(1);
     const reopened = await DB.open('/db', { vfs });
     expect(new TextDecoder().decode(await reopened.get('k3'))).toBe('v3');
     await reopened.close();

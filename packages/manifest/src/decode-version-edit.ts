@@ -8,7 +8,7 @@ import { NotSupportedError, toSeqNum } from '@kv/base';
 import type { RangeTombstone } from '@kv/base';
 import { EditCursor } from './edit-cursor.js';
 import { optionsProblem, rangeTombstoneProblem, removedFileProblem, tableFileProblem, tombstoneSeqProblem } from './edit-rules.js';
-import { EDIT_TAG_MAX_V1, EDIT_TAG_MAX_V2, EditTag, FORMAT_VERSION_CURRENT, FORMAT_VERSION_MIN, KEY_BYTES_MAX, OptionsFlag, TombstoneEndFlag } from './format.js';
+import { EDIT_TAG_MAX_V1, EDIT_TAG_MAX_V2, EDIT_TAG_MAX_V3, EditTag, FORMAT_VERSION_CLOSE_MARKER, FORMAT_VERSION_CURRENT, FORMAT_VERSION_MIN, FORMAT_VERSION_RANGE_TOMBSTONES, KEY_BYTES_MAX, OptionsFlag, TombstoneEndFlag } from './format.js';
 import type { DatabaseOptionsRecord, RemovedFile, TableFileMeta, VersionEdit } from './version-edit.js';
 
 /** Decodes one edit. `where` names its origin (file and offset) in errors. */
@@ -23,7 +23,7 @@ export function decodeVersionEdit(bytes: Uint8Array, where: string): VersionEdit
   const removed: RemovedFile[] = [];
   const removedTombstones: number[] = [];
   const addedTombstones: RangeTombstone[] = [];
-  const tagMax = version === FORMAT_VERSION_MIN ? EDIT_TAG_MAX_V1 : EDIT_TAG_MAX_V2;
+  const tagMax = version === FORMAT_VERSION_MIN ? EDIT_TAG_MAX_V1 : version === FORMAT_VERSION_RANGE_TOMBSTONES ? EDIT_TAG_MAX_V2 : EDIT_TAG_MAX_V3;
   let previousTag: number = EditTag.End;
   // Each iteration consumes at least one byte, so the loop is bounded by the edit's length.
   for (;;) {
@@ -32,13 +32,17 @@ export function decodeVersionEdit(bytes: Uint8Array, where: string): VersionEdit
     if (tag === EditTag.End) break;
     if (tag > tagMax) cursor.fail(`unknown tag ${tag} in a version ${version} edit`);
     if (tag < previousTag) cursor.fail(`tag ${tag} after tag ${previousTag} (tags ascend)`);
-    if (tag === previousTag && tag < EditTag.RemovedFile) cursor.fail(`tag ${tag} repeated`);
+    if (tag === previousTag && (tag < EditTag.RemovedFile || tag === EditTag.Closed)) cursor.fail(`tag ${tag} repeated`);
     previousTag = tag;
     readField(cursor, { tag, edit, added, removed, removedTombstones, addedTombstones });
   }
   if (!cursor.atEnd) cursor.fail('bytes after the end tag');
-  // Edits are written with the lowest version that expresses them (canonical encoding).
-  if (version > FORMAT_VERSION_MIN && removedTombstones.length + addedTombstones.length === 0) cursor.fail(`version ${version} edit without range tombstones`);
+  // Edits are written with the lowest version that expresses them (canonical encoding), and
+  // the close marker (the only version 3 edit) is alone in its edit.
+  if (version === FORMAT_VERSION_RANGE_TOMBSTONES && removedTombstones.length + addedTombstones.length === 0) cursor.fail(`version ${version} edit without range tombstones`);
+  if (version === FORMAT_VERSION_CLOSE_MARKER && (previousTag !== EditTag.Closed || Object.keys(edit).length > 1 || removed.length + added.length + removedTombstones.length + addedTombstones.length > 0)) {
+    cursor.fail('a version 3 edit is the close marker (tag 9) alone');
+  }
   if (removed.length > 0) edit.removedFiles = removed;
   if (added.length > 0) edit.addedFiles = added;
   if (removedTombstones.length > 0) edit.removedRangeTombstones = removedTombstones;
@@ -78,6 +82,9 @@ function readField(cursor: EditCursor, target: FieldTarget): void {
       return;
     case EditTag.RemovedRangeTombstone:
       target.removedTombstones.push(readRemovedTombstone(cursor));
+      return;
+    case EditTag.Closed:
+      edit.closed = true;
       return;
     default:
       target.addedTombstones.push(readAddedTombstone(cursor));

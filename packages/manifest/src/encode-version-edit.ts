@@ -6,7 +6,7 @@
 import { assert, encodeVarint, varintLength } from '@kv/base';
 import type { RangeTombstone } from '@kv/base';
 import { optionsProblem, rangeTombstoneProblem, removedFileProblem, scalarProblem, tableFileProblem, tombstoneSeqProblem } from './edit-rules.js';
-import { EditTag, FORMAT_VERSION_FIRST, FORMAT_VERSION_RANGE_TOMBSTONES, OptionsFlag, TombstoneEndFlag } from './format.js';
+import { EditTag, FORMAT_VERSION_CLOSE_MARKER, FORMAT_VERSION_FIRST, FORMAT_VERSION_RANGE_TOMBSTONES, OptionsFlag, TombstoneEndFlag } from './format.js';
 import type { DatabaseOptionsRecord, RemovedFile, TableFileMeta, VersionEdit } from './version-edit.js';
 
 /** Collects the varints and byte strings of an edit, then copies them into one array. */
@@ -43,6 +43,7 @@ class EditSink {
 
 /** Encodes `edit`. Requires every field to satisfy the edit rules (a violation is a bug). */
 export function encodeVersionEdit(edit: VersionEdit): Uint8Array {
+  if (edit.closed === true) return encodeCloseMarker(edit);
   const sink = new EditSink();
   const removedTombstones = edit.removedRangeTombstones ?? [];
   const addedTombstones = edit.addedRangeTombstones ?? [];
@@ -124,4 +125,11 @@ function putAddedTombstone(sink: EditSink, tombstone: RangeTombstone): void {
   }
   sink.varint(TombstoneEndFlag.Bounded);
   sink.bytes(tombstone.end);
+}
+
+/** The close marker: `03 09 00`. It carries nothing else (FORMAT.md, "Edit grammar"). */
+function encodeCloseMarker(edit: VersionEdit): Uint8Array {
+  const fields = Object.entries(edit).filter(([name, value]) => name !== 'closed' && value !== undefined && !(Array.isArray(value) && value.length === 0));
+  assert(fields.length === 0, 'the close marker is alone in its edit');
+  return Uint8Array.of(FORMAT_VERSION_CLOSE_MARKER, EditTag.Closed, EditTag.End);
 }

@@ -10,12 +10,17 @@
  */
 export const FORMAT_VERSION_MIN = 1;
 export const FORMAT_VERSION_FIRST = 1;
-export const FORMAT_VERSION_CURRENT = 2;
+export const FORMAT_VERSION_CURRENT = 3;
 /**
  * Version 2 adds the range-tombstone tags. An edit is written with the lowest version that can
  * express it, so an edit without range tombstones stays version 1.
  */
 export const FORMAT_VERSION_RANGE_TOMBSTONES = 2;
+/**
+ * Version 3 adds the close marker: the edit `03 09 00` (tag 9 alone), which `Manifest.close`
+ * appends and syncs when every edit before it was synced. No other edit is version 3.
+ */
+export const FORMAT_VERSION_CLOSE_MARKER = 3;
 
 /**
  * Field tags of a version-1 edit. Fields appear in ascending tag order; the first four at most
@@ -33,12 +38,14 @@ export const EditTag = {
   AddedFile: 6,
   RemovedRangeTombstone: 7,
   AddedRangeTombstone: 8,
+  Closed: 9,
 } as const;
 export type EditTag = (typeof EditTag)[keyof typeof EditTag];
 
 /** The largest tag of each version; every tag above it is unknown in that version. */
 export const EDIT_TAG_MAX_V1 = 6;
 export const EDIT_TAG_MAX_V2 = 8;
+export const EDIT_TAG_MAX_V3 = 9;
 
 /** Levels 0 .. LEVEL_COUNT - 1. A level outside that range in an edit is `CORRUPTION`. */
 export const LEVEL_COUNT = 7;

@@ -33,9 +33,9 @@ export interface ManifestOptions {
   /** Start a new manifest once the live one reaches this size. Default 4 MiB. */
   rolloverBytes?: number;
   /**
-   * Let `open` append to the live manifest instead of rewriting it, when its replay ended
-   * cleanly at the end of the file and it is below `REUSE_BYTES_MAX` and a quarter of
-   * `rolloverBytes`. Default true.
+   * Let `open` append to the live manifest instead of rewriting it, when it ends with the
+   * close marker exactly at the end of the file and is below `REUSE_BYTES_MAX` and a quarter
+   * of `rolloverBytes`. Default true.
    */
   reuse?: boolean;
 }
@@ -50,6 +50,8 @@ export interface OpenedManifest {
   previousManifestName: string;
   /** True when the replayed manifest stays the live one (see `ManifestOptions.reuse`). */
   reused: boolean;
+  /** Edits of the replayed manifest other than close markers (1: only its opening snapshot). */
+  editCount: number;
 }
 
 interface ManifestParts {
@@ -109,10 +111,10 @@ export class Manifest {
   }
 
   /**
-   * Opens the database's manifest: replays the one CURRENT names (see `readManifest`). A clean,
-   * small manifest stays live (`ManifestOptions.reuse`): it is synced, as is the directory, and
-   * later edits are appended to it. Otherwise open writes a new manifest holding a snapshot of
-   * the result and switches CURRENT to it. Either way it then removes every other manifest.
+   * Opens the database's manifest: replays the one CURRENT names (see `readManifest`). A small
+   * manifest that ends with the close marker stays live (`ManifestOptions.reuse`), and later
+   * edits are appended to it. Otherwise open writes a new manifest holding a snapshot of the
+   * result and switches CURRENT to it. Either way it then removes every other manifest.
    * Returns `undefined` when `dir` has no CURRENT. File numbers handed out afterwards are above
    * every numbered file in `dir`.
    */
@@ -120,12 +122,12 @@ export class Manifest {
     const rolloverBytes = checkRolloverBytes(options.rolloverBytes);
     const replay = await readManifest(vfs, dir);
     if (replay === undefined) return undefined;
-    const reusable = (options.reuse ?? true) && endsCleanly(replay) && replay.fileBytes < Math.min(REUSE_BYTES_MAX, rolloverBytes / 4);
+    const reusable = (options.reuse ?? true) && replay.closedCleanly && endsCleanly(replay) && replay.fileBytes < Math.min(REUSE_BYTES_MAX, rolloverBytes / 4);
     const live = reusable ? await reuseManifest(vfs, dir, replay) : await rewriteManifest(vfs, dir, replay);
     // Best effort: CURRENT naming the live manifest is durable, and a manifest left behind is removed by the next open.
     await removeStaleManifests(vfs, dir, live.manifestNumber).catch(() => undefined);
     const manifest = new Manifest({ vfs, dir, rolloverBytes, ...live });
-    return { manifest, version: live.version, replay: replay.report, previousManifestName: replay.manifestName, reused: reusable };
+    return { manifest, version: live.version, replay: replay.report, previousManifestName: replay.manifestName, reused: reusable, editCount: replay.editCount };
   }
 
   /** The version after every edit whose `logAndApply` resolved. */
@@ -172,13 +174,32 @@ export class Manifest {
     return run;
   }
 
-  /** Waits for queued edits, then releases the file. Closing twice is harmless. */
+  /**
+   * Waits for queued edits, appends and syncs the close marker (unless the manifest failed),
+   * then releases the file. Closing twice is harmless.
+   */
   async close(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'closing';
     await this.tail;
+    if (this.failure === undefined) await this.appendCloseMarker();
     this.state = 'closed';
     await this.writer.close();
+  }
+
+  /**
+   * The marker tells the next open that every edit before it was synced by a writer whose
+   * syncs all succeeded, so the manifest may stay live (FORMAT.md, "Open"). Best effort: a
+   * manifest without it is rewritten by the next open. A marker whose own sync failed is
+   * harmless: the edits before it were durable, and the next edit's sync rewrites its page.
+   */
+  private async appendCloseMarker(): Promise<void> {
+    try {
+      await this.writer.append([encodeVersionEdit({ closed: true })]);
+      await this.writer.sync();
+    } catch {
+      // The next open rewrites the manifest.
+    }
   }
 
   private async logAndApplyNow(edit: VersionEdit): Promise<Version> {
@@ -247,22 +268,21 @@ function endsCleanly(replay: ManifestReplay): boolean {
 }
 
 /**
- * Keeps the replayed manifest live. Two syncs make what this open acts on durable: the last
- * edit may never have been synced (its writer died first), and CURRENT's rename may not be
- * (a switch that died before its directory sync).
+ * Keeps the replayed manifest live, syncing nothing: it ends with the close marker, which its
+ * writer appended only after every edit's sync and CURRENT's switch had succeeded. (A re-sync
+ * could not stand in for that: after a failed fdatasync the kernel may have marked the unwritten
+ * pages clean, so a later sync succeeds without writing them.)
  */
 async function reuseManifest(vfs: Vfs, dir: string, replay: ManifestReplay): Promise<LiveManifest> {
   const path = posix.join(dir, replay.manifestName);
   const writer = await WalWriter.openForAppend(vfs, path, { logNumber: replay.manifestNumber, endOffset: replay.fileBytes });
   try {
-    await writer.sync();
-    await vfs.syncDir(dir);
+    const nextFileNumber = await freshFileNumber(vfs, dir, replay.version.nextFileNumber);
+    return { writer, manifestNumber: replay.manifestNumber, version: replay.version.apply({ nextFileNumber }) };
   } catch (error) {
     await writer.close().catch(() => undefined);
     throw error;
   }
-  const nextFileNumber = await freshFileNumber(vfs, dir, replay.version.nextFileNumber);
-  return { writer, manifestNumber: replay.manifestNumber, version: replay.version.apply({ nextFileNumber }) };
 }
 
 /** Writes a snapshot of the replayed version into a new manifest and switches CURRENT to it. */

@@ -27,6 +27,10 @@ export interface ManifestReplay {
   report: WalReplayReport;
   /** The manifest file's size when it was read. */
   fileBytes: number;
+  /** The last edit is the close marker (`Manifest.close` synced every edit before it). */
+  closedCleanly: boolean;
+  /** Edits other than close markers: 1 for a manifest that holds only its opening snapshot. */
+  editCount: number;
 }
 
 /**
@@ -64,7 +68,9 @@ export async function readManifestFile(vfs: Vfs, dir: string, manifestName: stri
     // CURRENT is switched only after the opening snapshot was synced, so it cannot be missing.
     if (report.records === 0) throw new CorruptionError(where, 'holds no edits (its opening snapshot is missing)');
     if (report.stoppedEarly) await checkTornTail(vfs, path, { logNumber: manifestNumber, from: report.lastGoodOffset, where });
-    return { manifestName, manifestNumber, version, report, fileBytes: stat.sizeBytes };
+    const closedCleanly = edits.at(-1)?.edit.closed === true;
+    const editCount = edits.filter(({ edit }) => edit.closed !== true).length;
+    return { manifestName, manifestNumber, version, report, fileBytes: stat.sizeBytes, closedCleanly, editCount };
   } finally {
     await reader.close();
   }

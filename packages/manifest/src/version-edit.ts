@@ -43,8 +43,12 @@ export interface DatabaseOptionsRecord {
  * - `removedRangeTombstones` / `addedRangeTombstones`: range deletions leave memtables for the
  *   manifest when their memtable is flushed, and leave the manifest once no page file holds a
  *   version they hide. A tombstone is identified by its sequence number.
+ * - `closed`: the close marker, alone in its edit; it changes nothing in the version. Its
+ *   writer (`Manifest.close`) synced every edit before it, so the next open may append to
+ *   this manifest instead of rewriting it (FORMAT.md, "Open").
  */
 export interface VersionEdit {
+  closed?: true;
   logNumber?: number;
   nextFileNumber?: number;
   lastSequence?: number;

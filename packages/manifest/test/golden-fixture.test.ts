@@ -8,12 +8,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { equalBytes } from '@kv/base';
 import { MemoryVfs } from '@kv/vfs';
 import { describe, expect, test } from 'vitest';
-import { Manifest, Version, readManifest } from '../src/index.js';
+import { Manifest, Version, decodeVersionEdit, encodeVersionEdit, readManifest } from '../src/index.js';
 import type { TableFileMeta } from '../src/index.js';
 import { key, replaceFile } from './helpers.js';
 
 const FIXTURE_MANIFEST = new URL('./fixtures/v1-MANIFEST-000001', import.meta.url);
 const FIXTURE_CURRENT = new URL('./fixtures/v1-CURRENT', import.meta.url);
+const FIXTURE_CLOSE_MARKER = new URL('./fixtures/v3-close-marker-edit.bin', import.meta.url);
 
 const APPLE_MANGO: TableFileMeta = {
   level: 0, fileNumber: 3, sizeBytes: 8192, smallestKey: key('apple'), largestKey: key('mango'),
@@ -68,10 +69,24 @@ describe('golden fixture v1-MANIFEST-000001 and v1-CURRENT', () => {
     expect(version.files()).toEqual([APPLE_ZEBRA]);
   });
 
-  test('are reproduced byte for byte by the current encoder', async () => {
+  test('are reproduced byte for byte by the current encoder, which then appends the close marker (version 3)', async () => {
     const vfs = await writeV1();
-    expect(equalBytes(await vfs.readFile('/db/MANIFEST-000001'), new Uint8Array(readFileSync(FIXTURE_MANIFEST)))).toBe(true);
+    const written = await vfs.readFile('/db/MANIFEST-000001');
+    const fixture = new Uint8Array(readFileSync(FIXTURE_MANIFEST));
+    expect(equalBytes(written.subarray(0, fixture.length), fixture)).toBe(true);
+    // One more FULL record (7-byte header: masked CRC, length 3, type 1) holding `03 09 00`.
+    const marker = written.subarray(fixture.length);
+    expect(hex(marker.subarray(4))).toBe('030001' + '030900');
+    expect(decodeVersionEdit(marker.subarray(7), 'marker')).toEqual({ closed: true });
     expect(equalBytes(await vfs.readFile('/db/CURRENT'), new Uint8Array(readFileSync(FIXTURE_CURRENT)))).toBe(true);
+  });
+
+  test('the v3 close marker golden edit exists (written once if missing), decodes, and is reproduced', () => {
+    if (!existsSync(FIXTURE_CLOSE_MARKER)) writeFileSync(FIXTURE_CLOSE_MARKER, encodeVersionEdit({ closed: true }));
+    const bytes = new Uint8Array(readFileSync(FIXTURE_CLOSE_MARKER));
+    expect(hex(bytes)).toBe('030900');
+    expect(decodeVersionEdit(bytes, 'fixture')).toEqual({ closed: true });
+    expect(equalBytes(encodeVersionEdit({ closed: true }), bytes)).toBe(true);
   });
 
   test('hold the bytes of the worked example in FORMAT.md', () => {

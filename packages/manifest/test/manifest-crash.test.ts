@@ -6,6 +6,7 @@ import type { Version, VersionEdit } from '../src/index.js';
 import { checkCrashPoint, recordCrashPoints } from './crash-harness.js';
 import { DIR, editFor, file, initialVersion, lsmStepArb, newDbVfs } from './helpers.js';
 import type { LsmStep } from './helpers.js';
+import type { MemoryVfs } from '@kv/vfs';
 
 describe('power loss at every file-system operation', () => {
   test('during create and a sequence of logAndApply calls, with rollovers', async () => {
@@ -98,20 +99,7 @@ describe('power loss at every file-system operation', () => {
     // has a stale manifest beside it; record images during Manifest.open and two edits after.
     // Invariants: every image opens to the state of 6 edits (or 7, 8 once those resolved).
     const vfs = await newDbVfs();
-    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
-    const expected: Version[] = [manifest.current];
-    const steps: LsmStep[] = [
-      { kind: 'flush', keys: [1, 4] },
-      { kind: 'flush', keys: [2, 8] },
-      { kind: 'compact' },
-      { kind: 'newLog' },
-      { kind: 'move', pick: 0 },
-      { kind: 'flush', keys: [5, 6] },
-    ];
-    for (const step of steps) {
-      expected.push(await manifest.logAndApply(editFor(manifest.current, step, () => manifest.allocateFileNumber())));
-    }
-    await manifest.close();
+    const expected = await closedManifestOfSixEdits(vfs);
     // Half of an edit nobody acknowledged, as a crash during its write leaves it.
     const path = `${DIR}/MANIFEST-000001`;
     const handle = await vfs.open(path, { write: true });
@@ -136,22 +124,18 @@ describe('power loss at every file-system operation', () => {
     for (const point of points) await checkCrashPoint(point, expected);
   });
 
-  test('during Manifest.open reusing a manifest whose last edit and CURRENT are not yet durable, and the edits after it', async () => {
+  test('during Manifest.open of a manifest whose last edit and CURRENT are not yet durable, and the edits after it', async () => {
     // Goal: once open resolves, what it recovered is durable, even when the process that
     // wrote it died before making it so; until then a crash recovers the state before or after.
+    // Such a manifest has no close marker, so open rewrites it rather than reuse it.
     // Strategy: 6 acknowledged edits; an open whose switch to a new manifest fails at the
     // directory sync after the rename (CURRENT names the new manifest, not durably); a 7th
     // edit appended to that manifest without a sync (its writer died). Then record images
-    // during a reusing Manifest.open and two edits after it.
+    // during Manifest.open and two edits after it.
     // Invariants: every image opens to the state of 6 or 7 edits, and of at least 7 once the
     // open resolved (8, 9 once those edits resolved).
     const vfs = await newDbVfs();
-    const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
-    const expected: Version[] = [manifest.current];
-    for (const step of [{ kind: 'flush', keys: [1, 4] }, { kind: 'flush', keys: [2, 8] }, { kind: 'compact' }, { kind: 'newLog' }, { kind: 'move', pick: 0 }, { kind: 'flush', keys: [5, 6] }] satisfies LsmStep[]) {
-      expected.push(await manifest.logAndApply(editFor(manifest.current, step, () => manifest.allocateFileNumber())));
-    }
-    await manifest.close();
+    const expected = await closedManifestOfSixEdits(vfs);
     vfs.failOperation({ kind: 'syncDir', nth: 2, error: 'EIO' });
     await expect(Manifest.open(vfs, DIR, { reuse: false })).rejects.toMatchObject({ code: 'IO_ERROR' });
     vfs.clearFaults();
@@ -171,11 +155,11 @@ describe('power loss at every file-system operation', () => {
     const { points, stop } = recordCrashPoints(vfs, () => acknowledged);
     const opened = await Manifest.open(vfs, DIR);
     if (opened === undefined) throw new Error('expected a database');
-    expect(opened.reused).toBe(true);
-    expect(opened.manifest.manifestNumber).toBe(liveNumber);
+    expect(opened.reused).toBe(false);
+    expect(opened.manifest.manifestNumber).not.toBe(liveNumber);
     expect(opened.version.lastSequence).toBe(7);
     acknowledged = 7;
-    expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(liveNumber)]);
+    expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(opened.manifest.manifestNumber)]);
     for (const lastSequence of [8, 9]) {
       expected.push(await opened.manifest.logAndApply({ lastSequence }));
       acknowledged += 1;
@@ -184,4 +168,50 @@ describe('power loss at every file-system operation', () => {
     stop();
     for (const point of points) await checkCrashPoint(point, expected);
   });
+
+  test('during a Manifest.open that reuses a cleanly closed manifest, and the edits and close after it', async () => {
+    // Goal: reusing a manifest (no switch, no sync at open) loses nothing and never leaves
+    // CURRENT naming a partial manifest; the edits appended after the close marker and the
+    // next close are as durable as any.
+    // Strategy: 6 edits and a close (the marker); images during Manifest.open, two edits, and
+    // the close after them.
+    // Invariants: every image opens to the state of 6 edits (7, 8 once those resolved).
+    const vfs = await newDbVfs();
+    const expected = await closedManifestOfSixEdits(vfs);
+    let acknowledged = 6;
+    const { points, stop } = recordCrashPoints(vfs, () => acknowledged);
+    const opened = await Manifest.open(vfs, DIR);
+    if (opened === undefined) throw new Error('expected a database');
+    expect(opened.reused).toBe(true);
+    for (const lastSequence of [7, 8]) {
+      expected.push(await opened.manifest.logAndApply({ lastSequence }));
+      acknowledged += 1;
+    }
+    await opened.manifest.close();
+    stop();
+    expect(points.length).toBeGreaterThan(0);
+    for (const point of points) await checkCrashPoint(point, expected);
+  });
 });
+
+/**
+ * A manifest of six edits of every kind (flush, compaction, new WAL, move), closed: the
+ * versions after 0..6 edits.
+ */
+async function closedManifestOfSixEdits(vfs: MemoryVfs): Promise<Version[]> {
+  const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+  const expected: Version[] = [manifest.current];
+  const steps: LsmStep[] = [
+    { kind: 'flush', keys: [1, 4] },
+    { kind: 'flush', keys: [2, 8] },
+    { kind: 'compact' },
+    { kind: 'newLog' },
+    { kind: 'move', pick: 0 },
+    { kind: 'flush', keys: [5, 6] },
+  ];
+  for (const step of steps) {
+    expected.push(await manifest.logAndApply(editFor(manifest.current, step, () => manifest.allocateFileNumber())));
+  }
+  await manifest.close();
+  return expected;
+}

@@ -24,8 +24,11 @@ async function writtenManifest(count: number, keyBytes = 0): Promise<{ vfs: Memo
     await manifest.logAndApply({ lastSequence: i, addedFiles });
   }
   const sizeBytes = manifest.sizeBytes;
+  // As a process that died before closing left it: the last record is the last edit, with no
+  // close marker after it.
+  const image = vfs.crashImage({ mode: 'process-kill' });
   await manifest.close();
-  return { vfs, recordOffsets, sizeBytes };
+  return { vfs: image, recordOffsets, sizeBytes };
 }
 
 /** A manifest holding exactly `payloads` as records, named by CURRENT. */

@@ -44,7 +44,9 @@ describe('Manifest lifecycle', () => {
     if (opened === undefined || last === undefined) throw new Error('expected a database');
     expect(stateOf(opened.version)).toEqual(stateOf(last));
     expect(opened.version.options).toEqual(OPTIONS);
-    expect(opened.replay).toMatchObject({ records: STEPS.length + 1, stoppedEarly: false });
+    // The snapshot, one record per step, and the close marker.
+    expect(opened.replay).toMatchObject({ records: STEPS.length + 2, stoppedEarly: false });
+    expect(opened.reused).toBe(true);
     await opened.manifest.close();
   });
 
@@ -90,8 +92,32 @@ describe('Manifest lifecycle', () => {
     expect(opened.manifest.sizeBytes).toBeGreaterThan(sizeBefore);
     await opened.manifest.close();
     const after = await readManifest(vfs, DIR);
-    expect(after?.report.records).toBe(3 + 2);
+    // Snapshot, three steps, the first close's marker, the edit, the second close's marker.
+    expect(after?.report.records).toBe(1 + 3 + 1 + 1 + 1);
+    expect(after?.closedCleanly).toBe(true);
     expect(after?.version.lastSequence).toBe(99);
+  });
+
+  test('open rewrites a manifest without the close marker: its writer died, or a sync of it failed', async () => {
+    for (const ending of ['died', 'failed sync'] as const) {
+      const vfs = await newDbVfs();
+      const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
+      await runSteps(manifest, STEPS.slice(0, 2));
+      let image = vfs;
+      if (ending === 'died') image = vfs.crashImage({ mode: 'process-kill' });
+      else {
+        vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO', loseUnsynced: true });
+        await expect(manifest.logAndApply({ lastSequence: 50 })).rejects.toMatchObject({ code: 'IO_ERROR' });
+        vfs.clearFaults();
+      }
+      await manifest.close();
+      const replay = await readManifest(image, DIR);
+      expect(replay?.closedCleanly).toBe(false);
+      const opened = await Manifest.open(image, DIR);
+      expect(opened?.reused).toBe(false);
+      expect(opened?.manifest.manifestNumber).not.toBe(1);
+      await opened?.manifest.close();
+    }
   });
 
   test('open rewrites a manifest of a quarter of rolloverBytes or more, or of REUSE_BYTES_MAX or more', async () => {
@@ -103,10 +129,13 @@ describe('Manifest lifecycle', () => {
     const reused = await Manifest.open(vfs, DIR, { rolloverBytes: fileBytes * 4 + 1 });
     expect(reused?.reused).toBe(true);
     await reused?.manifest.close();
-    const rewritten = await Manifest.open(vfs, DIR, { rolloverBytes: fileBytes * 4 });
+    // Its close appended another marker.
+    const grownBytes = (await readManifest(vfs, DIR))?.fileBytes ?? 0;
+    const rewritten = await Manifest.open(vfs, DIR, { rolloverBytes: grownBytes * 4 });
     expect(rewritten?.reused).toBe(false);
     expect(rewritten?.manifest.manifestNumber).not.toBe(1);
     expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(rewritten?.manifest.manifestNumber ?? 0)]);
+    await rewritten?.manifest.close();
     // Grown past REUSE_BYTES_MAX by edits appended across reuses, it is rewritten again.
     let manifestNumber = rewritten?.manifest.manifestNumber ?? 0;
     let reuses = 0;
@@ -295,5 +324,27 @@ describe('Manifest lifecycle', () => {
     expect(replay).toMatchObject({ manifestName: 'MANIFEST-000001', manifestNumber: 1 });
     expect(replay?.version.lastSequence).toBe(5);
     expect(await readManifest(await newDbVfs(), DIR)).toBeUndefined();
+  });
+});
+
+describe('Manifest.open failures', () => {
+  test('a failed directory listing while reusing the manifest rejects and leaves no file open', async () => {
+    const vfs = await newDbVfs();
+    await (await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() })).close();
+    const open = new Set<unknown>();
+    const realOpen = vfs.open.bind(vfs);
+    vfs.open = async (path, options) => {
+      const file = await realOpen(path, options);
+      open.add(file);
+      const close = file.close.bind(file);
+      file.close = async () => {
+        open.delete(file);
+        await close();
+      };
+      return file;
+    };
+    vfs.failOperation({ kind: 'list', nth: 1, error: 'EIO' });
+    await expect(Manifest.open(vfs, DIR)).rejects.toMatchObject({ code: 'IO_ERROR' });
+    expect([...open].map((f) => (f as { path: string }).path)).toEqual([]);
   });
 });

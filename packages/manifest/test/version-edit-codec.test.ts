@@ -1,7 +1,7 @@
 import { CorruptionError, KvError, concatBytes, isKvError } from '@kv/base';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { EditTag, FORMAT_VERSION_CURRENT, KEY_BYTES_MAX, decodeVersionEdit, encodeVersionEdit } from '../src/index.js';
+import { EditTag, FORMAT_VERSION_CURRENT, KEY_BYTES_MAX, Version, decodeVersionEdit, encodeVersionEdit } from '../src/index.js';
 import type { VersionEdit } from '../src/index.js';
 import { file, versionEditArb } from './helpers.js';
 
@@ -94,6 +94,24 @@ describe('version edit encoding', () => {
     expect(codeOf(() => decode(new Uint8Array([1, 1, 5, 1, 6, 0])))).toBe('CORRUPTION');
     expect(codeOf(() => decode(new Uint8Array([1, 2, 5, 1, 6, 0])))).toBe('CORRUPTION');
     expect(decode(new Uint8Array([1, 1, 5, 2, 6, 0]))).toEqual({ logNumber: 5, nextFileNumber: 6 });
+  });
+
+  test('reads the close marker only as `03 09 00`: alone, once, in version 3', () => {
+    expect(decode(new Uint8Array([3, 9, 0]))).toEqual({ closed: true });
+    expect(encodeVersionEdit({ closed: true })).toEqual(new Uint8Array([3, 9, 0]));
+    for (const bytes of [
+      [3, 0], // version 3 without the marker
+      [3, 1, 5, 9, 0], // the marker beside a field
+      [3, 9, 9, 0], // repeated
+      [1, 9, 0], // tag 9 in version 1
+      [2, 9, 0], // tag 9 in version 2
+      [3, 9, 0, 0], // bytes after the end tag
+    ]) {
+      expect(codeOf(() => decode(new Uint8Array(bytes)))).toBe('CORRUPTION');
+    }
+    // It changes nothing in a version.
+    const version = Version.empty().apply({ logNumber: 2, nextFileNumber: 9, lastSequence: 4 });
+    expect(version.apply({ closed: true })).toEqual(version);
   });
 
   test('refuses an overlong varint', () => {

@@ -23,6 +23,13 @@ export interface FaultSpec {
    * a rename or link matches on either of its paths. Default: every path.
    */
   pathSuffix?: string;
+  /**
+   * For a failed file `sync`: the device also forgets the file's unsynced changes, as Linux
+   * does after a failed fdatasync (it marks the dirty pages clean without writing them). They
+   * stay readable until a power loss, but no later sync makes them durable. Default false: the
+   * changes stay pending and a later sync may still make them durable.
+   */
+  loseUnsynced?: boolean;
 }
 
 interface ArmedFault {
@@ -47,9 +54,10 @@ export class FaultPlan {
 
   /**
    * Counts one attempt of `operation` against every armed fault and throws if one of them is
-   * due. Every matching fault counts the attempt, even when an earlier one fires.
+   * due, after passing its spec to `onFire` (for effects of the failure beyond the error).
+   * Every matching fault counts the attempt, even when an earlier one fires.
    */
-  check(operation: FaultOperation, where: string, path: string, otherPath?: string): void {
+  check(operation: FaultOperation, where: string, path: string, otherPath?: string, onFire?: (spec: FaultSpec) => void): void {
     let due: ArmedFault | undefined;
     for (const fault of this.faults) {
       if (fault.spec.kind !== operation && fault.spec.kind !== 'any') continue;
@@ -59,7 +67,9 @@ export class FaultPlan {
       if (fires && due === undefined) due = fault;
     }
     this.faults = this.faults.filter((fault) => fault.spec.persistent === true || fault.seen < fault.spec.nth);
-    if (due !== undefined) throw osError(`${where} (injected fault)`, due.spec.error);
+    if (due === undefined) return;
+    onFire?.(due.spec);
+    throw osError(`${where} (injected fault)`, due.spec.error);
   }
 }
 

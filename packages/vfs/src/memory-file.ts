@@ -1,7 +1,7 @@
 import { checkByteCount } from './check-argument.js';
-import type { FaultOperation } from './fault-plan.js';
+import type { FaultOperation, FaultSpec } from './fault-plan.js';
 import type { MemoryDevice } from './memory-device.js';
-import { syncFileNode, truncateFileNode, writeFileNode } from './memory-node.js';
+import { forgetUnsyncedChanges, syncFileNode, truncateFileNode, writeFileNode } from './memory-node.js';
 import type { FileNode } from './memory-node.js';
 import type { ReadRequest, VfsFile, WriteRequest } from './vfs.js';
 import { osError } from './vfs-error.js';
@@ -71,18 +71,23 @@ export class MemoryFile implements VfsFile {
   }
 
   /** Checks the argument, the handle and the injected faults, in that order. */
-  private begin(operation: FaultOperation, byteCount: number, needsWrite: boolean): string {
+  private begin(operation: FaultOperation, byteCount: number, needsWrite: boolean, onFault?: (spec: FaultSpec) => void): string {
     const where = `${operation} ${this.path}`;
     checkByteCount(where, 'position or size', byteCount);
     if (this.closed || this.generation !== this.device.generation) throw osError(where, 'EBADF');
     if (needsWrite && !this.writable) throw osError(where, 'EBADF');
-    this.device.faults.check(operation, where, this.path);
+    this.device.faults.check(operation, where, this.path, undefined, onFault);
     return where;
   }
 
-  /** What both syncs do: the un-synced changes become durable content. */
+  /**
+   * What both syncs do: the un-synced changes become durable content. A failed sync whose
+   * fault says `loseUnsynced` makes the device forget them instead (see `FaultSpec`).
+   */
   private syncContent(): void {
-    this.begin('sync', 0, false);
+    this.begin('sync', 0, false, (spec) => {
+      if (spec.loseUnsynced === true) forgetUnsyncedChanges(this.node);
+    });
     syncFileNode(this.node);
     this.device.record('sync', this.path, undefined, { file: this.node });
   }

@@ -8,7 +8,7 @@ export type PendingChange =
 
 /**
  * An in-memory inode. `current` is what readers see (the page cache); `durable` is what a
- * power loss keeps; `pending` lists, in order, the changes that turn `durable` into `current`.
+ * power loss keeps; `pending` lists, in order, the changes that turn `durable` into `current` (until a failed sync forgets them: `forgetUnsyncedChanges`).
  */
 export interface FileNode {
   readonly kind: 'file';
@@ -79,6 +79,15 @@ export function truncateFileNode(where: string, node: FileNode, sizeBytes: numbe
 /** Makes `current` durable by replaying the pending changes, which costs only their size. */
 export function syncFileNode(node: FileNode): void {
   for (const change of node.pending) applyChange(node.durable, change);
+  node.pending = [];
+}
+
+/**
+ * Drops the pending changes without applying them: `current` keeps them, `durable` never gets
+ * them (a failed fdatasync on Linux). From then on `durable` plus `pending` is no longer
+ * `current`, which is the point: what the process reads is not what a power loss keeps.
+ */
+export function forgetUnsyncedChanges(node: FileNode): void {
   node.pending = [];
 }
 

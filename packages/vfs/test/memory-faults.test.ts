@@ -40,6 +40,25 @@ describe('MemoryVfs fault injection', () => {
     expect(await readText(vfs.crashImage(), '/f')).toBe('data');
   });
 
+  it('a failed sync with loseUnsynced forgets the unsynced changes: readable now, never durable, a later sync succeeds', async () => {
+    // Linux after a failed fdatasync: the dirty pages are marked clean without being written.
+    const vfs = new MemoryVfs();
+    const file = await vfs.open('/f', { create: true });
+    await vfs.syncDir('/');
+    await file.write({ data: bytes('ab'), position: 0 });
+    await file.sync();
+    await file.write({ data: bytes('cd'), position: 2 });
+    vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO', loseUnsynced: true });
+    await expect(file.sync()).rejects.toMatchObject({ code: 'IO_ERROR', osCode: 'EIO' });
+    await file.sync();
+    expect(await readText(vfs, '/f')).toBe('abcd');
+    expect(await readText(vfs.crashImage({ mode: 'power-loss' }), '/f')).toBe('ab');
+    // A later change to the same bytes is durable again once synced.
+    await file.write({ data: bytes('CD'), position: 2 });
+    await file.sync();
+    expect(await readText(vfs.crashImage({ mode: 'power-loss' }), '/f')).toBe('abCD');
+  });
+
   it('a persistent fault fails every matching operation until cleared', async () => {
     const vfs = new MemoryVfs();
     vfs.failOperation({ kind: 'mkdir', nth: 2, error: 'EIO', persistent: true });
