@@ -7,14 +7,16 @@ describe('ChunkAllocator', () => {
   // Strategy: random sequences of take/copy with lengths around the chunk's quarter (the
   // own-buffer cut-off) and zero; each result is filled with its own marker after checks.
   // Invariants: lengths match; a fresh slice reads all zero (so no earlier slice overlaps it);
-  // copies equal their source; after all writes every slice still holds its own marker.
+  // copies equal their source; after all writes every slice still holds its own marker; with
+  // `shared`, every array (own buffer or slice) is shared memory, and none is without it.
   it('hands out disjoint, zero-filled arrays of the asked length', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 64, max: 4096 }),
         fc.array(fc.record({ length: fc.nat({ max: 1400 }), copy: fc.boolean() }), { maxLength: 200 }),
-        (chunkBytes, requests) => {
-          const allocator = new ChunkAllocator(chunkBytes);
+        fc.boolean(),
+        (chunkBytes, requests, shared) => {
+          const allocator = new ChunkAllocator(chunkBytes, { shared });
           const handed: Uint8Array[] = [];
           requests.forEach(({ length, copy }, i) => {
             const source = new Uint8Array(length).fill(0xee);
@@ -22,6 +24,7 @@ describe('ChunkAllocator', () => {
             expect(bytes.length).toBe(length);
             expect(bytes.every((b) => b === (copy ? 0xee : 0))).toBe(true);
             if (length > chunkBytes >>> 2) expect(bytes.buffer.byteLength).toBe(length);
+            expect(bytes.buffer instanceof SharedArrayBuffer).toBe(shared);
             bytes.fill(i & 0xff);
             handed.push(bytes);
           });

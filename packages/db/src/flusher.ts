@@ -12,8 +12,9 @@
  * On the real file system the page file is encoded and written by a worker thread of its own
  * (not the compaction worker, so a flush never queues behind a long compaction); the main
  * thread only packs the memtable's entries for it (see `flush-job.ts`). A memtable is packed
- * as soon as it is frozen, so the packing overlaps the flush before it. A memtable holding
- * more than `WORKER_FLUSH_DATA_BYTES_MAX` of keys and values is built inline.
+ * as soon as it is frozen, so the packing overlaps the flush before it. A memtable whose
+ * bytes the job would copy (not shared memory) beyond `WORKER_FLUSH_DATA_BYTES_MAX` is built
+ * inline.
  */
 import { toFileNum } from '@kv/base';
 import { CompactionWorkerPool } from '@kv/compaction';
@@ -31,10 +32,12 @@ import type { EngineEventSink } from './db-events.js';
 import type { FrozenMemtable } from './write-pipeline.js';
 
 /**
- * The most key and value bytes a memtable may hold to be built in the flush worker. A flush
- * there holds a copy of them (the batch payloads, cloned when the job is posted) beside the
- * memtable itself; past this, the extra memory would be larger than the main-thread time saved
- * is worth. The default 16 MiB memtable holds about 8 MiB of 116-byte records.
+ * The most bytes of unshared buffers a packed memtable may reference to be built in the flush
+ * worker. Posting the job clones those buffers, and the worker holds the copy beside the
+ * memtable itself until its next garbage collection; past this, the extra memory would be
+ * larger than the main-thread time saved is worth. The engine's batch payloads are shared
+ * memory (`byte-allocators.ts`), which the worker shares instead of copying, so this limits
+ * only a memtable whose bytes are not (one that copied its keys and values).
  */
 export const WORKER_FLUSH_DATA_BYTES_MAX: number = 32 * 1024 * 1024;
 
@@ -206,13 +209,13 @@ export class Flusher {
   private async writeAndRecord(frozen: FrozenMemtable): Promise<FlushOutcome> {
     const { vfs, dir, manifest } = this.context;
     const allocateFileNumber = (): FileNum => toFileNum(manifest.allocateFileNumber());
-    // Posting a run copies the memtable's keys and values into the worker, where the copy lives
-    // until the worker's next garbage collection: a large memtable is built inline instead.
-    const pool = frozen.memtable.dataBytes <= WORKER_FLUSH_DATA_BYTES_MAX ? this.pool : undefined;
-    const buildTable = pool === undefined ? undefined : (input: TableBuildJobInput) => pool.buildTable(input);
     // A pack is used once: a worker takes its arrays, so a retry packs again.
     const packed = this.packs.get(frozen) ?? packMemtable(frozen.memtable);
     this.packs.delete(frozen);
+    // Posting a run copies its unshared buffers into the worker, where the copy lives until
+    // the worker's next garbage collection: a memtable of many such bytes is built inline.
+    const pool = unsharedBytes(await packed) <= WORKER_FLUSH_DATA_BYTES_MAX ? this.pool : undefined;
+    const buildTable = pool === undefined ? undefined : (input: TableBuildJobInput) => pool.buildTable(input);
     const flushed = await flushMemtable({ vfs, dir, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber, packed, ...(buildTable === undefined ? {} : { buildTable }) });
     try {
       if (flushed.path !== undefined) await vfs.syncDir(dir);
@@ -232,4 +235,11 @@ export class Flusher {
     const remaining = this.immutables.filter((frozen) => frozen !== flushed).map((frozen) => frozen.walNumber);
     return Math.min(this.context.activeWalNumber(), ...remaining);
   }
+}
+
+/** Bytes of the buffers `packed` references that posting it to a worker would copy. */
+function unsharedBytes(packed: PackedEntries): number {
+  let bytes = 0;
+  for (const buffer of packed.buffers) if (!(buffer instanceof SharedArrayBuffer)) bytes += buffer.byteLength;
+  return bytes;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryKind, encodeExpiringValue, toSeqNum } from '@kv/base';
-import { decodeBatch, encodeBatch } from '../src/batch-codec.js';
+import { decodeBatch, encodeBatch, prepareBatch } from '../src/batch-codec.js';
 import { OpKind } from '../src/write-op.js';
 import type { WriteOp } from '../src/write-op.js';
 
@@ -34,6 +34,26 @@ describe('batch codec', () => {
         expect(decoded.firstSeq).toBe(firstSeq);
         expect(decoded.ops).toEqual(ops);
       }),
+    );
+  });
+
+  // Goal: the views the memtable keeps (and a flush sends to the worker thread) are shared
+  // memory, so posting a flush job shares them instead of copying the memtable's bytes.
+  // Strategy: prepare batches of small ops and of one op larger than the allocator's chunk
+  // quarter (an array of its own). Invariant: payload, keys and values all view a
+  // SharedArrayBuffer.
+  it('prepares payloads in shared memory, small batches and large ones alike', () => {
+    fc.assert(
+      fc.property(fc.array(writeOp, { minLength: 1, maxLength: 5 }), fc.boolean(), (ops, large) => {
+        const all = large ? [...ops, { kind: OpKind.Put, key: new Uint8Array(3), value: new Uint8Array(40_000) } satisfies WriteOp] : ops;
+        const prepared = prepareBatch(all);
+        expect(prepared.payload.buffer).toBeInstanceOf(SharedArrayBuffer);
+        for (const op of prepared.ops) {
+          expect(op.key.buffer).toBe(prepared.payload.buffer);
+          expect(op.value.length === 0 || op.value.buffer === prepared.payload.buffer).toBe(true);
+        }
+      }),
+      { numRuns: 50 },
     );
   });
 

@@ -68,7 +68,7 @@ describe('flushes in a worker thread', () => {
 });
 
 describe('large memtables', () => {
-  it('flushes a memtable holding more than 32 MiB of keys and values (built inline) and reads it back', async () => {
+  it('flushes a memtable holding more than 32 MiB of keys and values (shared with the flush worker, not copied) and reads it back', async () => {
     const dir = tempDir();
     const db = await DB.open(dir, { memtableSize: 64 * 1024 * 1024, memoryBudget: 256 * 1024 * 1024 });
     const value = (i: number): Uint8Array => new Uint8Array(1024 * 1024).fill(i);
