@@ -165,7 +165,10 @@ describe('reopening a cleanly closed database', () => {
     const db = await DB.open('/db', { vfs });
     await db.put('before', 'close');
     await db.close();
+    const logs = await logNames(vfs);
     const reopened = await DB.open('/db', { vfs });
+    // The writes below go to the continued segment.
+    expect(await logNames(vfs)).toEqual(logs);
     await reopened.put('durable', 'yes', { sync: true });
     await reopened.put('written', 'yes');
     const powerLoss = vfs.crashImage({ mode: 'power-loss' });

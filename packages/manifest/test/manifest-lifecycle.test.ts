@@ -175,7 +175,10 @@ describe('Manifest lifecycle', () => {
     expect(reused?.manifest.manifestNumber).toBe(43);
     expect(reused?.version.nextFileNumber).toBe(51);
     expect(reused?.manifest.allocateFileNumber()).toBe(51);
+    // The next edit records the counter past every number handed out.
+    await reused?.manifest.logAndApply({ lastSequence: 1 });
     await reused?.manifest.close();
+    expect((await readManifest(vfs, DIR))?.version.nextFileNumber).toBe(52);
   });
 
   test('rollover switches CURRENT to a snapshot and deletes the old manifest', async () => {
