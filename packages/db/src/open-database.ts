@@ -105,9 +105,9 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   checkCreationRecord(record, options);
   // A manifest never opened by the engine (one edit besides close markers: a checkpoint or
   // repair of a build that recorded a logNumber without a segment) in a directory without any
-  // WAL at or below its log number needs none. A segment above it can only be the empty one a failed open left (an
-  // open that got further would have logged an edit): it must not turn the next open into a
-  // CORRUPTION.
+  // WAL at or below its log number needs none. A segment above it can only be the empty one a
+  // failed open left (an open that got further would have logged an edit): it must not turn
+  // the next open into a CORRUPTION.
   const neverOpened = existing !== undefined && existing.editCount === 1 && scan.logs.every((n) => n > version.logNumber);
   if (version.logNumber > 0 && !neverOpened && !scan.logs.includes(toFileNum(version.logNumber))) {
     // Its writes are in no page file the manifest names: opening would serve older values.
@@ -165,9 +165,9 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
 
 /**
  * The segment writes go to after open. The one the manifest names is continued when it is the
- * only one to replay and holds nothing but its header (no zeros ahead: a clean close leaves
- * that); the replay then reads it as empty. Otherwise, or when its header does not read back
- * (the replay tolerates damage there), a new segment is created.
+ * only one to replay and holds nothing but a valid header (no zeros ahead: a clean close
+ * leaves that; `openForAppend` checks both, CORRUPTION otherwise); the replay then reads it as
+ * empty. Otherwise a new segment is created.
  */
 async function startLiveSegment(options: {
   vfs: Vfs;
@@ -180,14 +180,11 @@ async function startLiveSegment(options: {
   const { vfs, dir, version, logs, segmentOptions } = options;
   const [only] = logs;
   if (logs.length === 1 && only !== undefined && only === version.logNumber) {
-    const stat = await vfs.stat(`${dir}/${logFileName(only)}`);
-    if (stat?.sizeBytes === HEADER_RECORD_BYTES_V1) {
-      const resumed = await resumeSegment(vfs, dir, { number: only, endOffset: HEADER_RECORD_BYTES_V1, ...segmentOptions }).catch((error: unknown) => {
-        if (isKvError(error) && error.code === 'CORRUPTION') return undefined;
-        throw error;
-      });
-      if (resumed !== undefined) return resumed;
-    }
+    const resumed = await resumeSegment(vfs, dir, { number: only, endOffset: HEADER_RECORD_BYTES_V1, ...segmentOptions }).catch((error: unknown) => {
+      if (isKvError(error, 'CORRUPTION')) return undefined;
+      throw error;
+    });
+    if (resumed !== undefined) return resumed;
   }
   return startSegment(vfs, dir, { number: options.allocate(), ...segmentOptions });
 }

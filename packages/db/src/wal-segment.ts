@@ -33,9 +33,10 @@ export async function startSegment(vfs: Vfs, dir: string, options: { number: Fil
 }
 
 /**
- * Continues segment `number`, which a replay just read to its end (`endOffset`), instead of
- * creating a new one. Nothing is synced: the segment's header and directory entry were
- * synced when it was created, before any manifest edit named it.
+ * Continues segment `number`, which must end at `endOffset` after a valid header
+ * (`WalWriter.openForAppend`, CORRUPTION otherwise), instead of creating a new one. Nothing is
+ * synced: the segment's header and directory entry were synced when it was created, before
+ * any manifest edit named it.
  */
 export async function resumeSegment(vfs: Vfs, dir: string, options: { number: FileNum; endOffset: number; memtableSizeBytes: number; syncGate: SyncLatencyGate }): Promise<WalSegment> {
   const preallocateBytes = preallocateBytesFor(options.memtableSizeBytes);

@@ -8,7 +8,7 @@ import { NotSupportedError, toSeqNum } from '@kv/base';
 import type { RangeTombstone } from '@kv/base';
 import { EditCursor } from './edit-cursor.js';
 import { optionsProblem, rangeTombstoneProblem, removedFileProblem, tableFileProblem, tombstoneSeqProblem } from './edit-rules.js';
-import { EDIT_TAG_MAX_V1, EDIT_TAG_MAX_V2, EDIT_TAG_MAX_V3, EditTag, FORMAT_VERSION_CLOSE_MARKER, FORMAT_VERSION_CURRENT, FORMAT_VERSION_MIN, FORMAT_VERSION_RANGE_TOMBSTONES, KEY_BYTES_MAX, OptionsFlag, TombstoneEndFlag } from './format.js';
+import { EDIT_TAG_MAX_V1, EDIT_TAG_MAX_V2, EditTag, FORMAT_VERSION_CLOSE_MARKER, FORMAT_VERSION_CURRENT, FORMAT_VERSION_MIN, KEY_BYTES_MAX, OptionsFlag, TombstoneEndFlag } from './format.js';
 import type { DatabaseOptionsRecord, RemovedFile, TableFileMeta, VersionEdit } from './version-edit.js';
 
 /** Decodes one edit. `where` names its origin (file and offset) in errors. */
@@ -18,12 +18,13 @@ export function decodeVersionEdit(bytes: Uint8Array, where: string): VersionEdit
   const version = cursor.varint('format version');
   if (version > FORMAT_VERSION_CURRENT) throw new NotSupportedError(where, `edit format version ${version} (this build reads ${FORMAT_VERSION_MIN}..${FORMAT_VERSION_CURRENT})`);
   if (version < FORMAT_VERSION_MIN) cursor.fail(`edit format version ${version} does not exist`);
+  if (version === FORMAT_VERSION_CLOSE_MARKER) return decodeCloseMarker(bytes, cursor);
   const edit: VersionEdit = {};
   const added: TableFileMeta[] = [];
   const removed: RemovedFile[] = [];
   const removedTombstones: number[] = [];
   const addedTombstones: RangeTombstone[] = [];
-  const tagMax = version === FORMAT_VERSION_MIN ? EDIT_TAG_MAX_V1 : version === FORMAT_VERSION_RANGE_TOMBSTONES ? EDIT_TAG_MAX_V2 : EDIT_TAG_MAX_V3;
+  const tagMax = version === FORMAT_VERSION_MIN ? EDIT_TAG_MAX_V1 : EDIT_TAG_MAX_V2;
   let previousTag: number = EditTag.End;
   // Each iteration consumes at least one byte, so the loop is bounded by the edit's length.
   for (;;) {
@@ -32,22 +33,24 @@ export function decodeVersionEdit(bytes: Uint8Array, where: string): VersionEdit
     if (tag === EditTag.End) break;
     if (tag > tagMax) cursor.fail(`unknown tag ${tag} in a version ${version} edit`);
     if (tag < previousTag) cursor.fail(`tag ${tag} after tag ${previousTag} (tags ascend)`);
-    if (tag === previousTag && (tag < EditTag.RemovedFile || tag === EditTag.Closed)) cursor.fail(`tag ${tag} repeated`);
+    if (tag === previousTag && tag < EditTag.RemovedFile) cursor.fail(`tag ${tag} repeated`);
     previousTag = tag;
     readField(cursor, { tag, edit, added, removed, removedTombstones, addedTombstones });
   }
   if (!cursor.atEnd) cursor.fail('bytes after the end tag');
-  // Edits are written with the lowest version that expresses them (canonical encoding), and
-  // the close marker (the only version 3 edit) is alone in its edit.
-  if (version === FORMAT_VERSION_RANGE_TOMBSTONES && removedTombstones.length + addedTombstones.length === 0) cursor.fail(`version ${version} edit without range tombstones`);
-  if (version === FORMAT_VERSION_CLOSE_MARKER && (previousTag !== EditTag.Closed || Object.keys(edit).length > 1 || removed.length + added.length + removedTombstones.length + addedTombstones.length > 0)) {
-    cursor.fail('a version 3 edit is the close marker (tag 9) alone');
-  }
+  // Edits are written with the lowest version that expresses them (canonical encoding).
+  if (version > FORMAT_VERSION_MIN && removedTombstones.length + addedTombstones.length === 0) cursor.fail(`version ${version} edit without range tombstones`);
   if (removed.length > 0) edit.removedFiles = removed;
   if (added.length > 0) edit.addedFiles = added;
   if (removedTombstones.length > 0) edit.removedRangeTombstones = removedTombstones;
   if (addedTombstones.length > 0) edit.addedRangeTombstones = addedTombstones;
   return edit;
+}
+
+/** The only version 3 edit is the close marker, `03 09 00` exactly (FORMAT.md, "Edit grammar"). */
+function decodeCloseMarker(bytes: Uint8Array, cursor: EditCursor): VersionEdit {
+  if (bytes.length !== 3 || bytes[1] !== EditTag.Closed || bytes[2] !== EditTag.End) cursor.fail('a version 3 edit is the close marker (tag 9) alone');
+  return { closed: true };
 }
 
 interface FieldTarget {
@@ -82,9 +85,6 @@ function readField(cursor: EditCursor, target: FieldTarget): void {
       return;
     case EditTag.RemovedRangeTombstone:
       target.removedTombstones.push(readRemovedTombstone(cursor));
-      return;
-    case EditTag.Closed:
-      edit.closed = true;
       return;
     default:
       target.addedTombstones.push(readAddedTombstone(cursor));

@@ -38,6 +38,7 @@ export const EditTag = {
   AddedFile: 6,
   RemovedRangeTombstone: 7,
   AddedRangeTombstone: 8,
+  /** Only in the close marker, the one version 3 edit: `03 09 00`. */
   Closed: 9,
 } as const;
 export type EditTag = (typeof EditTag)[keyof typeof EditTag];
@@ -45,7 +46,6 @@ export type EditTag = (typeof EditTag)[keyof typeof EditTag];
 /** The largest tag of each version; every tag above it is unknown in that version. */
 export const EDIT_TAG_MAX_V1 = 6;
 export const EDIT_TAG_MAX_V2 = 8;
-export const EDIT_TAG_MAX_V3 = 9;
 
 /** Levels 0 .. LEVEL_COUNT - 1. A level outside that range in an edit is `CORRUPTION`. */
 export const LEVEL_COUNT = 7;

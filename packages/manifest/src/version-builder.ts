@@ -35,7 +35,8 @@ export class VersionBuilder {
   /** The level of every file in the state, by file number. */
   private readonly levelOf = new Map<number, number>();
 
-  constructor(base: VersionState) {
+  constructor(base: Omit<VersionState, 'levels'> & { levels: readonly (readonly TableFileMeta[])[] }) {
+    // Its own state object and level list: `apply` changes both in place.
     this.state = { ...base, levels: [...base.levels] };
     base.levels.forEach((files, level) => {
       for (const file of files) this.levelOf.set(file.fileNumber, level);
@@ -54,15 +55,13 @@ export class VersionBuilder {
     for (const file of edit.addedFiles ?? []) {
       if (file.fileNumber >= scalars.nextFileNumber) fail(`file ${file.fileNumber} is not below nextFileNumber ${scalars.nextFileNumber}`);
     }
-    this.state = { ...this.state, ...scalars, options, rangeTombstones };
+    Object.assign(this.state, scalars, { options, rangeTombstones });
   }
 
-  /** The state after every edit applied so far. Later edits copy what they change. */
+  /** The state after every edit applied; the builder is done with. */
   build(): VersionState {
     const levels = this.state.levels.map((files, level) => (this.owned[level] === true ? Object.freeze(files) : files));
-    this.owned.fill(false);
-    this.state = { ...this.state, levels };
-    return { ...this.state, levels: [...levels] };
+    return { ...this.state, levels };
   }
 
   /** Removals first, then additions, so an edit may move a file by removing and re-adding it. */
@@ -117,13 +116,6 @@ export class VersionBuilder {
     this.owned[level] = true;
     return copy;
   }
-}
-
-/** The state after applying `edit` to `base` on its own. */
-export function applyEditToState(base: VersionState, edit: VersionEdit, fail: Fail): VersionState {
-  const builder = new VersionBuilder(base);
-  builder.apply(edit, fail);
-  return builder.build();
 }
 
 /** Removals first, then additions; a removed seq must be present, an added one must be new. */

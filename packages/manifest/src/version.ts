@@ -6,7 +6,7 @@
 import { AssertionError, CorruptionError, RangeTombstoneIndex, assert } from '@kv/base';
 import type { RangeTombstone } from '@kv/base';
 import { LEVEL_COUNT } from './format.js';
-import { VersionBuilder, applyEditToState, emptyState } from './version-builder.js';
+import { VersionBuilder, emptyState } from './version-builder.js';
 import type { VersionState } from './version-builder.js';
 import type { DatabaseOptionsRecord, TableFileMeta, VersionEdit } from './version-edit.js';
 
@@ -53,10 +53,9 @@ export class Version {
    */
   apply(edit: VersionEdit, replay?: { where: string }): Version {
     const fail = (detail: string): never => {
-      if (replay !== undefined) throw failedReplay(replay.where, detail);
-      throw new AssertionError(`version edit: ${detail}`);
+      throw replay === undefined ? new AssertionError(`version edit: ${detail}`) : failedReplay(replay.where, detail);
     };
-    return new Version(applyEditToState(this.state(), edit, fail));
+    return this.built([{ edit, fail }]);
   }
 
   /**
@@ -64,25 +63,21 @@ export class Version {
    * its `where` would, but the version built once: replaying a manifest costs what its edits
    * change, not their number times the size of the version.
    */
-  applyReplayed(edits: Iterable<{ edit: VersionEdit; where: string }>): Version {
-    const builder = new VersionBuilder(this.state());
-    for (const { edit, where } of edits) {
-      builder.apply(edit, (detail: string): never => {
-        throw failedReplay(where, detail);
-      });
-    }
-    return new Version(builder.build());
+  applyReplayed(edits: readonly { edit: VersionEdit; where: string }[]): Version {
+    return this.built(edits.map(({ edit, where }) => ({ edit, fail: (detail: string): never => { throw failedReplay(where, detail); } })));
   }
 
-  private state(): VersionState {
-    return {
-      levels: [...this.levels],
+  private built(steps: readonly { edit: VersionEdit; fail: (detail: string) => never }[]): Version {
+    const builder = new VersionBuilder({
+      levels: this.levels,
       logNumber: this.logNumber,
       nextFileNumber: this.nextFileNumber,
       lastSequence: this.lastSequence,
       options: this.options,
       rangeTombstones: this.rangeTombstones,
-    };
+    });
+    for (const { edit, fail } of steps) builder.apply(edit, fail);
+    return new Version(builder.build());
   }
 
   /** Every file, level 0 first (newest first), then each deeper level in key order. */

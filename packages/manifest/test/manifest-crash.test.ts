@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { WalWriter } from '@kv/wal';
 import { Manifest, ROLLOVER_BYTES_DEFAULT, encodeVersionEdit, manifestFileName, parseManifestFileName, readCurrent } from '../src/index.js';
-import type { Version, VersionEdit } from '../src/index.js';
+import type { OpenedManifest, Version, VersionEdit } from '../src/index.js';
 import { checkCrashPoint, recordCrashPoints } from './crash-harness.js';
 import { DIR, editFor, file, initialVersion, lsmStepArb, newDbVfs } from './helpers.js';
 import type { LsmStep } from './helpers.js';
@@ -109,19 +109,10 @@ describe('power loss at every file-system operation', () => {
     await (await vfs.open(`${DIR}/MANIFEST-000002`, { create: true })).close();
     await vfs.syncDir(DIR);
 
-    let acknowledged = 6;
-    const { points, stop } = recordCrashPoints(vfs, () => acknowledged);
-    const opened = await Manifest.open(vfs, DIR);
-    if (opened === undefined) throw new Error('expected a database');
-    expect(opened.replay.stoppedEarly).toBe(true);
-    expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(opened.manifest.manifestNumber)]);
-    for (const lastSequence of [7, 8]) {
-      expected.push(await opened.manifest.logAndApply({ lastSequence }));
-      acknowledged += 1;
-    }
-    await opened.manifest.close();
-    stop();
-    for (const point of points) await checkCrashPoint(point, expected);
+    await checkOpenAndTwoEdits(vfs, expected, 6, async (opened) => {
+      expect(opened.replay.stoppedEarly).toBe(true);
+      expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(opened.manifest.manifestNumber)]);
+    });
   });
 
   test('during Manifest.open of a manifest whose last edit and CURRENT are not yet durable, and the edits after it', async () => {
@@ -151,22 +142,12 @@ describe('power loss at every file-system operation', () => {
     await writer.append([encodeVersionEdit(unsynced)]);
     await writer.close();
 
-    let acknowledged = 6;
-    const { points, stop } = recordCrashPoints(vfs, () => acknowledged);
-    const opened = await Manifest.open(vfs, DIR);
-    if (opened === undefined) throw new Error('expected a database');
-    expect(opened.reused).toBe(false);
-    expect(opened.manifest.manifestNumber).not.toBe(liveNumber);
-    expect(opened.version.lastSequence).toBe(7);
-    acknowledged = 7;
-    expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(opened.manifest.manifestNumber)]);
-    for (const lastSequence of [8, 9]) {
-      expected.push(await opened.manifest.logAndApply({ lastSequence }));
-      acknowledged += 1;
-    }
-    await opened.manifest.close();
-    stop();
-    for (const point of points) await checkCrashPoint(point, expected);
+    await checkOpenAndTwoEdits(vfs, expected, 6, async (opened) => {
+      expect(opened.reused).toBe(false);
+      expect(opened.manifest.manifestNumber).not.toBe(liveNumber);
+      expect(opened.version.lastSequence).toBe(7);
+      expect(await vfs.list(DIR)).toEqual(['CURRENT', manifestFileName(opened.manifest.manifestNumber)]);
+    });
   });
 
   test('during a Manifest.open that reuses a cleanly closed manifest, and the edits and close after it', async () => {
@@ -178,21 +159,33 @@ describe('power loss at every file-system operation', () => {
     // Invariants: every image opens to the state of 6 edits (7, 8 once those resolved).
     const vfs = await newDbVfs();
     const expected = await closedManifestOfSixEdits(vfs);
-    let acknowledged = 6;
-    const { points, stop } = recordCrashPoints(vfs, () => acknowledged);
-    const opened = await Manifest.open(vfs, DIR);
-    if (opened === undefined) throw new Error('expected a database');
-    expect(opened.reused).toBe(true);
-    for (const lastSequence of [7, 8]) {
-      expected.push(await opened.manifest.logAndApply({ lastSequence }));
-      acknowledged += 1;
-    }
-    await opened.manifest.close();
-    stop();
-    expect(points.length).toBeGreaterThan(0);
-    for (const point of points) await checkCrashPoint(point, expected);
+    await checkOpenAndTwoEdits(vfs, expected, 6, (opened) => {
+      expect(opened.reused).toBe(true);
+    });
   });
 });
+
+/**
+ * Records crash images during `Manifest.open` of `vfs` (with `acknowledged` edits before it),
+ * `check`s the opened manifest, then two edits and a close; checks every image. What the open
+ * recovered counts as acknowledged once it resolved; the two edits are appended to `expected`.
+ */
+async function checkOpenAndTwoEdits(vfs: MemoryVfs, expected: Version[], acknowledgedBefore: number, check: (opened: OpenedManifest) => void | Promise<void>): Promise<void> {
+  let acknowledged = acknowledgedBefore;
+  const { points, stop } = recordCrashPoints(vfs, () => acknowledged);
+  const opened = await Manifest.open(vfs, DIR);
+  if (opened === undefined) throw new Error('expected a database');
+  acknowledged = opened.version.lastSequence;
+  await check(opened);
+  for (let i = 0; i < 2; i++) {
+    expected.push(await opened.manifest.logAndApply({ lastSequence: opened.manifest.current.lastSequence + 1 }));
+    acknowledged += 1;
+  }
+  await opened.manifest.close();
+  stop();
+  expect(points.length).toBeGreaterThan(0);
+  for (const point of points) await checkCrashPoint(point, expected);
+}
 
 /**
  * A manifest of six edits of every kind (flush, compaction, new WAL, move), closed: the
