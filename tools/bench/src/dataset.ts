@@ -4,13 +4,15 @@
  *
  * Keys are fixed-width zero-padded decimals, as in db_bench. Present key i is the number 2i
  * and missing key i is 2i+1, so a missing key sorts between present ones (readmissing cannot
- * be answered by a range check alone). Values are printable ASCII and about half
- * compressible (each piece is a random half repeated), like db_bench's default
- * `compression_ratio` of 0.5; ASCII keeps string-only engines byte-identical too.
+ * be answered by a range check alone). Values are printable ASCII and half compressible, as
+ * db_bench's with its default `compression_ratio` of 0.5: every value is one whole piece of
+ * a source of about 1 MiB, and a piece is a random printable run of half its length repeated
+ * to fill it. ASCII keeps string-only engines byte-identical too.
  */
 import { SeededRandom } from './rng.js';
 
 const SOURCE_BYTES_MIN = 1024 * 1024;
+const PIECES_MIN = 4;
 const PRINTABLE_FIRST = 0x20;
 const PRINTABLE_COUNT = 95;
 
@@ -18,11 +20,13 @@ export class Dataset {
   readonly keyBytes: number;
   readonly valueBytes: number;
   private readonly source: Buffer;
+  private readonly pieceCount: number;
 
   constructor(options: { keyBytes: number; valueBytes: number; seed: number }) {
     this.keyBytes = options.keyBytes;
     this.valueBytes = options.valueBytes;
-    this.source = buildValueSource(Math.max(SOURCE_BYTES_MIN, 4 * options.valueBytes), options.seed);
+    this.pieceCount = Math.max(PIECES_MIN, Math.ceil(SOURCE_BYTES_MIN / Math.max(1, options.valueBytes)));
+    this.source = buildValueSource(this.pieceCount, options.valueBytes, options.seed);
   }
 
   /** The key of record `index` (present in the data set). A fresh buffer the engine may keep. */
@@ -37,9 +41,8 @@ export class Dataset {
 
   /** The value of record `index` as written by pass `version` (0 = fill, 1+ = overwrites). */
   value(index: number, version: number): Buffer {
-    const span = this.source.length - this.valueBytes;
-    const offset = (Math.imul(index, 0x9e3779b1) ^ Math.imul(version + 1, 0x85ebca6b)) >>> 0;
-    const start = offset % span;
+    const hash = (Math.imul(index, 0x9e3779b1) ^ Math.imul(version + 1, 0x85ebca6b)) >>> 0;
+    const start = (hash % this.pieceCount) * this.valueBytes;
     return Buffer.from(this.source.subarray(start, start + this.valueBytes));
   }
 
@@ -62,17 +65,18 @@ export class Dataset {
   }
 }
 
-/** Pieces of 100 bytes, each a random printable half followed by the same half again. */
-function buildValueSource(sizeBytes: number, seed: number): Buffer {
+/**
+ * `pieceCount` pieces of `pieceBytes` each. A piece is a random printable run of half its
+ * length (at least one byte) repeated until the piece is full, as db_bench's
+ * `CompressibleString` builds them.
+ */
+function buildValueSource(pieceCount: number, pieceBytes: number, seed: number): Buffer {
   const random = new SeededRandom(seed ^ 0x5eed);
-  const source = Buffer.alloc(sizeBytes);
-  const pieceBytes = 100;
-  const halfBytes = pieceBytes / 2;
-  for (let piece = 0; piece < sizeBytes; piece += pieceBytes) {
-    for (let i = 0; i < halfBytes && piece + i < sizeBytes; i++) {
-      const byte = PRINTABLE_FIRST + random.nextBelow(PRINTABLE_COUNT);
-      source[piece + i] = byte;
-      if (piece + halfBytes + i < sizeBytes) source[piece + halfBytes + i] = byte;
+  const source = Buffer.alloc(pieceCount * pieceBytes);
+  const runBytes = Math.max(1, Math.floor(pieceBytes / 2));
+  for (let piece = 0; piece < source.length; piece += pieceBytes) {
+    for (let i = 0; i < pieceBytes; i++) {
+      source[piece + i] = i < runBytes ? PRINTABLE_FIRST + random.nextBelow(PRINTABLE_COUNT) : (source[piece + (i % runBytes)] ?? 0);
     }
   }
   return source;
