@@ -1,8 +1,10 @@
 /**
  * Runs compaction jobs and table builds in worker threads, so merging and encoding never block
- * the main thread's event loop. Each worker runs one job at a time; jobs beyond the thread
- * count queue. Workers start on first use and are `unref`ed while idle, so an idle pool does
- * not keep the process alive; `close()` terminates them.
+ * the main thread's event loop. Each worker runs up to `jobsPerThread` jobs at once; the jobs
+ * are asynchronous and yield between slices, so the worker's event loop interleaves them. Jobs
+ * beyond the pool's slots queue, table builds ahead of compactions (a flush frees memtable
+ * memory that writers may be waiting for). Workers start on first use and are `unref`ed while
+ * idle, so an idle pool does not keep the process alive; `close()` terminates them.
  *
  * A worker that crashes or exits fails its job with IO_ERROR and is replaced for the next job.
  * A job's own failure (a KvError in the worker) rejects with a KvError of the same code.
@@ -17,6 +19,7 @@ import { isJobReply, reviveError } from './worker-protocol.js';
 import type { JobReply, WorkerJob } from './worker-protocol.js';
 
 const THREADS_MAX = 16;
+const JOBS_PER_THREAD_MAX = 16;
 
 /**
  * A worker's young generation, in MiB (V8's default is 16 per semispace on 64-bit). A job's
@@ -38,28 +41,30 @@ interface PendingJob {
 
 interface WorkerSlot {
   worker: Worker;
-  job: PendingJob | undefined;
+  /** The jobs this worker runs now, by job id. */
+  jobs: Map<number, PendingJob>;
   crash: unknown;
 }
 
 export interface CompactionWorkerPoolOptions {
   /** Worker threads, 1..16; default 1. */
   threads?: number;
+  /** Jobs one worker runs at once, 1..16; default 1. */
+  jobsPerThread?: number;
 }
 
 export class CompactionWorkerPool {
   private readonly threads: number;
+  private readonly jobsPerThread: number;
   private readonly slots: WorkerSlot[] = [];
+  /** Waiting jobs: table builds first, each kind in submission order. */
   private readonly queue: PendingJob[] = [];
   private nextJobId = 1;
   private closed = false;
 
   constructor(options: CompactionWorkerPoolOptions = {}) {
-    const threads = options.threads ?? 1;
-    if (!Number.isSafeInteger(threads) || threads < 1 || threads > THREADS_MAX) {
-      throw new InvalidArgumentError('compaction worker pool threads', `must be 1..${THREADS_MAX}`);
-    }
-    this.threads = threads;
+    this.threads = checkCount('compaction worker pool threads', options.threads ?? 1, THREADS_MAX);
+    this.jobsPerThread = checkCount('compaction worker pool jobsPerThread', options.jobsPerThread ?? 1, JOBS_PER_THREAD_MAX);
   }
 
   /** Runs `input` in a worker with the real file system. Rejects with NOT_OPEN after `close()`. */
@@ -81,7 +86,13 @@ export class CompactionWorkerPool {
   private submit(job: WorkerJob, transfer: ArrayBuffer[]): Promise<JobReply & { ok: true }> {
     if (this.closed) return Promise.reject(new NotOpenError('compaction worker pool'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextJobId++, job, transfer, resolve, reject });
+      const pending = { id: this.nextJobId++, job, transfer, resolve, reject };
+      if (job.kind === 'table-build') {
+        const firstCompaction = this.queue.findIndex((waiting) => waiting.job.kind !== 'table-build');
+        this.queue.splice(firstCompaction === -1 ? this.queue.length : firstCompaction, 0, pending);
+      } else {
+        this.queue.push(pending);
+      }
       this.dispatch();
     });
   }
@@ -92,33 +103,50 @@ export class CompactionWorkerPool {
     for (const job of this.queue.splice(0)) job.reject(new NotOpenError('compaction worker pool'));
     const slots = this.slots.splice(0);
     for (const slot of slots) {
-      slot.job?.reject(new NotOpenError('compaction worker pool'));
-      slot.job = undefined;
+      for (const job of slot.jobs.values()) job.reject(new NotOpenError('compaction worker pool'));
+      slot.jobs.clear();
     }
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
   private dispatch(): void {
     while (!this.closed && this.queue.length > 0) {
-      const slot = this.slots.find((candidate) => candidate.job === undefined) ?? (this.slots.length < this.threads ? this.spawn() : undefined);
+      const slot = this.slotWithRoom();
       if (slot === undefined) return;
       const job = this.queue.shift();
       if (job === undefined) return;
-      slot.job = job;
+      slot.jobs.set(job.id, job);
       slot.worker.ref();
       try {
         slot.worker.postMessage({ id: job.id, job: job.job }, job.transfer);
       } catch (error) {
-        // The input could not be cloned (not plain data): the job fails, the worker stays idle.
-        slot.job = undefined;
-        slot.worker.unref();
+        // The input could not be cloned (not plain data): the job fails, the worker stays as it was.
+        this.release(slot, job.id);
         job.reject(new InvalidArgumentError(`${job.job.kind} job input`, `cannot be sent to a worker: ${String(error)}`));
       }
     }
   }
 
+  /** An idle worker, a new one while there are fewer than `threads`, else the least busy one with room. */
+  private slotWithRoom(): WorkerSlot | undefined {
+    const idle = this.slots.find((candidate) => candidate.jobs.size === 0);
+    if (idle !== undefined) return idle;
+    if (this.slots.length < this.threads) return this.spawn();
+    let best: WorkerSlot | undefined;
+    for (const slot of this.slots) {
+      if (slot.jobs.size < this.jobsPerThread && (best === undefined || slot.jobs.size < best.jobs.size)) best = slot;
+    }
+    return best;
+  }
+
+  /** Forgets job `id` on `slot`; an idle worker no longer keeps the process alive. */
+  private release(slot: WorkerSlot, id: number): void {
+    slot.jobs.delete(id);
+    if (slot.jobs.size === 0) slot.worker.unref();
+  }
+
   private spawn(): WorkerSlot {
-    const slot: WorkerSlot = { worker: startWorker(), job: undefined, crash: undefined };
+    const slot: WorkerSlot = { worker: startWorker(), jobs: new Map(), crash: undefined };
     slot.worker.on('message', (message: unknown) => this.settle(slot, message));
     slot.worker.on('error', (error: unknown) => {
       slot.crash = error;
@@ -130,26 +158,29 @@ export class CompactionWorkerPool {
   }
 
   private settle(slot: WorkerSlot, message: unknown): void {
-    const job = slot.job;
-    if (!isJobReply(message) || job === undefined || message.id !== job.id) return;
-    slot.job = undefined;
-    slot.worker.unref();
+    if (!isJobReply(message)) return;
+    const job = slot.jobs.get(message.id);
+    if (job === undefined) return;
+    this.release(slot, job.id);
     settleJob(job, message);
     this.dispatch();
   }
 
-  /** A worker stopped: its job fails, and a new worker will take the queue. */
+  /** A worker stopped: its jobs fail, and a new worker will take the queue. */
   private retire(slot: WorkerSlot, exitCode: number): void {
     const index = this.slots.indexOf(slot);
     if (index !== -1) this.slots.splice(index, 1);
-    const job = slot.job;
-    slot.job = undefined;
-    if (job !== undefined) {
-      const detail = slot.crash === undefined ? `exited with code ${exitCode}` : `crashed: ${String(slot.crash)}`;
-      job.reject(new IoError('compaction worker', detail, { cause: slot.crash }));
-    }
+    const jobs = [...slot.jobs.values()];
+    slot.jobs.clear();
+    const detail = slot.crash === undefined ? `exited with code ${exitCode}` : `crashed: ${String(slot.crash)}`;
+    for (const job of jobs) job.reject(new IoError('compaction worker', detail, { cause: slot.crash }));
     this.dispatch();
   }
+}
+
+function checkCount(name: string, value: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(name, `must be 1..${max}`);
+  return value;
 }
 
 function settleJob(job: PendingJob, reply: JobReply): void {

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import { EntryKind, EntryPacker, toSeqNum } from '@kv/base';
+import type { PackedEntries } from '@kv/base';
 import { nodeVfs } from '@kv/vfs';
 import { describe, expect, it } from 'vitest';
 import { CompactionWorkerPool, runCompaction } from '../src/index.js';
-import type { CompactionJobInput, CompactionResult } from '../src/index.js';
+import type { CompactionJobInput, CompactionResult, TableBuildJobInput } from '../src/index.js';
 import type { TableFileMeta } from '@kv/manifest';
 import { buildInput, del, put, readFiles } from './helpers.js';
 import { useWorkerPoolInTempDir } from './worker-pool-fixture.js';
@@ -67,6 +69,66 @@ describe('CompactionWorkerPool', () => {
     const closed = new CompactionWorkerPool();
     await closed.close();
     await expect(closed.run(jobFor(await newDir(), []))).rejects.toMatchObject({ code: 'NOT_OPEN' });
+  });
+});
+
+/** `count` puts (`k00000`…) packed as a flush packs a memtable. */
+function packPuts(count: number): PackedEntries {
+  const packer = new EntryPacker(count);
+  for (let i = 0; i < count; i++) {
+    packer.add({ key: Buffer.from(`k${String(i).padStart(5, '0')}`), seq: toSeqNum(count - i), kind: EntryKind.Put, value: Buffer.from(`value-${i}`) });
+  }
+  return packer.finish();
+}
+
+function buildJob(dir: string, fileNumber: number, count: number): TableBuildJobInput {
+  return { path: join(dir, `${String(fileNumber).padStart(6, '0')}.sst`), build: { pageSizeBytes: 4096 }, snapshots: [], entries: packPuts(count) };
+}
+
+describe('CompactionWorkerPool with several jobs per thread', () => {
+  const { pool, newDir } = useWorkerPoolInTempDir('kv-shared-pool-', { threads: 1, jobsPerThread: 2 });
+
+  it('runs compactions and table builds at once in one worker with the results of inline runs', async () => {
+    const workerDir = await newDir();
+    const inlineDir = await newDir();
+    const inputs = await makeDatabase(workerDir);
+    await makeDatabase(inlineDir);
+    const compactions = [jobFor(workerDir, inputs.slice(0, 1), [30, 31, 32, 33, 34, 35]), jobFor(workerDir, inputs.slice(1), [40, 41, 42, 43])];
+    const builds = [buildJob(workerDir, 50, 3000), buildJob(workerDir, 51, 10), buildJob(workerDir, 52, 800)];
+    const [compacted, built] = await Promise.all([Promise.all(compactions.map((job) => pool.run(job))), Promise.all(builds.map((job) => pool.buildTable(job)))]);
+
+    const inlineCompacted = [
+      await runCompaction(nodeVfs, jobFor(inlineDir, inputs.slice(0, 1), [30, 31, 32, 33, 34, 35])),
+      await runCompaction(nodeVfs, jobFor(inlineDir, inputs.slice(1), [40, 41, 42, 43])),
+    ];
+    expect(compacted.map(withoutTime)).toEqual(inlineCompacted.map(withoutTime));
+    expect(built.map((properties) => properties.entryCount)).toEqual([3000, 10, 800]);
+    for (const result of compacted) expect(await readFiles(nodeVfs, result.added, workerDir)).toEqual(await readFiles(nodeVfs, result.added, inlineDir));
+  });
+
+  it('rejects a thread or job count out of range with INVALID_ARGUMENT', () => {
+    for (const options of [{ jobsPerThread: 0 }, { jobsPerThread: 17 }, { jobsPerThread: 1.5 }, { threads: 0 }]) {
+      expect(() => new CompactionWorkerPool(options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
+});
+
+describe('CompactionWorkerPool queue order', () => {
+  const { pool, newDir } = useWorkerPoolInTempDir('kv-pool-order-', { threads: 1, jobsPerThread: 1 });
+
+  it('starts a waiting table build before waiting compactions', async () => {
+    const dir = await newDir();
+    const inputs = await makeDatabase(dir);
+    const finished: string[] = [];
+    const track = <T>(name: string, job: Promise<T>): Promise<T> => job.then((result) => (finished.push(name), result));
+    // The first compaction takes the only slot; the second waits, and the build submitted after it goes first.
+    await Promise.all([
+      track('compaction 1', pool.run(jobFor(dir, inputs.slice(0, 1), [30, 31, 32, 33, 34, 35]))),
+      track('compaction 2', pool.run(jobFor(dir, inputs.slice(1), [40, 41, 42, 43]))),
+      track('build', pool.buildTable(buildJob(dir, 50, 100))),
+      track('compaction 3', pool.run(jobFor(dir, inputs.slice(0, 1), [60, 61, 62, 63, 64, 65]))),
+    ]);
+    expect(finished).toEqual(['compaction 1', 'build', 'compaction 2', 'compaction 3']);
   });
 });
 

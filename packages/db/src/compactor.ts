@@ -11,8 +11,8 @@
  * corruption, a bug) stop compaction and are reported by `compactRange` and `stats()`.
  */
 import { NotOpenError, isKvError, toFileNum, tombstoneOverlaps } from '@kv/base';
-import { CompactionWorkerPool, outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction, tombstonesRetiredBy, trivialMove } from '@kv/compaction';
-import type { CompactionBuildOptions, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
+import { outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction, tombstonesRetiredBy, trivialMove } from '@kv/compaction';
+import type { CompactionBuildOptions, CompactionWorkerPool, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
 import type { Manifest, VersionEdit } from '@kv/manifest';
 import type { Vfs } from '@kv/vfs';
 import { RetryBackoff, classifyFailure } from './background-retry.js';
@@ -40,8 +40,8 @@ export interface CompactorContext {
   /** Live snapshot sequence numbers, ascending. */
   snapshots(): number[];
   visibleSeq(): number;
-  /** Run jobs in a worker thread (real file system only). */
-  useWorker: boolean;
+  /** Where jobs run, off the main thread (real file system only); inline when undefined. */
+  pool: CompactionWorkerPool | undefined;
   /** Wall-clock ms: expiring entries past it are dropped. */
   clock(): number;
   events: EngineEventSink;
@@ -52,7 +52,6 @@ export class Compactor {
   fatalError: unknown;
   private readonly context: CompactorContext;
   private readonly picker: PickerState = { cursors: new Map() };
-  private readonly pool: CompactionWorkerPool | undefined;
   private running: Promise<void> | undefined;
   private pending = false;
   private stopped = false;
@@ -63,7 +62,6 @@ export class Compactor {
 
   constructor(context: CompactorContext) {
     this.context = context;
-    this.pool = context.useWorker ? new CompactionWorkerPool({ threads: 1 }) : undefined;
   }
 
   /** Starts compacting if anything is over its target (called after every version change). */
@@ -116,7 +114,6 @@ export class Compactor {
     this.wakeLevel0();
     await this.running;
     await this.jobLock;
-    await this.pool?.close();
   }
 
   /** Runs `job` while holding the job lock. */
@@ -193,7 +190,7 @@ export class Compactor {
       build: this.context.buildFor(plan.outputLevel), targetFileSizeBytes: policy.targetFileSizeBytes,
     };
     const planned = manifest.current;
-    const result = this.pool === undefined ? await runCompaction(this.context.vfs, input) : await this.pool.run(input);
+    const result = this.context.pool === undefined ? await runCompaction(this.context.vfs, input) : await this.context.pool.run(input);
     const removedRangeTombstones = tombstonesRetiredBy(planned, plan, rangeTombstones, result.rangeTombstonesHidingKept);
     try {
       await manifest.logAndApply({ addedFiles: result.added, removedFiles: result.removed, removedRangeTombstones });

@@ -6,6 +6,7 @@
  * when it is a delete, has expired, or is older than a range tombstone covering its key.
  */
 import { IoError, toFileNum } from '@kv/base';
+import { CompactionWorkerPool } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import type { BlockCache } from '@kv/sstable';
@@ -50,11 +51,20 @@ export interface PutOptions extends WriteOptions {
   ttl?: number;
 }
 
+/**
+ * Background jobs one worker thread runs at once: a flush and a compaction. They interleave on
+ * the worker's event loop (both yield between slices), as LevelDB's single background thread
+ * takes a memtable flush between compaction steps; the pool queues table builds ahead of
+ * compactions. One worker instead of one per kind of job saves an isolate and its heap.
+ */
+const BACKGROUND_JOBS_AT_ONCE = 2;
+
 export class DB extends DbReader {
   readonly location: string;
   private readonly pipeline: WritePipeline;
   private readonly flusher: Flusher;
   private readonly compactor: Compactor;
+  private readonly backgroundPool: CompactionWorkerPool | undefined;
   private readonly tables: TableSet;
   private readonly cache: BlockCache;
   private readonly manifest: Manifest;
@@ -87,8 +97,10 @@ export class DB extends DbReader {
       bloomBitsPerKey: options.bloomBitsPerKey,
       ...(opened.fixedWidth === undefined ? {} : { fixedWidth: opened.fixedWidth }),
     };
-    // Background jobs run in worker threads on the real file system, inline on any other.
-    const useWorker = options.vfs instanceof NodeVfs;
+    // Background jobs run in a worker thread on the real file system, inline on any other.
+    // Flushes and compactions share one worker (see BACKGROUND_JOBS_AT_ONCE).
+    this.backgroundPool = options.vfs instanceof NodeVfs ? new CompactionWorkerPool({ threads: 1, jobsPerThread: BACKGROUND_JOBS_AT_ONCE }) : undefined;
+    const pool = this.backgroundPool;
     this.flusher = new Flusher({
       vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, build,
       activeWalNumber: () => this.pipeline.wal.number,
@@ -98,7 +110,7 @@ export class DB extends DbReader {
         this.compactor.kick();
       },
       events,
-      useWorker,
+      pool,
     });
     this.flushOnClose = options.flushOnClose;
     this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);
@@ -107,7 +119,7 @@ export class DB extends DbReader {
       buildFor: (level) => ({ ...build, compression: compressionForLevel(options.compression, level) }),
       snapshots: () => this.snapshots.sequences(),
       visibleSeq: () => this.pipeline.visibleSeq,
-      useWorker,
+      pool,
       clock: this.clock,
       events,
     });
@@ -287,6 +299,7 @@ export class DB extends DbReader {
       await this.flusher.stop();
       await this.pipeline.close();
     } finally {
+      await this.backgroundPool?.close();
       await this.tables.close();
       await this.manifest.close();
       await this.lock.release();

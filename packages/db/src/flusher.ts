@@ -17,7 +17,7 @@
  * inline.
  */
 import { toFileNum } from '@kv/base';
-import { CompactionWorkerPool } from '@kv/compaction';
+import type { CompactionWorkerPool } from '@kv/compaction';
 import type { FileNum, PackedEntries } from '@kv/base';
 import type { TableBuildJobInput } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
@@ -69,8 +69,8 @@ export interface FlusherContext {
   /** Called after each flush's version is installed and its memtable dropped (compaction may be due). */
   onInstalled(): void;
   events: EngineEventSink;
-  /** Build page files in a worker thread (real file system only). */
-  useWorker: boolean;
+  /** Where page files are built, off the main thread (real file system only); inline when undefined. */
+  pool: CompactionWorkerPool | undefined;
 }
 
 export class Flusher {
@@ -88,13 +88,11 @@ export class Flusher {
   private readonly backoff = new RetryBackoff();
   /** Flushes whose manifest edit is logged but whose install has not finished. */
   private readonly committed = new Map<FrozenMemtable, FlushOutcome>();
-  private readonly pool: CompactionWorkerPool | undefined;
   /** Frozen memtables' entries, packed (or being packed) ahead of their flush. */
   private readonly packs = new Map<FrozenMemtable, Promise<PackedEntries>>();
 
   constructor(context: FlusherContext) {
     this.context = context;
-    this.pool = context.useWorker ? new CompactionWorkerPool({ threads: 1 }) : undefined;
   }
 
   add(frozen: FrozenMemtable): void {
@@ -149,7 +147,6 @@ export class Flusher {
     this.backoff.cancel();
     for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
     await this.running;
-    await this.pool?.close();
   }
 
   private async run(): Promise<void> {
@@ -214,7 +211,7 @@ export class Flusher {
     this.packs.delete(frozen);
     // Posting a run copies its unshared buffers into the worker, where the copy lives until
     // the worker's next garbage collection: a memtable of many such bytes is built inline.
-    const pool = unsharedBytes(await packed) <= WORKER_FLUSH_DATA_BYTES_MAX ? this.pool : undefined;
+    const pool = unsharedBytes(await packed) <= WORKER_FLUSH_DATA_BYTES_MAX ? this.context.pool : undefined;
     const buildTable = pool === undefined ? undefined : (input: TableBuildJobInput) => pool.buildTable(input);
     const flushed = await flushMemtable({ vfs, dir, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber, packed, ...(buildTable === undefined ? {} : { buildTable }) });
     try {
