@@ -10,13 +10,17 @@
  * number of readers and iterators; eviction drops the cache's reference, and reuses the buffer
  * only of a page no one may hold (below).
  *
- * Spare buffers: a page only point lookups have seen (`insert(…, recyclable)`, `lookup(…,
+ * Spare pages: a page only point lookups have seen (`insert(…, recyclable)`, `lookup(…,
  * transient)`) is read by callers that copy what they keep before they read another page, so
- * once evicted nobody holds its bytes, and its buffer is kept for the next page read
- * (`takeSpare`) instead of being left to the garbage collector. A page an iterator or any other
- * caller may hold is never recycled. Spare buffers count against the capacity with the cached
- * pages, so a cache that reads one page per miss allocates nothing in its steady state: no
- * `ArrayBuffer` per miss, no external-memory accounting, no allocator churn behind the RSS.
+ * once evicted nobody holds it or its bytes, and the page object with its buffer is kept for
+ * the next page read (`takeSpare`, then `DataPage.decode(…, reuse)`) instead of being left to
+ * the garbage collector. A page an iterator or any other caller may hold is never recycled.
+ * Spare pages count against the capacity with the cached pages. The cache's own node of an
+ * evicted page is reused too. So a cache that reads one page per miss allocates nothing that
+ * outlives the miss in its steady state: no `ArrayBuffer` (no external-memory accounting, no
+ * allocator churn behind the RSS), and no page or node object that would be promoted to the
+ * old generation and die there, which grew the main thread's heap by tens of MiB between
+ * full collections.
  */
 import { InvalidArgumentError, invariantsEnabled } from '@kv/base';
 import { AdmissionFilter } from './admission-filter.js';
@@ -25,6 +29,8 @@ import type { DataPage } from './data-page.js';
 /** Heap bytes charged per cached page beyond its image: the page object, node and map slot. */
 export const CACHE_ENTRY_OVERHEAD_BYTES = 240;
 const EVICTION_FRACTION_DEFAULT = 0.1;
+/** Evicted nodes kept for reuse; one eviction pass frees at most a tenth of the pages (by default). */
+const FREE_NODES_MAX = 4096;
 /** What a spare buffer is filled with when invariants are on. */
 const SPARE_POISON = 0xdb;
 /** A 4 KiB page and its overhead: sizes the admission filter to about one slot per cached page. */
@@ -42,7 +48,7 @@ export interface BlockCacheStats {
   usageBytes: number;
   capacityBytes: number;
   entries: number;
-  /** Bytes of spare page buffers kept for reuse (within the capacity, with `usageBytes`). */
+  /** Bytes of spare pages kept for reuse (within the capacity, with `usageBytes`). */
   spareBytes: number;
 }
 
@@ -82,9 +88,11 @@ export class BlockCache {
   private queue: CacheNode[] = [];
   private hand = 0;
   private readonly admission = new AdmissionFilter();
-  /** Buffers of recyclable pages that left the cache, all of `spareLength` bytes. */
-  private spare: Uint8Array[] = [];
+  /** Recyclable pages that left the cache, all of `spareLength` bytes. */
+  private spare: DataPage[] = [];
   private spareLength = 0;
+  /** Nodes of evicted pages, which nothing but spent queue slots refers to, for the next inserts. */
+  private freeNodes: CacheNode[] = [];
 
   constructor(options: BlockCacheOptions) {
     checkCapacity(options.capacityBytes);
@@ -134,10 +142,11 @@ export class BlockCache {
   }
 
   /**
-   * A buffer of exactly `length` bytes from a recyclable page that left the cache, or undefined
-   * when there is none. Its contents are stale: the caller fills all of it.
+   * A recyclable page of exactly `length` bytes that left the cache, or undefined when there is
+   * none. Its bytes are stale: the caller fills all of them and decodes the page again
+   * (`DataPage.decode(…, reuse)`).
    */
-  takeSpare(length: number): Uint8Array | undefined {
+  takeSpare(length: number): DataPage | undefined {
     if (length !== this.spareLength) return undefined;
     return this.spare.pop();
   }
@@ -174,7 +183,9 @@ export class BlockCache {
     const chargeBytes = page.bytes.length + CACHE_ENTRY_OVERHEAD_BYTES;
     const bytes = page.bytes;
     const ownBuffer = bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
-    const node: CacheNode = { fileNumber, pageIndex, page, chargeBytes, referenced: false, cached: true, recyclable: recyclable && ownBuffer };
+    const node = this.newNode(fileNumber, pageIndex, page);
+    node.chargeBytes = chargeBytes;
+    node.recyclable = recyclable && ownBuffer;
     pages.nodes[pageIndex] = node;
     pages.count++;
     this.queue.push(node);
@@ -182,6 +193,18 @@ export class BlockCache {
     this.entries++;
     if (this.usageBytes > this.capacityBytes) this.evict();
     this.trimSpare();
+  }
+
+  /** A node for a page being inserted: an evicted page's, or a new one. */
+  private newNode(fileNumber: number, pageIndex: number, page: DataPage): CacheNode {
+    const node = this.freeNodes.pop();
+    if (node === undefined) return { fileNumber, pageIndex, page, chargeBytes: 0, referenced: false, cached: true, recyclable: false };
+    node.fileNumber = fileNumber;
+    node.pageIndex = pageIndex;
+    node.page = page;
+    node.referenced = false;
+    node.cached = true;
+    return node;
   }
 
   /** Drops every page of a file (after the file is deleted). Not counted as evictions. */
@@ -201,7 +224,7 @@ export class BlockCache {
     this.files.delete(fileNumber);
   }
 
-  /** Takes a page out of the cache's accounting, keeping its buffer as a spare when it may be reused and fits. */
+  /** Takes a page out of the cache's accounting, keeping it as a spare when it may be reused and fits. */
   private release(node: CacheNode): void {
     const page = node.page;
     node.cached = false;
@@ -220,7 +243,7 @@ export class BlockCache {
     // that kept a view of a transient page across another page read sees garbage, not the
     // right bytes by luck.
     if (invariantsEnabled()) bytes.fill(SPARE_POISON);
-    this.spare.push(bytes);
+    this.spare.push(page);
   }
 
   /** Drops spare buffers until they and the cached pages fit the capacity. */
@@ -246,6 +269,9 @@ export class BlockCache {
       }
       this.release(node);
       this.evictions++;
+      // Only the spent slot before the hand still refers to the node (a page is in the live
+      // part of the queue once), so it can carry the next inserted page.
+      if (this.freeNodes.length < FREE_NODES_MAX) this.freeNodes.push(node);
     }
     // Drop the spent front once it is most of the array, so the queue stays O(entries).
     if (this.hand > 1024 && this.hand * 2 > this.queue.length) {

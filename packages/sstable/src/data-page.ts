@@ -25,37 +25,87 @@ export interface OverflowSource {
 const EMPTY: Uint8Array = new Uint8Array(0);
 
 export class DataPage {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-  readonly slotCount: number;
-  readonly ordinal: number;
-  readonly geometry: PageGeometry;
-  // The geometry's fields, copied flat for the hot paths.
-  private readonly slotBase: number;
-  private readonly slotWidth: number;
-  private readonly prefixStart: number;
-  private readonly prefixLength: number;
-  private readonly keyLengthWidth: number;
-  private readonly uniformSuffixLength: number;
-  private readonly keyOffsetAt: number;
-  private readonly suffixAt: number;
-  private readonly suffixWidth: number;
-  private readonly seqAt: number;
-  private readonly seqWidth: number;
-  private readonly seqBase: number;
-  private readonly flagsAt: number;
-  private readonly valuesInline: boolean;
-  private readonly valueAt: number;
-  private readonly valueLengthAt: number;
-  private readonly valueLengthWidth: number;
-  private readonly uniformValueLength: number;
+  // Reassigned only when `decode` reuses the object for another page (see `decode`).
+  private image: Uint8Array;
+  private dataView: DataView;
+  private layout: TableLayout;
+  private count = 0;
+  private pageOrdinal = 0;
+  // The geometry's fields, flat for the hot paths; the page keeps no geometry object.
+  private slotBase = 0;
+  private slotWidth = 0;
+  private prefixStart = 0;
+  private prefixLength = 0;
+  private keyLengthWidth = 0;
+  private uniformSuffixLength = 0;
+  private keyOffsetAt = 0;
+  private suffixAt = 0;
+  private suffixWidth = 0;
+  private seqAt = 0;
+  private seqWidth = 0;
+  private seqBase = 0;
+  private flagsAt = 0;
+  private valuesInline = false;
+  private valueAt = 0;
+  private valueLengthAt = 0;
+  private valueLengthWidth = 0;
+  private uniformValueLength = 0;
 
-  private constructor(image: Uint8Array, geometry: PageGeometry, slotCount: number, ordinal: number) {
-    this.bytes = image;
-    this.view = new DataView(image.buffer, image.byteOffset, image.length);
-    this.slotCount = slotCount;
-    this.ordinal = ordinal;
-    this.geometry = geometry;
+  private constructor(image: Uint8Array, layout: TableLayout, geometry: PageGeometry, slotCount: number, ordinal: number) {
+    this.image = image;
+    this.dataView = new DataView(image.buffer, image.byteOffset, image.length);
+    this.layout = layout;
+    this.assign(image, layout, geometry, slotCount, ordinal);
+  }
+
+  /**
+   * Verifies the checksum, header, descriptor and every slot's references, then wraps the
+   * image: in a new page object, or in `reuse`, a page object nobody holds any more (one that
+   * left the block cache unseen by anyone but transient point lookups, or the scratch page of
+   * those lookups), so a cache miss allocates no object that outlives it. `reuse` changes only
+   * once the image passed every check.
+   */
+  static decode(image: Uint8Array, layout: TableLayout, ordinal: number, where: string, reuse?: DataPage): DataPage {
+    const header = checkPage(image, { kind: PageKind.Data, id: ordinal }, where);
+    const geometry = layout.compactPages ? readDescriptor(image, where) : layoutGeometry(layout);
+    checkSlots(image, { layout, geometry, slotCount: header.count, heapBytes: header.extra }, where);
+    if (reuse === undefined) return new DataPage(image, layout, geometry, header.count, ordinal);
+    reuse.assign(image, layout, geometry, header.count, ordinal);
+    return reuse;
+  }
+
+  /** The verified page image. Its bytes never change while anyone may read the page. */
+  get bytes(): Uint8Array {
+    return this.image;
+  }
+
+  /** A DataView over `bytes`. */
+  get view(): DataView {
+    return this.dataView;
+  }
+
+  get slotCount(): number {
+    return this.count;
+  }
+
+  /** The page's position among the file's data pages. */
+  get ordinal(): number {
+    return this.pageOrdinal;
+  }
+
+  /** The slot geometry, decoded again from the page (for tests and diagnostics; the hot paths use the flat fields). */
+  get geometry(): PageGeometry {
+    return this.layout.compactPages ? readDescriptor(this.image, `data page ${this.pageOrdinal}`) : layoutGeometry(this.layout);
+  }
+
+  private assign(image: Uint8Array, layout: TableLayout, geometry: PageGeometry, slotCount: number, ordinal: number): void {
+    if (image !== this.image) {
+      this.image = image;
+      this.dataView = new DataView(image.buffer, image.byteOffset, image.length);
+    }
+    this.layout = layout;
+    this.count = slotCount;
+    this.pageOrdinal = ordinal;
     this.slotBase = geometry.slotBase;
     this.slotWidth = geometry.slotWidth;
     this.prefixStart = geometry.prefixStart;
@@ -76,21 +126,13 @@ export class DataPage {
     this.uniformValueLength = geometry.uniformValueLength;
   }
 
-  /** Verifies the checksum, header, descriptor and every slot's references, then wraps the image. */
-  static decode(image: Uint8Array, layout: TableLayout, ordinal: number, where: string): DataPage {
-    const header = checkPage(image, { kind: PageKind.Data, id: ordinal }, where);
-    const geometry = layout.compactPages ? readDescriptor(image, where) : layoutGeometry(layout);
-    checkSlots(image, { layout, geometry, slotCount: header.count, heapBytes: header.extra }, where);
-    return new DataPage(image, geometry, header.count, ordinal);
-  }
-
   /** Byte offset of slot `i`: computed, never scanned for. */
   slotOffset(i: number): number {
     return this.slotBase + i * this.slotWidth;
   }
 
   seqOf(i: number): number {
-    return this.seqBase + readUintLE(this.bytes, this.slotOffset(i) + this.seqAt, this.seqWidth);
+    return this.seqBase + readUintLE(this.image, this.slotOffset(i) + this.seqAt, this.seqWidth);
   }
 
   kindOf(i: number): EntryKind {
@@ -108,9 +150,9 @@ export class DataPage {
   /** The first slot at or after (key, seq) (`inclusive`) or strictly after it; slotCount if none. */
   search(key: Uint8Array, seq: number, inclusive: boolean, overflow: OverflowSource): number {
     const byPrefix = this.comparePrefix(key);
-    if (byPrefix !== 0) return byPrefix > 0 ? 0 : this.slotCount;
+    if (byPrefix !== 0) return byPrefix > 0 ? 0 : this.count;
     let low = 0;
-    let high = this.slotCount;
+    let high = this.count;
     while (low < high) {
       const mid = (low + high) >>> 1;
       const byKey = this.compareSuffix(mid, key, overflow);
@@ -129,10 +171,10 @@ export class DataPage {
       return overflow.readOverflow(this, this.keyHeapOffsetAt(offset), this.prefixLength + length);
     }
     const suffixStart = length <= this.suffixWidth ? offset + this.suffixAt : this.keyHeapOffsetAt(offset);
-    if (this.prefixLength === 0) return this.bytes.subarray(suffixStart, suffixStart + length);
+    if (this.prefixLength === 0) return this.image.subarray(suffixStart, suffixStart + length);
     const key = new Uint8Array(this.prefixLength + length);
-    copyBytes(key, 0, this.bytes, this.prefixStart, this.prefixLength);
-    copyBytes(key, this.prefixLength, this.bytes, suffixStart, length);
+    copyBytes(key, 0, this.image, this.prefixStart, this.prefixLength);
+    copyBytes(key, this.prefixLength, this.image, suffixStart, length);
     return key;
   }
 
@@ -142,10 +184,10 @@ export class DataPage {
     const flags = this.flagsAtSlot(offset);
     if ((flags & SLOT_FLAG_PUT) === 0) return EMPTY;
     const length = this.valueLengthOf(offset);
-    if (this.valuesInline) return this.bytes.subarray(offset + this.valueAt, offset + this.valueAt + length);
-    const heapOffset = this.view.getUint16(offset + this.valueAt, true);
+    if (this.valuesInline) return this.image.subarray(offset + this.valueAt, offset + this.valueAt + length);
+    const heapOffset = this.dataView.getUint16(offset + this.valueAt, true);
     if ((flags & SLOT_FLAG_VALUE_OVERFLOW) !== 0) return overflow.readOverflow(this, heapOffset, length);
-    return this.bytes.subarray(heapOffset, heapOffset + length);
+    return this.image.subarray(heapOffset, heapOffset + length);
   }
 
   /** A new entry object for slot i (key and value are views where possible). */
@@ -163,43 +205,43 @@ export class DataPage {
   overflowRefs(): { refOffset: number; length: number }[] {
     const refs: { refOffset: number; length: number }[] = [];
     if (this.flagsAt < 0) return refs;
-    for (let i = 0; i < this.slotCount; i++) {
+    for (let i = 0; i < this.count; i++) {
       const offset = this.slotOffset(i);
       const flags = this.flagsAtSlot(offset);
       if ((flags & SLOT_FLAG_KEY_OVERFLOW) !== 0) refs.push({ refOffset: this.keyHeapOffsetAt(offset), length: this.prefixLength + this.suffixLengthAt(offset) });
-      if ((flags & SLOT_FLAG_VALUE_OVERFLOW) !== 0) refs.push({ refOffset: this.view.getUint16(offset + this.valueAt, true), length: this.valueLengthOf(offset) });
+      if ((flags & SLOT_FLAG_VALUE_OVERFLOW) !== 0) refs.push({ refOffset: this.dataView.getUint16(offset + this.valueAt, true), length: this.valueLengthOf(offset) });
     }
     return refs;
   }
 
   /** The flags of the slot at `offset`; a page without a flags byte holds plain puts only. */
   private flagsAtSlot(offset: number): number {
-    return this.flagsAt < 0 ? SLOT_FLAG_PUT : (this.bytes[offset + this.flagsAt] as number);
+    return this.flagsAt < 0 ? SLOT_FLAG_PUT : (this.image[offset + this.flagsAt] as number);
   }
 
   /** Length of the key after the shared prefix, for the slot at `offset`. */
   suffixLengthAt(offset: number): number {
     const width = this.keyLengthWidth;
     if (width === 0) return this.uniformSuffixLength;
-    const bytes = this.bytes;
+    const bytes = this.image;
     return width === 1 ? (bytes[offset] as number) : (bytes[offset] as number) | ((bytes[offset + 1] as number) << 8);
   }
 
   /** The heap offset of a long suffix or of an overflow key's reference; 0 when the slot has none. */
   keyHeapOffsetAt(offset: number): number {
-    return this.keyOffsetAt < 0 ? 0 : this.view.getUint16(offset + this.keyOffsetAt, true);
+    return this.keyOffsetAt < 0 ? 0 : this.dataView.getUint16(offset + this.keyOffsetAt, true);
   }
 
   /** A put's value length for the slot at `offset` (the slot's field or the page's uniform length). */
   valueLengthOf(offset: number): number {
-    return this.valueLengthAt < 0 ? this.uniformValueLength : readUintLE(this.bytes, offset + this.valueLengthAt, this.valueLengthWidth);
+    return this.valueLengthAt < 0 ? this.uniformValueLength : readUintLE(this.image, offset + this.valueLengthAt, this.valueLengthWidth);
   }
 
   /** 0 when `key` starts with the shared prefix; else the order of every slot's key against `key`. */
   private comparePrefix(key: Uint8Array): number {
     const length = this.prefixLength;
     if (length === 0) return 0;
-    const bytes = this.bytes;
+    const bytes = this.image;
     const start = this.prefixStart;
     const common = length < key.length ? length : key.length;
     for (let j = 0; j < common; j++) {
@@ -212,7 +254,7 @@ export class DataPage {
 
   /** Compares slot i's suffix with `key` after the shared prefix. Requires: `key` starts with the prefix. */
   private compareSuffix(i: number, key: Uint8Array, overflow: OverflowSource): number {
-    const bytes = this.bytes;
+    const bytes = this.image;
     const offset = this.slotOffset(i);
     const length = this.suffixLengthAt(offset);
     const skip = this.prefixLength;
@@ -236,7 +278,7 @@ export class DataPage {
     const { key, length, from } = compared;
     const keyOverflow = (this.flagsAtSlot(offset) & SLOT_FLAG_KEY_OVERFLOW) !== 0;
     // The heap holds the suffix; an overflow chain holds the whole key.
-    const source = keyOverflow ? overflow.readOverflow(this, heapOffset, skip + length) : this.bytes;
+    const source = keyOverflow ? overflow.readOverflow(this, heapOffset, skip + length) : this.image;
     const start = keyOverflow ? skip : heapOffset;
     const rest = key.length - skip;
     const common = length < rest ? length : rest;

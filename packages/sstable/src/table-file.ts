@@ -16,8 +16,19 @@ import type { TableMetadata } from './read-metadata.js';
 import { readUint64Number } from './seq-field.js';
 import type { TableLayout } from './table-layout.js';
 
-/** The buffer of pages read by `loadPageTransient` and not cached (one thread, one at a time). */
+/**
+ * Pages read by `loadPageTransient` and not cached (one thread, one at a time): the buffer
+ * they are read into, and the page object they are decoded into, both reused by every table.
+ */
 let scratch = new Uint8Array(0);
+let scratchPage: DataPage | undefined;
+
+/** The scratch buffer cut to `length` bytes: the same array object while the length repeats. */
+function scratchOf(length: number): Uint8Array {
+  if (scratch.length === length) return scratch;
+  scratch = scratch.buffer.byteLength >= length ? new Uint8Array(scratch.buffer, 0, length) : new Uint8Array(length);
+  return scratch;
+}
 
 export class TableFile implements OverflowSource {
   readonly path: string;
@@ -50,12 +61,12 @@ export class TableFile implements OverflowSource {
 
   /**
    * Data page `i` for a point lookup: from the cache, or read and cached when the cache
-   * admits it (`BlockCache.admits`), or else read into a scratch buffer shared by every
+   * admits it (`BlockCache.admits`), or else read into a scratch page shared by every
    * table, which saves allocating and caching a page that will probably not be read again.
-   * A page cached this way stays recyclable: once evicted, its buffer takes the next page
-   * read here (see BlockCache). So the page, and any view into it, is valid only until the
-   * next `loadPageTransient` of any table: the caller copies what it keeps before reading
-   * another page.
+   * A page cached this way stays recyclable: once evicted, it (object and buffer) takes the
+   * next page read here (see BlockCache). So the page, and any view into it, is valid only
+   * until the next `loadPageTransient` of any table: the caller copies what it keeps before
+   * reading another page.
    */
   loadPageTransient(i: number): DataPage {
     const cache = this.cache;
@@ -68,17 +79,21 @@ export class TableFile implements OverflowSource {
       // and let the cache reuse this one in turn (see BlockCache). An lz4 page's image is the
       // decoder's output, a buffer of its own.
       const recyclable = this.layout.compression === 'none';
-      const buffer = (recyclable ? cache.takeSpare(storedBytes) : undefined) ?? new Uint8Array(storedBytes);
-      const page = this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, buffer, i), i);
+      const spare = recyclable ? cache.takeSpare(storedBytes) : undefined;
+      const stored = this.readSync(this.index.fileOffsets[i] ?? 0, spare?.bytes ?? new Uint8Array(storedBytes), i);
+      const page = this.decodePage(stored, i, spare);
       cache.insert(this.fileNumber, i, page, recyclable);
       return page;
     }
-    if (scratch.length < storedBytes) scratch = new Uint8Array(storedBytes);
-    return this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, scratch.subarray(0, storedBytes), i), i);
+    scratchPage = this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, scratchOf(storedBytes), i), i, scratchPage);
+    return scratchPage;
   }
 
-  /** Verifies and decodes the stored bytes of data page `i` (a raw page or an lz4 frame). */
-  decodePage(stored: Uint8Array, i: number): DataPage {
+  /**
+   * Verifies and decodes the stored bytes of data page `i` (a raw page or an lz4 frame), into
+   * `reuse` when given (a page object nobody holds any more; see `DataPage.decode`).
+   */
+  decodePage(stored: Uint8Array, i: number, reuse?: DataPage): DataPage {
     const where = this.pageWhere(i);
     let image = stored;
     if (this.layout.compression === 'lz4') {
@@ -86,7 +101,7 @@ export class TableFile implements OverflowSource {
       if (frame.frameBytes !== stored.length) throw new CorruptionError(where, 'frame length disagrees with the index');
       image = frame.image;
     }
-    return DataPage.decode(image, this.layout, i, where);
+    return DataPage.decode(image, this.layout, i, where, reuse);
   }
 
   readOverflow(page: DataPage, refOffset: number, length: number): Uint8Array {

@@ -211,7 +211,7 @@ describe('BlockCache spare buffers', () => {
             if (found !== undefined && kind === 'hold') held.push({ page: found, id: found.bytes[0] as number });
             if (found === undefined) {
               const id = nextId++ % 250 || 1;
-              const fresh = pageOf(cache.takeSpare(PAGE_BYTES) ?? new Uint8Array(PAGE_BYTES), id);
+              const fresh = pageOf(cache.takeSpare(PAGE_BYTES)?.bytes ?? new Uint8Array(PAGE_BYTES), id);
               cache.insert(file, index, fresh, kind === 'read');
               cachedIds.set(key, id);
               if (kind === 'hold') held.push({ page: fresh, id });
@@ -255,9 +255,9 @@ describe('BlockCache spare buffers', () => {
     expect(cache.stats.spareBytes).toBe(2 * PAGE_BYTES);
     expect(cache.takeSpare(PAGE_BYTES + 1)).toBeUndefined();
     const reused = cache.takeSpare(PAGE_BYTES);
-    expect(reused === third.bytes || reused === fourth.bytes).toBe(true);
+    expect(reused === third || reused === fourth).toBe(true);
     // Under test, invariants are on: a spare's old bytes are overwritten the moment it is kept.
-    expect(reused?.every((byte) => byte === 0xdb)).toBe(true);
+    expect(reused?.bytes.every((byte) => byte === 0xdb)).toBe(true);
   });
 
   test('an iterator reads on while transient gets recycle the pages around it', async () => {
@@ -269,7 +269,7 @@ describe('BlockCache spare buffers', () => {
     const reader = await openTable(vfs, cache);
     let spares = 0;
     const takeSpare = cache.takeSpare.bind(cache);
-    cache.takeSpare = (length: number): Uint8Array | undefined => {
+    cache.takeSpare = (length: number): DataPage | undefined => {
       const spare = takeSpare(length);
       if (spare !== undefined) spares++;
       return spare;

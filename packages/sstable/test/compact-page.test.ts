@@ -608,9 +608,20 @@ function probeKeysFor(page: BuiltPage, all: readonly PlacedRecord[], probes: rea
   return out;
 }
 
+/**
+ * The page object the previous `checkBuiltPage` decoded, reused for the next page (of any case
+ * and layout) as the block cache and the point-lookup scratch page reuse theirs: every check
+ * below also runs on a page object that held another page before.
+ */
+let previouslyDecoded: DataPage | undefined;
+
 /** Decodes one page and checks its size and every slot against the records. */
 function checkBuiltPage(page: BuiltPage, ordinal: number, layout: TableLayout, all: readonly PlacedRecord[], probes: readonly Uint8Array[], chains: FakeChains): void {
-  const decoded = DataPage.decode(page.image, layout, ordinal, 'test');
+  const decoded = DataPage.decode(page.image, layout, ordinal, 'test', previouslyDecoded);
+  if (previouslyDecoded !== undefined) expect(decoded).toBe(previouslyDecoded);
+  previouslyDecoded = decoded;
+  expect(decoded.ordinal).toBe(ordinal);
+  expect(decoded.bytes).toBe(page.image);
   const records = page.records;
   const n = records.length;
   expect(decoded.slotCount).toBe(n);
@@ -733,6 +744,27 @@ describe('compact data pages', () => {
     const geometry = DataPage.decode((first as BuiltPage).image, layout, 0, 'test').geometry;
     expect(geometry).toMatchObject({ prefixLength: 13, keyLengthWidth: 0, uniformSuffixLength: 3, keyOffsetPresent: false, flagsPresent: false, valuesInline: true, seqWidth: 1, slotWidth: 8 });
     expect((first as BuiltPage).records).toHaveLength(121);
+  });
+
+  test('a page object reused for an image that fails its checks keeps the page it held', () => {
+    const layout = resolveLayout({ pageSizeBytes: 1024, inlineKeyBytes: 16 });
+    const records = Array.from({ length: 200 }, (_, i) => ({ key: text(`reuse/${String(i).padStart(3, '0')}`), seq: 10 + i, kind: i % 9 === 0 ? EntryKind.Delete : EntryKind.Put, value: patterned(12 + (i % 3), i), forceKeyOverflow: false, forceValueOverflow: false }));
+    const chains = new FakeChains();
+    const [first, second] = buildPages(place(sortRecords(records), layout), layout, chains);
+    const held = DataPage.decode((first as BuiltPage).image, layout, 0, 'test');
+    const before = decodedEntries([first as BuiltPage], layout, chains);
+    const corrupt = (second as BuiltPage).image.slice();
+    corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] as number) ^ 1;
+    expect(() => DataPage.decode(corrupt, layout, 1, 'test', held)).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+    expect(held.ordinal).toBe(0);
+    expect(held.bytes).toBe((first as BuiltPage).image);
+    const entriesOf = (page: DataPage): ReturnType<typeof decodedEntries> =>
+      Array.from({ length: page.slotCount }, (_, i) => page.entryAt(i, chains)).map((entry) => ({ key: Buffer.from(entry.key).toString('hex'), seq: entry.seq, kind: entry.kind, value: Buffer.from(entry.value).toString('hex') }));
+    expect(entriesOf(held)).toEqual(before);
+    // A good image turns the same object into the other page, whose geometry differs.
+    expect(DataPage.decode((second as BuiltPage).image, layout, 1, 'test', held)).toBe(held);
+    expect(held.ordinal).toBe(1);
+    expect(entriesOf(held)).toEqual(decodedEntries([first as BuiltPage, second as BuiltPage], layout, chains).slice(before.length));
   });
 
   test('legacy geometry: compactPages is false and the same records read back identically', () => {
