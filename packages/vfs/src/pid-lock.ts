@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { LockedError } from '@kv/base';
 import { processStartTime } from './process-start-time.js';
 import { errnoOf, fromNodeError } from './vfs-error.js';
@@ -14,6 +15,10 @@ const TAKEOVER_ATTEMPTS_MAX = 3;
 const UNWRITTEN_GRACE_MS = 5_000;
 /** A lock file is a few dozen bytes; only this many leading bytes are parsed. */
 const LOCK_FILE_BYTES_MAX = 256;
+/** The lock file's content is written under `<lock name>.<pid>` + this, then hard-linked into place. */
+const STAGING_SUFFIX = '.staging';
+/** `link` errors of file systems without hard links (FAT, some FUSE and network mounts). */
+const LINK_UNSUPPORTED: ReadonlySet<string> = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 /** What a lock file says about its holder. */
 interface LockHolder {
@@ -22,15 +27,20 @@ interface LockHolder {
 }
 
 /**
- * Creates the pid lock file at `path` (the PostgreSQL postmaster.pid approach): O_EXCL create,
- * then `pid\nstartTime\n`, fsynced. An existing file whose holder is dead (or is an older
- * process with a reused pid) is removed and creation retried. Throws `LockedError` when a live
- * process holds it. The in-process check is the caller's job.
+ * Creates the pid lock file at `path` (the PostgreSQL postmaster.pid approach) holding
+ * `pid\nstartTime\n`, fsynced, and whole from the moment it exists: the content is written to
+ * a staging file of this process, which is then hard-linked to `path` (`link` fails with EEXIST
+ * when the lock file exists, as an O_EXCL create does). An existing file whose holder is dead
+ * (or is an older process with a reused pid) is removed and creation retried. Throws
+ * `LockedError` when a live process holds it. The in-process check is the caller's job.
  */
 export async function acquirePidLock(path: string): Promise<void> {
   const content = `${process.pid}\n${(await processStartTime('self')) ?? ''}\n`;
   for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS_MAX; attempt++) {
-    if (await tryCreateLockFile(path, content)) return;
+    if (await tryCreateLockFile(path, content)) {
+      await removeDeadStagingFiles(path);
+      return;
+    }
     const holder = await readLockHolder(path);
     if (holder === undefined) continue;
     if (await isHolderAlive(path, holder)) {
@@ -50,8 +60,75 @@ export async function removeIgnoringMissing(path: string): Promise<void> {
   }
 }
 
-/** Returns false when the file already exists; a half-written file is removed before rethrowing. */
+/**
+ * Returns false when the lock file already exists. Stages the content and links it into place;
+ * on a file system without hard links, creates the file in place (see `createInPlace`).
+ */
 async function tryCreateLockFile(path: string, content: string): Promise<boolean> {
+  const staging = stagingPath(path, process.pid);
+  try {
+    await writeSynced(staging, content, path);
+    await link(staging, path);
+    return true;
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'EEXIST') return false;
+    if (errno !== undefined && LINK_UNSUPPORTED.has(errno)) return createInPlace(path, content);
+    throw fromNodeError(`lock ${path}`, error);
+  } finally {
+    await removeIgnoringMissing(staging).catch(() => undefined);
+  }
+}
+
+function stagingPath(path: string, pid: number): string {
+  return `${path}.${pid}${STAGING_SUFFIX}`;
+}
+
+/** Writes `content` to a new (or truncated) file at `path` and fsyncs it. */
+async function writeSynced(path: string, content: string, lockPath: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+  } catch (error) {
+    throw fromNodeError(`lock ${lockPath}`, error);
+  }
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    throw fromNodeError(`lock ${lockPath}`, error);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Removes staging files that processes died with (killed between staging and linking): those
+ * naming a pid that is not alive. A live pid's file may be an open in progress, and stays.
+ */
+async function removeDeadStagingFiles(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(STAGING_SUFFIX)) continue;
+    const digits = name.slice(prefix.length, name.length - STAGING_SUFFIX.length);
+    const pid = Number(digits);
+    if (!/^\d+$/.test(digits) || pid <= 0 || !Number.isSafeInteger(pid) || pid === process.pid || isPidAlive(pid)) continue;
+    await removeIgnoringMissing(join(dirname(path), name)).catch(() => undefined);
+  }
+}
+
+/**
+ * The lock file created in place: O_EXCL create, then the content. A process killed between
+ * the two leaves a file without a pid, which counts as being written for `UNWRITTEN_GRACE_MS`.
+ * Returns false when the file already exists; a half-written file is removed before rethrowing.
+ */
+async function createInPlace(path: string, content: string): Promise<boolean> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);

@@ -1,7 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { LockedError } from '@kv/base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeVfs } from '../src/index.js';
@@ -142,6 +144,43 @@ describe('NodeVfs pid lock file', () => {
       const lock = await vfs.lock(lockPath);
       await lock.release();
     }
+  });
+
+  it('stages the content and links it into place, leaving no staging file, and removes those dead processes left', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${lockPath}.${dead}.staging`, `${dead}\n\n`);
+    // A live process's staging file may be a lock() in progress: it stays.
+    writeFileSync(`${lockPath}.${process.ppid}.staging`, `${process.ppid}\n\n`);
+    writeFileSync(join(fixture.root, 'LOCK.notapid.staging'), '');
+    const lock = await vfs.lock(lockPath);
+    expect(readdirSync(fixture.root).sort()).toEqual(['LOCK', 'LOCK.notapid.staging', `LOCK.${process.ppid}.staging`].sort());
+    expect(readFileSync(lockPath, 'utf8')).toMatch(new RegExp(`^${process.pid}\n\\d*\n$`));
+    await lock.release();
+    expect(readdirSync(fixture.root).sort()).toEqual(['LOCK.notapid.staging', `LOCK.${process.ppid}.staging`].sort());
+  });
+
+  it('leaves a lock file with its whole pid whenever a process is killed inside lock() or release()', async () => {
+    // The lock file appears by a hard link of a fsynced staging file, so there is no moment
+    // when it exists without its pid. Created in place (O_EXCL, then the write), a kill between
+    // the two left an empty file that kept the next open LOCKED for its 5 s grace.
+    const script = fileURLToPath(new URL('./child/lock-loop.mjs', import.meta.url));
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 40 }), async (delayMs) => {
+        const looper = spawn(process.execPath, [script, lockPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+        child = looper;
+        await waitForLine(looper, 'ready');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        const exited = new Promise((resolve) => looper.once('exit', resolve));
+        looper.kill('SIGKILL');
+        await exited;
+        child = undefined;
+        if (existsSync(lockPath)) expect(readFileSync(lockPath, 'utf8')).toMatch(new RegExp(`^${looper.pid}\n\\d*\n$`));
+        const lock = await vfs.lock(lockPath);
+        await lock.release();
+        expect(readdirSync(fixture.root)).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('fails with ENOENT when the directory does not exist', async () => {

@@ -42,25 +42,8 @@ function runAndKill(dir, seed, first, plan) {
   });
 }
 
-/**
- * A child killed between creating LOCK and writing its pid leaves an empty lock file, which
- * the lock treats as held for 5 seconds after its mtime (an opener may still be writing it;
- * packages/vfs/README.md). Opening waits that out rather than fail the round.
- */
-async function openAfterKill(DB, dir) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      return await DB.open(dir);
-    } catch (error) {
-      if (error?.code !== 'LOCKED' || !String(error.message).includes('(unknown)') || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}
-
 async function readAll(DB, dir) {
-  const db = await openAfterKill(DB, dir);
+  const db = await DB.open(dir);
   const state = new Map();
   const decoder = new TextDecoder();
   try {
