@@ -124,7 +124,7 @@ export class DB extends DbReader {
       events,
     });
     this.pipeline = new WritePipeline({
-      vfs: options.vfs, dir: location, allocateFileNumber: () => toFileNum(opened.manifest.allocateFileNumber()), memtableSizeBytes: this.memtableSizeBytes,
+      vfs: options.vfs, dir: location, allocateFileNumber: () => toFileNum(this.manifest.allocateFileNumber()), memtableSizeBytes: this.memtableSizeBytes,
       memtable: opened.memtable, wal: opened.wal, lastSeq: opened.lastSeq,
       hooks: {
         waitForRoom: async () => {
