@@ -106,6 +106,8 @@ export class DB extends DbReader {
       activeWalNumber: () => this.pipeline.wal.number,
       snapshots: () => this.snapshots.sequences(),
       onInstalled: () => {
+        // The cached list may hold the memtable just dropped: let it go now, not at the next read.
+        this.memtables = [];
         this.lendCacheMemtableMemory();
         this.compactor.kick();
       },

@@ -9,7 +9,8 @@ describe('flushed memtables', () => {
     // Goal: a flushed memtable (its entry arrays and batch payloads) is garbage, so memtables
     // stay within memoryBudget. Regression: a closure of the engine's constructor kept the
     // open's result alive, and with it the first memtable (up to memtableSize of payloads)
-    // for as long as the database was open.
+    // for as long as the database was open; and the list of memtables reads use, cached until
+    // the next read, kept every memtable flushed since the last read.
     // Strategy: a child process (needs --expose-gc) holds WeakRefs to every memtable it saw
     // active, flushes, and collects garbage.
     const dir = mkdtempSync(join(tmpdir(), 'kv-memtable-release-'));
