@@ -152,10 +152,10 @@ export class BlockCache {
   }
 
   /**
-   * Whether a point lookup that missed page (`fileNumber`, `pageIndex`) should cache it:
-   * always until the cache first had to evict; from then on, only on the page's second
-   * recent miss (see `AdmissionFilter`). Never when caching is disabled. Iterators cache
-   * every page they read.
+   * Whether a read that missed page (`fileNumber`, `pageIndex`) should cache it: always
+   * until the cache first had to evict; from then on, only on the page's second recent miss
+   * (see `AdmissionFilter`). Never when caching is disabled. Point lookups and iterators
+   * both ask.
    */
   admits(fileNumber: number, pageIndex: number): boolean {
     if (this.capacityBytes === 0) return false;
@@ -191,7 +191,9 @@ export class BlockCache {
     this.queue.push(node);
     this.usageBytes += chargeBytes;
     this.entries++;
-    if (this.usageBytes > this.capacityBytes) this.evict();
+    // The page just inserted is not a victim of its own insert: its caller is about to read it
+    // (and a recyclable page would be put among the spares, poisoned under invariants, first).
+    if (this.usageBytes > this.capacityBytes) this.evict(node);
     this.trimSpare();
   }
 
@@ -251,12 +253,24 @@ export class BlockCache {
     while (this.spare.length > 0 && this.usageBytes + this.spare.length * this.spareLength > this.capacityBytes) this.spare.pop();
   }
 
-  /** Runs the CLOCK hand until usage is at most capacity × (1 − evictionFraction). */
-  private evict(): void {
+  /**
+   * Runs the CLOCK hand until usage is at most capacity × (1 − evictionFraction). `spared` (the
+   * page being inserted) goes round again instead of being evicted; when it is all that is left
+   * it is evicted, but never kept as a spare, since its caller is about to read it.
+   */
+  private evict(spared?: CacheNode): void {
     const target = this.capacityBytes * (1 - this.evictionFraction);
     while (this.usageBytes > target && this.hand < this.queue.length) {
       const node = this.queue[this.hand++] as CacheNode;
       if (!node.cached) continue;
+      if (node === spared) {
+        if (this.entries > 1) {
+          this.queue.push(node);
+          continue;
+        }
+        // Alone over the target (a page near the capacity): it leaves, but not as a spare.
+        node.recyclable = false;
+      }
       if (node.referenced) {
         node.referenced = false;
         this.queue.push(node);

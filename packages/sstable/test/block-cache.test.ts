@@ -260,6 +260,29 @@ describe('BlockCache spare buffers', () => {
     expect(reused?.bytes.every((byte) => byte === 0xdb)).toBe(true);
   });
 
+  test('never evicts the page it is inserting while others can go, and never recycles it', () => {
+    // Regression (found by review): with every older page referenced, the hand moved them all
+    // behind the new page and evicted that one first, putting it among the spares (poisoned
+    // under invariants) before its caller had read it.
+    const cache = new BlockCache({ capacityBytes: 3000, evictionFraction: 0 });
+    for (const index of [0, 1, 2]) cache.insert(1, index, pageOf(new Uint8Array(PAGE_BYTES), index + 1), true);
+    for (const index of [0, 1, 2]) expect(cache.lookup(1, index, true)).toBeDefined();
+    const inserted = pageOf(new Uint8Array(PAGE_BYTES), 4);
+    cache.insert(1, 3, inserted, true);
+    expect(inserted.bytes.every((byte) => byte === 4)).toBe(true);
+    expect(cache.lookup(1, 3, true)).toBe(inserted);
+    expect(cache.lookup(1, 0, true)).toBeUndefined();
+    expect(cache.stats).toMatchObject({ entries: 3, evictions: 1 });
+
+    // A page over the capacity on its own leaves at once, but is not kept as a spare.
+    const small = new BlockCache({ capacityBytes: 500 });
+    const big = pageOf(new Uint8Array(PAGE_BYTES), 9);
+    small.insert(2, 0, big, true);
+    expect(big.bytes.every((byte) => byte === 9)).toBe(true);
+    expect(small.stats).toMatchObject({ entries: 0, spareBytes: 0 });
+    expect(small.takeSpare(PAGE_BYTES)).toBeUndefined();
+  });
+
   test('an iterator reads on while transient gets recycle the pages around it', async () => {
     // A tiny cache, raw pages: every transient miss reuses an evicted page's buffer. The
     // iterator's pages were read for it (held), so they are never reused under it.
