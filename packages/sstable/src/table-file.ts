@@ -49,13 +49,18 @@ export class TableFile implements OverflowSource {
     this.cache = init.cache;
   }
 
-  /** Data page `i` from the cache, or read, verified, decoded and cached. */
+  /**
+   * Data page `i` from the cache, or read, verified and decoded, and cached when the cache
+   * admits it (`BlockCache.admits`: always until it first evicts, then on a page's second
+   * recent miss), as for point lookups. So a scan does not flush the cache with pages read once.
+   */
   loadPage(i: number): DataPage {
-    const cached = this.cache?.lookup(this.fileNumber, i);
+    const cache = this.cache;
+    const cached = cache?.lookup(this.fileNumber, i);
     if (cached !== undefined) return cached;
     const stored = this.readSync(this.index.fileOffsets[i] ?? 0, new Uint8Array(this.index.storedBytes[i] ?? 0), i);
     const page = this.decodePage(stored, i);
-    this.cache?.insert(this.fileNumber, i, page);
+    if (cache?.admits(this.fileNumber, i) === true) cache.insert(this.fileNumber, i, page);
     return page;
   }
 
