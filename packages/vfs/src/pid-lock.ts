@@ -17,8 +17,6 @@ const UNWRITTEN_GRACE_MS = 5_000;
 const LOCK_FILE_BYTES_MAX = 256;
 /** The lock file's content is written under `<lock name>.<pid>` + this, then hard-linked into place. */
 const STAGING_SUFFIX = '.staging';
-/** `link` errors of file systems without hard links (FAT, some FUSE and network mounts). */
-const LINK_UNSUPPORTED: ReadonlySet<string> = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 /** What a lock file says about its holder. */
 interface LockHolder {
@@ -61,23 +59,27 @@ export async function removeIgnoringMissing(path: string): Promise<void> {
 }
 
 /**
- * Returns false when the lock file already exists. Stages the content and links it into place;
- * on a file system without hard links, creates the file in place (see `createInPlace`).
+ * Returns false when the lock file already exists. Stages the content and links it into place.
+ * When `link` fails for any other reason, creates the file in place (see `createInPlace`):
+ * file systems without hard links fail it with errors that vary by platform (EPERM, ENOTSUP,
+ * EOPNOTSUPP or ENOSYS on Linux, EISDIR for FAT on Windows through libuv, UNKNOWN), and the
+ * in-place create is always correct, only slower to recover after a kill. A failure it shares
+ * (no space, an I/O error) then shows there.
  */
 async function tryCreateLockFile(path: string, content: string): Promise<boolean> {
   const staging = stagingPath(path, process.pid);
   try {
     await writeSynced(staging, content, path);
-    await link(staging, path);
-    return true;
-  } catch (error) {
-    const errno = errnoOf(error);
-    if (errno === 'EEXIST') return false;
-    if (errno !== undefined && LINK_UNSUPPORTED.has(errno)) return createInPlace(path, content);
-    throw fromNodeError(`lock ${path}`, error);
+    try {
+      await link(staging, path);
+      return true;
+    } catch (error) {
+      if (errnoOf(error) === 'EEXIST') return false;
+    }
   } finally {
     await removeIgnoringMissing(staging).catch(() => undefined);
   }
+  return createInPlace(path, content);
 }
 
 function stagingPath(path: string, pid: number): string {
