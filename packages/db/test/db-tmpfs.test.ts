@@ -22,9 +22,9 @@ import type { BackgroundErrorInfo, DbOptions } from '../src/index.js';
 
 const TMPFS_SIZE = '2m';
 
-/** Mounts a tmpfs of TMPFS_SIZE at `dir`; throws when mounting is not permitted. */
-function mountTmpfs(dir: string): void {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
+/** Mounts a tmpfs of `size` (TMPFS_SIZE by default) at `dir`; throws when mounting is not permitted. */
+function mountTmpfs(dir: string, size = TMPFS_SIZE): void {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
 }
 
 function unmount(dir: string): void {
@@ -139,9 +139,9 @@ describe(`a real ${TMPFS_SIZE} tmpfs filled to ENOSPC`, () => {
   });
 
   /** A freshly formatted tmpfs at `mountPoint`, holding a ballast file of `ballastBytes`. */
-  function freshTmpfs(ballastBytes: number): { location: string; ballast: string } {
+  function freshTmpfs(ballastBytes: number, size = TMPFS_SIZE): { location: string; ballast: string } {
     if (execFileSync('mount', [], { encoding: 'utf8' }).includes(` ${mountPoint} `)) unmount(mountPoint);
-    mountTmpfs(mountPoint);
+    mountTmpfs(mountPoint, size);
     const ballast = join(mountPoint, 'ballast');
     writeFileSync(ballast, new Uint8Array(ballastBytes).fill(1));
     return { location: join(mountPoint, 'db'), ballast };
@@ -200,11 +200,15 @@ describe(`a real ${TMPFS_SIZE} tmpfs filled to ENOSPC`, () => {
     async () => {
       // Level 0 grows to 8 files of a 128 KiB memtable (about 1.1 MiB) before compaction may
       // start, and a level-0 job takes every level-0 file. It cannot fit on the full disk, nor
-      // after a 256 KiB file is deleted (about 0.7 MiB free). Retrying the same job can never
-      // succeed; a smaller job (the oldest few level-0 files) would, and would free space.
+      // after the 640 KiB ballast is deleted. Retrying the same job can never succeed; a smaller
+      // job (the oldest few level-0 files) would, and would free space.
       // Regression (docs/failures.md, "Fixed gaps" 2): a level-0 job that hit NO_SPACE used to
       // be retried whole, needing more free space than was ever freed.
-      const { location, ballast } = freshTmpfs(256 * 1024);
+      // Sizes: a level-0 job also rewrites the level-1 files it overlaps (with scattered keys,
+      // all of level 1: about 0.3 MiB once the first halved job has run), so the smallest job
+      // needs about 0.5 MiB. A 256 KiB ballast on 2 MiB let writes resume only when a flush
+      // still in flight at the moment of the full disk finished after the delete: by timing.
+      const { location, ballast } = freshTmpfs(640 * 1024, '2560k');
       const options: DbOptions = { memtableSize: 128 * 1024, compaction: { level0CompactionTrigger: 8, level0SlowdownTrigger: 8, level0StopTrigger: 8, targetFileSizeBytes: 64 * 1024 } };
       const db = await DB.open(location, options);
       const errors = recordErrors(db);
@@ -212,7 +216,13 @@ describe(`a real ${TMPFS_SIZE} tmpfs filled to ENOSPC`, () => {
       try {
         const { failure, next } = await fillUntilFull(db, acked, 0, 3000);
         expect(failure).toMatchObject({ name: 'KvError', code: 'NO_SPACE' });
-        expect(errors.some((error) => error.info.job === 'compaction' && error.info.willRetry && error.code === 'NO_SPACE')).toBe(true);
+        // The write may hit the full disk (through the WAL or a flush) before the level-0 job
+        // does; the job, due at 8 files, then fails as soon as it runs.
+        const compactionFailed = (): boolean => errors.some((error) => error.info.job === 'compaction' && error.info.willRetry && error.code === 'NO_SPACE');
+        for (let waited = 0; !compactionFailed() && waited < 5_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(compactionFailed()).toBe(true);
+        // The whole level-0 job needs more than the ballast gives back.
+        expect(db.stats().levels[0]?.bytes).toBeGreaterThan(640 * 1024);
         expect(db.isOpen).toBe(true);
         await expectExactly(db, acked);
 
@@ -222,7 +232,7 @@ describe(`a real ${TMPFS_SIZE} tmpfs filled to ENOSPC`, () => {
         // Soft, so that the reopen below still proves nothing acknowledged was lost.
         expect.soft(
           resumed,
-          `writes did not resume after 256 KiB were freed: ${String(last)}; levels (files/bytes) ${stats.levels.map((level) => `${level.files}/${level.bytes}`).join(' ')}, compaction failures ${stats.compactions.failures}`,
+          `writes did not resume after 640 KiB were freed: ${String(last)}; levels (files/bytes) ${stats.levels.map((level) => `${level.files}/${level.bytes}`).join(' ')}, compaction failures ${stats.compactions.failures}`,
         ).toBe(true);
         await expectExactly(db, acked);
       } finally {
