@@ -8,6 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { nodeVfs } from '@kv/vfs';
 import { runCompaction } from './run-compaction.js';
 import { runTableBuild } from './table-build-job.js';
+import { releaseFinishedJobMemory } from './worker-heap-release.js';
 import { isJobRequest, serializeError } from './worker-protocol.js';
 import type { JobReply, JobRequest, WorkerJob } from './worker-protocol.js';
 
@@ -19,6 +20,8 @@ async function handle(port: MessagePort, request: JobRequest): Promise<void> {
     reply = { id: request.id, ok: false, error: serializeError(error) };
   }
   port.postMessage(reply);
+  // A table build held views of the main thread's shared payload chunks (see worker-heap-release.ts).
+  if (request.job.kind === 'table-build') releaseFinishedJobMemory();
 }
 
 function run(job: WorkerJob): ReturnType<typeof runCompaction> | ReturnType<typeof runTableBuild> {
