@@ -24,7 +24,20 @@ export function releaseFinishedJobMemory(): void {
   const measure = (vm as { measureMemory?: typeof vm.measureMemory }).measureMemory;
   if (typeof measure !== 'function') return;
   filterMeasureMemoryWarning();
-  measure({ mode: 'summary', execution: 'eager' }).catch(() => undefined);
+  try {
+    measure({ mode: 'summary', execution: 'eager' }).catch(() => undefined);
+  } catch {
+    // Only a hint: a failure must not fail the jobs this worker runs.
+  }
+}
+
+/** Whether `process.emitWarning(warning, ...rest)` is the experimental warning of `vm.measureMemory`. */
+export function isMeasureMemoryWarning(warning: unknown, rest: readonly unknown[]): boolean {
+  // Node takes the type from an Error's name, else from the second argument (a string or `{ type }`).
+  const options = rest[0];
+  const type = warning instanceof Error ? warning.name : typeof options === 'string' ? options : (options as { type?: unknown } | undefined)?.type;
+  const message = warning instanceof Error ? warning.message : warning;
+  return type === 'ExperimentalWarning' && typeof message === 'string' && message.includes(MEASURE_MEMORY_WARNING);
 }
 
 /** Drops the ExperimentalWarning of `vm.measureMemory` from this thread's warnings. */
@@ -32,11 +45,8 @@ function filterMeasureMemoryWarning(): void {
   if (warningFiltered) return;
   warningFiltered = true;
   const emitWarning = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]): void => {
-    const options = rest[0];
-    const type = typeof options === 'string' ? options : (options as { type?: string } | undefined)?.type ?? (warning instanceof Error ? warning.name : undefined);
-    const message = warning instanceof Error ? warning.message : warning;
-    if (type === 'ExperimentalWarning' && message.includes(MEASURE_MEMORY_WARNING)) return;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]): void => {
+    if (isMeasureMemoryWarning(warning, rest)) return;
     (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
   }) as typeof process.emitWarning;
 }

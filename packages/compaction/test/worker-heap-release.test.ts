@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { releaseFinishedJobMemory } from '../src/worker-heap-release.js';
+import { isMeasureMemoryWarning, releaseFinishedJobMemory } from '../src/worker-heap-release.js';
 
 describe('releaseFinishedJobMemory', () => {
   it("drops only vm.measureMemory's experimental warning, and every other warning still shows", async () => {
@@ -8,6 +8,7 @@ describe('releaseFinishedJobMemory', () => {
     const onWarning = (warning: Error): void => {
       seen.push(`${warning.name}: ${warning.message}`);
     };
+    const emitWarning = process.emitWarning;
     process.on('warning', onWarning);
     try {
       releaseFinishedJobMemory();
@@ -19,8 +20,25 @@ describe('releaseFinishedJobMemory', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     } finally {
       process.off('warning', onWarning);
+      // The filter is meant for the worker's own process object: give this one back.
+      process.emitWarning = emitWarning;
     }
     expect(seen).toEqual(['ExperimentalWarning: another experimental feature', 'Error: an error as warning', 'DeprecationWarning: plain']);
+  });
+
+  it('recognises the warning in every form process.emitWarning takes, and nothing else', () => {
+    const text = 'vm.measureMemory is an experimental feature and might change at any time';
+    expect(isMeasureMemoryWarning(text, ['ExperimentalWarning'])).toBe(true);
+    expect(isMeasureMemoryWarning(text, [{ type: 'ExperimentalWarning', code: 'X' }])).toBe(true);
+    expect(isMeasureMemoryWarning(Object.assign(new Error(text), { name: 'ExperimentalWarning' }), [])).toBe(true);
+    // Node takes an Error's type from its name and ignores a type argument.
+    expect(isMeasureMemoryWarning(new Error(text), ['ExperimentalWarning'])).toBe(false);
+    expect(isMeasureMemoryWarning(text, [])).toBe(false);
+    expect(isMeasureMemoryWarning(text, ['DeprecationWarning'])).toBe(false);
+    expect(isMeasureMemoryWarning('another experimental feature', ['ExperimentalWarning'])).toBe(false);
+    // Not a warning Node accepts at all: left for Node to reject.
+    expect(isMeasureMemoryWarning(123, ['ExperimentalWarning'])).toBe(false);
+    expect(isMeasureMemoryWarning(undefined, [undefined])).toBe(false);
   });
 
   it('leaves a process that runs table builds in the worker without an ExperimentalWarning on stderr', () => {

@@ -9,8 +9,9 @@
  * async protocol (`next()`, so `for await`) closes it when it reaches the end, and the loop
  * closes it when it exits early (`break`, `return`, an exception). `nextSync()` and `read()`
  * leave it open at the end, so `seek()` can still move it back: call `close()`. An iterator
- * dropped without closing is released when it is garbage-collected, and every iterator is
- * released when the database closes (it then throws NOT_OPEN).
+ * dropped without closing is released when it is garbage-collected. When the database closes,
+ * its page files are released at once; an iterator still open then throws NOT_OPEN at its
+ * next call and lets go of its memtables there (or when closed or collected).
  */
 import { NotOpenError } from '@kv/base';
 import { resultAllocator } from './byte-allocators.js';
@@ -28,7 +29,8 @@ export interface EntryShape {
 const EMPTY = new Uint8Array(0);
 
 export class DbIterator implements AsyncIterableIterator<Entry> {
-  private readonly cursor: UserCursor;
+  /** Dropped at close, so a closed iterator the caller still holds keeps no memtable alive. */
+  private cursor: UserCursor | undefined;
   private readonly isDbOpen: () => boolean;
   private readonly onClose: () => void;
   private readonly shape: EntryShape;
@@ -54,7 +56,7 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
 
   /** The next entry, or undefined at the end (the iterator stays open); never waits. */
   nextSync(): Entry | undefined {
-    if (!this.isDbOpen()) throw new NotOpenError('database');
+    if (!this.isDbOpen()) throw this.closedWithDatabase();
     if (this.closed || this.remaining <= 0) return undefined;
     const found = this.step();
     if (found === undefined) return undefined;
@@ -81,10 +83,9 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
    * `limit` keeps counting.
    */
   seek(target: Uint8Array | string): void {
-    if (!this.isDbOpen()) throw new NotOpenError('database');
+    if (!this.isDbOpen()) throw this.closedWithDatabase();
     const key = toLookupKey(target);
-    if (this.closed) return;
-    this.cursor.seek(key);
+    this.cursor?.seek(key);
   }
 
   /** Ends the iteration early (called by `break` in `for await`). */
@@ -97,7 +98,14 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.cursor = undefined;
     this.onClose();
+  }
+
+  /** The database closed under this iterator: let go of what it holds, and say so. */
+  private closedWithDatabase(): NotOpenError {
+    this.close();
+    return new NotOpenError('database');
   }
 
   [Symbol.asyncIterator](): this {
@@ -105,8 +113,10 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
   }
 
   private step(): UserEntry | undefined {
+    const cursor = this.cursor;
+    if (cursor === undefined) return undefined;
     try {
-      return this.cursor.next();
+      return cursor.next();
     } catch (error) {
       // `for await` does not call return() after a throw: release the pinned files here.
       this.close();

@@ -281,11 +281,12 @@ export class DB extends DbReader {
    * flushed and deleted even when writes are too slow to fill it.
    */
   private startFlushTimer(intervalMs: number): ReturnType<typeof setInterval> {
-    let seen: unknown;
+    // Weak: a memtable switched out and flushed within the interval must not wait for the next tick to be freed.
+    let seen: WeakRef<Memtable> | undefined;
     const timer = setInterval(() => {
       const active = this.pipeline.active;
-      if (!active.isEmpty && active === seen) this.pipeline.requestSwitch();
-      seen = active;
+      if (!active.isEmpty && active === seen?.deref()) this.pipeline.requestSwitch();
+      seen = new WeakRef(active);
     }, intervalMs);
     timer.unref();
     return timer;

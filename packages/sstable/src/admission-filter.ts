@@ -1,6 +1,6 @@
 /**
- * The block cache's doorkeeper for point lookups: once the cache is full, a page a lookup
- * misses is cached only when it was missed once before, recently. A page read once by a
+ * The block cache's doorkeeper for every read that misses (point lookups and iterators): once
+ * the cache is full, a page a read misses is cached only when it was missed once before, recently. A page read once by a
  * uniform random lookup is rarely read again before the cache would evict it, and caching it
  * costs an allocation, an insertion and an eviction; a page missed twice is worth keeping.
  *
