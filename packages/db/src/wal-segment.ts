@@ -27,9 +27,8 @@ export const WAL_PREALLOCATE_BYTES_MAX: number = 1024 * 1024;
  * `syncGate`: the database's one gate, so which syncs may block carries over between segments.
  */
 export async function startSegment(vfs: Vfs, dir: string, options: { number: FileNum; memtableSizeBytes: number; syncGate: SyncLatencyGate }): Promise<WalSegment> {
-  const preallocateBytes = preallocateBytesFor(options.memtableSizeBytes);
-  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, preallocateBytes, syncGate: options.syncGate });
-  return { number: options.number, writer, queue: new WalCommitQueue(writer) };
+  const writer = await WalWriter.create(vfs, `${dir}/${logFileName(options.number)}`, writerOptions(options));
+  return segmentOf(options.number, writer);
 }
 
 /**
@@ -39,9 +38,8 @@ export async function startSegment(vfs: Vfs, dir: string, options: { number: Fil
  * any manifest edit named it.
  */
 export async function resumeSegment(vfs: Vfs, dir: string, options: { number: FileNum; endOffset: number; memtableSizeBytes: number; syncGate: SyncLatencyGate }): Promise<WalSegment> {
-  const preallocateBytes = preallocateBytesFor(options.memtableSizeBytes);
-  const writer = await WalWriter.openForAppend(vfs, `${dir}/${logFileName(options.number)}`, { logNumber: options.number, endOffset: options.endOffset, preallocateBytes, syncGate: options.syncGate });
-  return { number: options.number, writer, queue: new WalCommitQueue(writer) };
+  const writer = await WalWriter.openForAppend(vfs, `${dir}/${logFileName(options.number)}`, { ...writerOptions(options), endOffset: options.endOffset });
+  return segmentOf(options.number, writer);
 }
 
 /** Waits for the queued commits, then closes the writer (without a sync). */
@@ -50,6 +48,11 @@ export async function closeSegment(segment: WalSegment): Promise<void> {
   await segment.writer.close();
 }
 
-function preallocateBytesFor(memtableSizeBytes: number): number {
-  return Math.min(WAL_PREALLOCATE_BYTES_MAX, memtableSizeBytes);
+/** The writer options every segment gets: its log number, preallocation by memtable size, the database's sync gate. */
+function writerOptions(options: { number: FileNum; memtableSizeBytes: number; syncGate: SyncLatencyGate }): { logNumber: number; preallocateBytes: number; syncGate: SyncLatencyGate } {
+  return { logNumber: options.number, preallocateBytes: Math.min(WAL_PREALLOCATE_BYTES_MAX, options.memtableSizeBytes), syncGate: options.syncGate };
+}
+
+function segmentOf(number: FileNum, writer: WalWriter): WalSegment {
+  return { number, writer, queue: new WalCommitQueue(writer) };
 }

@@ -183,9 +183,7 @@ export class BlockCache {
     const chargeBytes = page.bytes.length + CACHE_ENTRY_OVERHEAD_BYTES;
     const bytes = page.bytes;
     const ownBuffer = bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
-    const node = this.newNode(fileNumber, pageIndex, page);
-    node.chargeBytes = chargeBytes;
-    node.recyclable = recyclable && ownBuffer;
+    const node = this.newNode({ fileNumber, pageIndex, page, chargeBytes, recyclable: recyclable && ownBuffer });
     pages.nodes[pageIndex] = node;
     pages.count++;
     this.queue.push(node);
@@ -198,14 +196,17 @@ export class BlockCache {
   }
 
   /** A node for a page being inserted: an evicted page's, or a new one. */
-  private newNode(fileNumber: number, pageIndex: number, page: DataPage): CacheNode {
+  private newNode(fields: Pick<CacheNode, 'fileNumber' | 'pageIndex' | 'page' | 'chargeBytes' | 'recyclable'>): CacheNode {
+    const { fileNumber, pageIndex, page, chargeBytes, recyclable } = fields;
     const node = this.freeNodes.pop();
-    if (node === undefined) return { fileNumber, pageIndex, page, chargeBytes: 0, referenced: false, cached: true, recyclable: false };
+    if (node === undefined) return { fileNumber, pageIndex, page, chargeBytes, referenced: false, cached: true, recyclable };
     node.fileNumber = fileNumber;
     node.pageIndex = pageIndex;
     node.page = page;
+    node.chargeBytes = chargeBytes;
     node.referenced = false;
     node.cached = true;
+    node.recyclable = recyclable;
     return node;
   }
 

@@ -58,8 +58,7 @@ export class TableFile implements OverflowSource {
     const cache = this.cache;
     const cached = cache?.lookup(this.fileNumber, i);
     if (cached !== undefined) return cached;
-    const stored = this.readSync(this.index.fileOffsets[i] ?? 0, new Uint8Array(this.index.storedBytes[i] ?? 0), i);
-    const page = this.decodePage(stored, i);
+    const page = this.readPage(i, new Uint8Array(this.index.storedBytes[i] ?? 0));
     if (cache?.admits(this.fileNumber, i) === true) cache.insert(this.fileNumber, i, page);
     return page;
   }
@@ -85,13 +84,17 @@ export class TableFile implements OverflowSource {
       // decoder's output, a buffer of its own.
       const recyclable = this.layout.compression === 'none';
       const spare = recyclable ? cache.takeSpare(storedBytes) : undefined;
-      const stored = this.readSync(this.index.fileOffsets[i] ?? 0, spare?.bytes ?? new Uint8Array(storedBytes), i);
-      const page = this.decodePage(stored, i, spare);
+      const page = this.readPage(i, spare?.bytes ?? new Uint8Array(storedBytes), spare);
       cache.insert(this.fileNumber, i, page, recyclable);
       return page;
     }
-    scratchPage = this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, scratchOf(storedBytes), i), i, scratchPage);
+    scratchPage = this.readPage(i, scratchOf(storedBytes), scratchPage);
     return scratchPage;
+  }
+
+  /** Reads data page `i`'s stored bytes into `buffer` (exactly their length) and decodes them, into `reuse` when given. */
+  private readPage(i: number, buffer: Uint8Array, reuse?: DataPage): DataPage {
+    return this.decodePage(this.readSync(this.index.fileOffsets[i] ?? 0, buffer, i), i, reuse);
   }
 
   /**

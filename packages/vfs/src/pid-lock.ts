@@ -69,7 +69,7 @@ export async function removeIgnoringMissing(path: string): Promise<void> {
 async function tryCreateLockFile(path: string, content: string): Promise<boolean> {
   const staging = stagingPath(path, process.pid);
   try {
-    await writeSynced(staging, content, path);
+    await writeNewFile(staging, content, { exclusive: false, lockPath: path });
     try {
       await link(staging, path);
       return true;
@@ -86,22 +86,30 @@ function stagingPath(path: string, pid: number): string {
   return `${path}.${pid}${STAGING_SUFFIX}`;
 }
 
-/** Writes `content` to a new (or truncated) file at `path` and fsyncs it. */
-async function writeSynced(path: string, content: string, lockPath: string): Promise<void> {
+/**
+ * Creates `path` (`exclusive`: only if it does not exist; else truncating it), writes `content`
+ * and fsyncs it. False when an exclusive create finds the file there; a file whose write
+ * failed is removed before the error (named after `lockPath`) is thrown.
+ */
+async function writeNewFile(path: string, content: string, options: { exclusive: boolean; lockPath: string }): Promise<boolean> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | (options.exclusive ? constants.O_EXCL : constants.O_TRUNC);
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o644);
+    handle = await open(path, flags, 0o644);
   } catch (error) {
-    throw fromNodeError(`lock ${lockPath}`, error);
+    if (options.exclusive && errnoOf(error) === 'EEXIST') return false;
+    throw fromNodeError(`lock ${options.lockPath}`, error);
   }
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();
+    await handle.close();
   } catch (error) {
-    throw fromNodeError(`lock ${lockPath}`, error);
-  } finally {
     await handle.close().catch(() => undefined);
+    await removeIgnoringMissing(path);
+    throw fromNodeError(`lock ${options.lockPath}`, error);
   }
+  return true;
 }
 
 /**
@@ -130,24 +138,8 @@ async function removeDeadStagingFiles(path: string): Promise<void> {
  * the two leaves a file without a pid, which counts as being written for `UNWRITTEN_GRACE_MS`.
  * Returns false when the file already exists; a half-written file is removed before rethrowing.
  */
-async function createInPlace(path: string, content: string): Promise<boolean> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
-  } catch (error) {
-    if (errnoOf(error) === 'EEXIST') return false;
-    throw fromNodeError(`lock ${path}`, error);
-  }
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-    await handle.close();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await removeIgnoringMissing(path);
-    throw fromNodeError(`lock ${path}`, error);
-  }
-  return true;
+function createInPlace(path: string, content: string): Promise<boolean> {
+  return writeNewFile(path, content, { exclusive: true, lockPath: path });
 }
 
 /** Parses the lock file; undefined when it vanished meanwhile (so the caller retries). */
