@@ -14,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryVfs } from '@kv/vfs';
 import { DB } from '../src/index.js';
-import { expectExactly, key, reopenAndCheck, value } from './support/acked-writes.js';
+import { expectExactly, key, putAll, reopenAndCheck, value } from './support/acked-writes.js';
 import type { Acked } from './support/acked-writes.js';
 import { recordErrors } from './support/background-errors.js';
 import { armWhen, pageFile } from './support/fault-arming.js';
@@ -29,10 +29,7 @@ describe('a failed fsync is never retried as if it had succeeded', () => {
       const vfs = new MemoryVfs();
       const db = await DB.open('/db', { vfs });
       const acked: Acked = new Map();
-      for (let i = 0; i < 20; i++) {
-        await db.put(key(i), value(i, 'synced'), { sync: true });
-        acked.set(key(i), value(i, 'synced'));
-      }
+      await putAll(db, acked, 0, 20, 'synced', { sync: true });
       // One failed fdatasync; the fault is gone afterwards, so a retried sync would "succeed".
       vfs.failOperation({ kind: 'sync', nth: 1, error });
       const failed = await expectFailure(db.put(key(100), 'fate unknown', { sync: true }), 'IO_ERROR');
@@ -153,10 +150,7 @@ describe('a failed manifest fsync whose pages the kernel forgot (Linux)', () => 
     const vfs = new MemoryVfs();
     const db = await DB.open('/db', { vfs });
     const acked: Acked = new Map();
-    for (let i = 0; i < 20; i++) {
-      await db.put(key(i), value(i, 'acked'), { sync: true });
-      acked.set(key(i), value(i, 'acked'));
-    }
+    await putAll(db, acked, 0, 20, 'acked', { sync: true });
     const manifest = (await vfs.list('/db')).find((name) => name.startsWith('MANIFEST-')) ?? '';
     // The edit of the flush that close runs fails its fdatasync; the writes stay in the WAL.
     vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO', pathSuffix: manifest, loseUnsynced: true });

@@ -8,7 +8,7 @@ import type { RangeTombstone } from '@kv/base';
 import { MemoryVfs } from '@kv/vfs';
 import fc from 'fast-check';
 import { LEVEL_COUNT, Version } from '../src/index.js';
-import type { DatabaseOptionsRecord, TableFileMeta, VersionEdit } from '../src/index.js';
+import type { DatabaseOptionsRecord, Manifest, TableFileMeta, VersionEdit } from '../src/index.js';
 
 export const DIR = '/db';
 
@@ -114,6 +114,15 @@ export const lsmStepArb: fc.Arbitrary<LsmStep> = fc.oneof(
 );
 
 const keyOf = (n: number): Uint8Array => key(`k${String(n).padStart(3, '0')}`);
+
+/** Logs the edit of each step in turn (`editFor`); the versions after each. */
+export async function logSteps(manifest: Manifest, steps: readonly LsmStep[]): Promise<Version[]> {
+  const versions: Version[] = [];
+  for (const step of steps) {
+    versions.push(await manifest.logAndApply(editFor(manifest.current, step, () => manifest.allocateFileNumber())));
+  }
+  return versions;
+}
 
 /**
  * Turns `step` into an edit that applies to `version`. Numbers come from `allocate`. Every

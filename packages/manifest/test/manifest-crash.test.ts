@@ -4,7 +4,7 @@ import { WalWriter } from '@kv/wal';
 import { Manifest, ROLLOVER_BYTES_DEFAULT, encodeVersionEdit, manifestFileName, parseManifestFileName, readCurrent } from '../src/index.js';
 import type { OpenedManifest, Version, VersionEdit } from '../src/index.js';
 import { checkCrashPoint, recordCrashPoints } from './crash-harness.js';
-import { DIR, editFor, file, initialVersion, lsmStepArb, newDbVfs } from './helpers.js';
+import { DIR, editFor, file, initialVersion, logSteps, lsmStepArb, newDbVfs } from './helpers.js';
 import type { LsmStep } from './helpers.js';
 import type { MemoryVfs } from '@kv/vfs';
 
@@ -202,9 +202,7 @@ async function closedManifestOfSixEdits(vfs: MemoryVfs): Promise<Version[]> {
     { kind: 'move', pick: 0 },
     { kind: 'flush', keys: [5, 6] },
   ];
-  for (const step of steps) {
-    expected.push(await manifest.logAndApply(editFor(manifest.current, step, () => manifest.allocateFileNumber())));
-  }
+  expected.push(...(await logSteps(manifest, steps)));
   await manifest.close();
   return expected;
 }

@@ -2,7 +2,7 @@ import { AssertionError, isKvError } from '@kv/base';
 import { describe, expect, test } from 'vitest';
 import { Manifest, REUSE_BYTES_MAX, Version, manifestFileName, readCurrent, readManifest } from '../src/index.js';
 import type { VersionEdit } from '../src/index.js';
-import { DIR, OPTIONS, editFor, errorOf, file, initialVersion, newDbVfs, stateOf } from './helpers.js';
+import { DIR, OPTIONS, editFor, errorOf, file, initialVersion, logSteps, newDbVfs, stateOf } from './helpers.js';
 import type { LsmStep } from './helpers.js';
 
 const STEPS: LsmStep[] = [
@@ -14,14 +14,6 @@ const STEPS: LsmStep[] = [
   { kind: 'flush', keys: [20, 30] },
   { kind: 'compact' },
 ];
-
-async function runSteps(manifest: Manifest, steps: readonly LsmStep[]): Promise<Version[]> {
-  const versions: Version[] = [];
-  for (const step of steps) {
-    versions.push(await manifest.logAndApply(editFor(manifest.current, step, () => manifest.allocateFileNumber())));
-  }
-  return versions;
-}
 
 /** An edit large enough to pass twice the opening snapshot's size, so it triggers a rollover. */
 function bigEdit(manifest: Manifest, lastSequence: number): VersionEdit {
@@ -35,7 +27,7 @@ describe('Manifest lifecycle', () => {
     const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
     expect(manifest.manifestNumber).toBe(1);
     expect(await readCurrent(vfs, DIR)).toBe('MANIFEST-000001');
-    const versions = await runSteps(manifest, STEPS);
+    const versions = await logSteps(manifest, STEPS);
     const last = versions.at(-1);
     expect(manifest.current).toBe(last);
     await manifest.close();
@@ -53,7 +45,7 @@ describe('Manifest lifecycle', () => {
   test('open without reuse writes a new manifest, switches CURRENT and deletes the old one', async () => {
     const vfs = await newDbVfs();
     const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
-    await runSteps(manifest, STEPS.slice(0, 2));
+    await logSteps(manifest, STEPS.slice(0, 2));
     await manifest.close();
     const before = await readManifest(vfs, DIR);
     const opened = await Manifest.open(vfs, DIR, { reuse: false });
@@ -76,7 +68,7 @@ describe('Manifest lifecycle', () => {
   test('open reuses a clean manifest below a quarter of rolloverBytes and removes every other manifest', async () => {
     const vfs = await newDbVfs();
     const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
-    const versions = await runSteps(manifest, STEPS.slice(0, 3));
+    const versions = await logSteps(manifest, STEPS.slice(0, 3));
     await manifest.close();
     // Left by switches that never completed: neither is named by CURRENT.
     await (await vfs.open(`${DIR}/${manifestFileName(40)}`, { create: true })).close();
@@ -102,7 +94,7 @@ describe('Manifest lifecycle', () => {
     for (const ending of ['died', 'failed sync'] as const) {
       const vfs = await newDbVfs();
       const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
-      await runSteps(manifest, STEPS.slice(0, 2));
+      await logSteps(manifest, STEPS.slice(0, 2));
       let image = vfs;
       if (ending === 'died') image = vfs.crashImage({ mode: 'process-kill' });
       else {
@@ -123,7 +115,7 @@ describe('Manifest lifecycle', () => {
   test('open rewrites a manifest of a quarter of rolloverBytes or more, or of REUSE_BYTES_MAX or more', async () => {
     const vfs = await newDbVfs();
     const manifest = await Manifest.create(vfs, DIR, { manifestNumber: 1, version: initialVersion() });
-    await runSteps(manifest, STEPS);
+    await logSteps(manifest, STEPS);
     await manifest.close();
     const fileBytes = (await readManifest(vfs, DIR))?.fileBytes ?? 0;
     const reused = await Manifest.open(vfs, DIR, { rolloverBytes: fileBytes * 4 + 1 });

@@ -32,10 +32,10 @@ export async function reopenAndCheck(vfs: MemoryVfs, acked: Acked, options: DbOp
   return db;
 }
 
-/** Puts keys `from` to `to - 1`, one awaited put each, recording each acknowledged write. */
-export async function putAll(db: DB, acked: Acked, from: number, to: number, tag: string): Promise<void> {
+/** Puts keys `from` to `to - 1`, one awaited put each (with `options`), recording each acknowledged write. */
+export async function putAll(db: DB, acked: Acked, from: number, to: number, tag: string, options: { sync?: boolean } = {}): Promise<void> {
   for (let i = from; i < to; i++) {
-    await db.put(key(i), value(i, tag));
+    await db.put(key(i), value(i, tag), options);
     acked.set(key(i), value(i, tag));
   }
 }
