@@ -48,6 +48,19 @@ export function copyBytes(target: Uint8Array, targetAt: number, source: Uint8Arr
   for (let j = 0; j < length; j++) target[targetAt + j] = source[sourceAt + j] as number;
 }
 
+/**
+ * Copies `length` bytes of `bytes` from `from` to `to` within the same array (the ranges may
+ * overlap). Unlike `copyBytes` between two arrays, this never makes a view.
+ */
+export function moveBytes(bytes: Uint8Array, to: number, from: number, length: number): void {
+  if (length > COPY_LOOP_BYTES_MAX) {
+    bytes.copyWithin(to, from, from + length);
+    return;
+  }
+  if (to <= from) for (let j = 0; j < length; j++) bytes[to + j] = bytes[from + j] as number;
+  else for (let j = length - 1; j >= 0; j--) bytes[to + j] = bytes[from + j] as number;
+}
+
 /** A DataView over exactly the bytes of `bytes`. */
 export function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

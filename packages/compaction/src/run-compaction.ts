@@ -15,7 +15,7 @@ import { CorruptionError, EntryKind, KeyCopy, RangeTombstoneIndex, compareBytes 
 import type { InternalIterator } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
-import type { TableBuildOptions } from '@kv/sstable';
+import type { TableBuildOptions, TableIteratorOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import type { CompactionJobInput, CompactionResult } from './compaction-job.js';
 import { CompactionOutput } from './compaction-output.js';
@@ -27,6 +27,7 @@ import { tableFilePath } from './table-file-name.js';
 
 const YIELD_EVERY_ENTRIES = 4096;
 const EMPTY = new Uint8Array(0);
+const SCAN: TableIteratorOptions = { reuseEntry: true };
 
 interface OpenInput {
   meta: TableFileMeta;
@@ -122,16 +123,19 @@ async function mergeInto(opened: readonly OpenInput[], merge: { filter: Retentio
   return counts;
 }
 
-/** One source per level-0 file (they overlap); one concatenated source per deeper level. */
+/**
+ * One source per level-0 file (they overlap); one concatenated source per deeper level. The
+ * merge copies what it keeps, so every file's iterator reuses its entry (`reuseEntry`).
+ */
 function sourcesOf(opened: readonly OpenInput[]): InternalIterator[] {
   const sources: InternalIterator[] = [];
   const byLevel = new Map<number, OpenInput[]>();
   for (const item of opened) {
-    if (item.meta.level === 0) sources.push(item.reader.iterator());
+    if (item.meta.level === 0) sources.push(item.reader.iterator(SCAN));
     else byLevel.set(item.meta.level, [...(byLevel.get(item.meta.level) ?? []), item]);
   }
   for (const items of byLevel.values()) {
-    const parts = items.map(({ reader }) => ({ smallestKey: reader.properties.smallestKey, largestKey: reader.properties.largestKey, open: () => reader.iterator() }));
+    const parts = items.map(({ reader }) => ({ smallestKey: reader.properties.smallestKey, largestKey: reader.properties.largestKey, open: () => reader.iterator(SCAN) }));
     sources.push(new ConcatenatingIterator(parts));
   }
   return sources;

@@ -5,7 +5,7 @@
  * records (`PagePlan`) and starts with a descriptor; other pages use the file's layout. Pure and
  * synchronous; the table builder decides where overflow chains go and passes references.
  */
-import { assert, copyBytes, EntryKind } from '@kv/base';
+import { assert, copyBytes, EntryKind, moveBytes } from '@kv/base';
 import { OVERFLOW_REF_BYTES, PAGE_HEADER_BYTES, PageKind, SLOT_FLAG_EXPIRING, SLOT_FLAG_KEY_OVERFLOW, SLOT_FLAG_PUT, SLOT_FLAG_VALUE_OVERFLOW } from './format.js';
 import { sealPage, writePageHeader } from './page-header.js';
 import { keyHeapBytes, layoutGeometry, resolveGeometry, writeDescriptor, writeUintLE } from './page-geometry.js';
@@ -32,13 +32,18 @@ export interface SlotRecord {
 }
 
 /**
- * Records held until the page is laid out, as parallel arrays (no object per record); their
- * key and value bytes are copied into `bytes`.
+ * Records held until the page is laid out, as parallel arrays (no object per record). One
+ * array holds the page image being laid out, at [0, pageBytes), and after it the staged key
+ * and value bytes, so laying a record out copies within that array (no view per copy).
  */
 class StagedRecords {
   count = 0;
-  bytes: Uint8Array;
-  byteCount = 0;
+  /** The page image, then the staged bytes from `pageBytes` on. */
+  work: Uint8Array;
+  /** End of the staged bytes in `work`. */
+  stagedEnd: number;
+  readonly pageBytes: number;
+  /** Offsets in `work`. */
   keyAt: number[] = [];
   keyLength: number[] = [];
   valueAt: number[] = [];
@@ -49,17 +54,20 @@ class StagedRecords {
   keyRefs = new Map<number, OverflowRef>();
   valueRefs = new Map<number, OverflowRef>();
 
-  constructor(initialBytes: number) {
-    this.bytes = new Uint8Array(initialBytes);
+  constructor(pageBytes: number, initialStagedBytes: number) {
+    this.pageBytes = pageBytes;
+    this.work = new Uint8Array(pageBytes + initialStagedBytes);
+    this.stagedEnd = pageBytes;
   }
 
   push(record: SlotRecord): void {
     const i = this.count++;
     // An overflow key keeps only what a shared prefix and the inline suffix can take.
-    this.keyAt[i] = this.copy(record.keyRef === undefined ? record.key : record.key.subarray(0, PLANNED_KEY_BYTES_MAX));
+    const keyLength = record.keyRef === undefined ? record.key.length : Math.min(record.key.length, PLANNED_KEY_BYTES_MAX);
+    this.keyAt[i] = this.copy(record.key, keyLength);
     this.keyLength[i] = record.key.length;
     const put = record.kind !== EntryKind.Delete;
-    this.valueAt[i] = put && record.valueRef === undefined ? this.copy(record.value) : 0;
+    this.valueAt[i] = put && record.valueRef === undefined ? this.copy(record.value, record.value.length) : 0;
     this.valueLength[i] = put ? record.value.length : 0;
     this.seq[i] = record.seq;
     this.kind[i] = record.kind;
@@ -69,21 +77,21 @@ class StagedRecords {
 
   clear(): void {
     this.count = 0;
-    this.byteCount = 0;
+    this.stagedEnd = this.pageBytes;
     this.keyRefs.clear();
     this.valueRefs.clear();
   }
 
-  /** Copies bytes to the staging buffer and returns where they start. */
-  private copy(source: Uint8Array): number {
-    const at = this.byteCount;
-    if (at + source.length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, at + source.length));
-      grown.set(this.bytes.subarray(0, at));
-      this.bytes = grown;
+  /** Copies the first `length` bytes of `source` after the staged bytes and returns where they start. */
+  private copy(source: Uint8Array, length: number): number {
+    const at = this.stagedEnd;
+    if (at + length > this.work.length) {
+      const grown = new Uint8Array(Math.max(this.work.length * 2, at + length));
+      grown.set(this.work.subarray(0, at));
+      this.work = grown;
     }
-    copyBytes(this.bytes, at, source, 0, source.length);
-    this.byteCount = at + source.length;
+    copyBytes(this.work, at, source, 0, length);
+    this.stagedEnd = at + length;
     return at;
   }
 }
@@ -104,7 +112,7 @@ export class DataPageBuilder {
     this.layout = layout;
     this.plan = layout.compactPages ? new PagePlan(layout.inlineKeyBytes) : undefined;
     this.fixedGeometry = layout.compactPages ? undefined : layoutGeometry(layout);
-    this.records = new StagedRecords(layout.pageSizeBytes * 2);
+    this.records = new StagedRecords(layout.pageSizeBytes, layout.pageSizeBytes * 2);
   }
 
   get slotCount(): number {
@@ -134,7 +142,8 @@ export class DataPageBuilder {
   finish(ordinal: number): Uint8Array {
     const records = this.records;
     assert(records.count > 0, 'a data page holds at least one record');
-    const page = new Uint8Array(this.layout.pageSizeBytes);
+    // The page is laid out in place at the front of the work array, then copied out whole.
+    const page = records.work.subarray(0, records.pageBytes).fill(0);
     let geometry = this.fixedGeometry;
     if (this.plan !== undefined) {
       geometry = resolveGeometry(this.plan.fields(), true);
@@ -149,7 +158,7 @@ export class DataPageBuilder {
     this.usedBytes = PAGE_HEADER_BYTES;
     this.measuredValid = false;
     this.plan?.reset();
-    return page;
+    return page.slice();
   }
 
   private bytesWith(record: SlotRecord): number {
@@ -196,7 +205,7 @@ class SlotWriter {
     const g = this.g;
     const r = this.records;
     const page = this.page;
-    const staged = r.bytes;
+    const work = r.work;
     const offset = g.slotBase + i * g.slotWidth;
     const suffixLength = (r.keyLength[i] as number) - g.prefixLength;
     const suffixStart = (r.keyAt[i] as number) + g.prefixLength;
@@ -204,7 +213,7 @@ class SlotWriter {
     const keyRef = r.keyRefs.size === 0 ? undefined : r.keyRefs.get(i);
     const valueRef = r.valueRefs.size === 0 ? undefined : r.valueRefs.get(i);
     writeUintLE(page, offset, g.keyLengthWidth, suffixLength);
-    copyBytes(page, offset + g.suffixAt, staged, suffixStart, Math.min(suffixLength, g.suffixWidth));
+    moveBytes(work, offset + g.suffixAt, suffixStart, Math.min(suffixLength, g.suffixWidth));
     const keyHeap = keyRef !== undefined ? this.pushRef(keyRef) : suffixLength > g.suffixWidth ? this.pushStaged(suffixStart, suffixLength) : 0;
     if (g.keyOffsetAt >= 0) this.view.setUint16(offset + g.keyOffsetAt, keyHeap, true);
     else assert(keyHeap === 0, 'a key in the heap needs a key offset field');
@@ -217,7 +226,7 @@ class SlotWriter {
     const valueLength = r.valueLength[i] as number;
     if (g.valuesInline) {
       // A delete's value stays zero: the page is zero-filled when allocated.
-      if (put) copyBytes(page, offset + g.valueAt, staged, valueAt, valueLength);
+      if (put) moveBytes(work, offset + g.valueAt, valueAt, valueLength);
       return;
     }
     const valueHeap = valueRef !== undefined ? this.pushRef(valueRef) : put ? this.pushStaged(valueAt, valueLength) : 0;
@@ -230,7 +239,7 @@ class SlotWriter {
     if (length === 0) return 0;
     this.heapBytes += length;
     const to = this.page.length - this.heapBytes;
-    copyBytes(this.page, to, this.records.bytes, at, length);
+    moveBytes(this.records.work, to, at, length);
     return to;
   }
 

@@ -14,6 +14,7 @@ import { PageKind, SLOT_FLAG_EXPIRING, SLOT_FLAG_KEY_OVERFLOW, SLOT_FLAG_PUT, SL
 import { checkPage } from './page-header.js';
 import { layoutGeometry, readDescriptor, readUintLE } from './page-geometry.js';
 import type { PageGeometry } from './page-geometry.js';
+import type { KeyScratch } from './key-scratch.js';
 import type { TableLayout } from './table-layout.js';
 
 /** Resolves out-of-line references; the table file implements it with a synchronous read. */
@@ -23,6 +24,14 @@ export interface OverflowSource {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** An entry a scan rewrites in place at each step (`fillEntry`). */
+export type MutableEntry = { -readonly [field in keyof InternalEntry]-?: InternalEntry[field] };
+
+/** A new `MutableEntry` to fill. */
+export function emptyEntry(): MutableEntry {
+  return { key: EMPTY, seq: 0 as SeqNum, kind: EntryKind.Put, value: EMPTY, keyOwned: false };
+}
 
 export class DataPage {
   // Reassigned only when `decode` reuses the object for another page (see `decode`).
@@ -165,6 +174,14 @@ export class DataPage {
 
   /** Slot i's user key: a view into the page where it lies whole there, else a new array. */
   keyOf(i: number, overflow: OverflowSource): Uint8Array {
+    return this.keyIn(i, overflow, undefined);
+  }
+
+  /**
+   * `keyOf`, but a key made of prefix and suffix is assembled in `scratch` (when given) rather
+   * than in a new array, so it is valid only until `scratch` is used again.
+   */
+  keyIn(i: number, overflow: OverflowSource, scratch: KeyScratch | undefined): Uint8Array {
     const offset = this.slotOffset(i);
     const length = this.suffixLengthAt(offset);
     if ((this.flagsAtSlot(offset) & SLOT_FLAG_KEY_OVERFLOW) !== 0) {
@@ -172,7 +189,7 @@ export class DataPage {
     }
     const suffixStart = length <= this.suffixWidth ? offset + this.suffixAt : this.keyHeapOffsetAt(offset);
     if (this.prefixLength === 0) return this.image.subarray(suffixStart, suffixStart + length);
-    const key = new Uint8Array(this.prefixLength + length);
+    const key = scratch === undefined ? new Uint8Array(this.prefixLength + length) : scratch.arrayOf(this.prefixLength + length);
     copyBytes(key, 0, this.image, this.prefixStart, this.prefixLength);
     copyBytes(key, this.prefixLength, this.image, suffixStart, length);
     return key;
@@ -199,6 +216,19 @@ export class DataPage {
   /** `entryAt` for a caller that holds slot i's key already (a point read that matched it). */
   entryWithKey(i: number, key: Uint8Array, overflow: OverflowSource, keyOwned = false): InternalEntry {
     return { key, seq: this.seqOf(i) as SeqNum, kind: this.kindOf(i), value: this.valueOf(i, overflow), keyOwned };
+  }
+
+  /**
+   * Rewrites `into` with slot i, its key assembled in `scratch` (see `keyIn`): for a scan that
+   * copies what it keeps, so a step allocates no entry and no key.
+   */
+  fillEntry(i: number, overflow: OverflowSource, into: MutableEntry, scratch: KeyScratch): MutableEntry {
+    into.key = this.keyIn(i, overflow, scratch);
+    into.seq = this.seqOf(i) as SeqNum;
+    into.kind = this.kindOf(i);
+    into.value = this.valueOf(i, overflow);
+    into.keyOwned = false;
+    return into;
   }
 
   /** Page offsets and lengths of every overflow reference, for `verify`. */

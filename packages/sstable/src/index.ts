@@ -17,3 +17,4 @@ export type { FixedWidthSizes, TableBuildOptions, TableCompression } from './tab
 export type { TableProperties } from './table-properties.js';
 export { TableReader } from './table-reader.js';
 export type { TableReaderOptions } from './table-reader.js';
+export type { TableIteratorOptions } from './table-iterator.js';

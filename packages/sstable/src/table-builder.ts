@@ -53,6 +53,10 @@ export class TableBuilder {
   /** The previous entry's user key (copied once per distinct key, into one reused buffer). */
   private readonly lastKey = new KeyCopy();
   private lastSeq = 0;
+  /** The record being placed, reused for every entry (the page builder copies what it keeps). */
+  private readonly pending: SlotRecord = { key: NO_VALUE, seq: 0, kind: EntryKind.Put, value: NO_VALUE, keyRef: undefined, valueRef: undefined };
+  /** The record measured with placeholder references when a key or value goes to an overflow chain. */
+  private readonly sized: SlotRecord = { key: NO_VALUE, seq: 0, kind: EntryKind.Put, value: NO_VALUE, keyRef: undefined, valueRef: undefined };
 
   private constructor(vfs: Vfs, file: VfsFile, layout: TableLayout, bloomBitsPerKey: number) {
     this.vfs = vfs;
@@ -85,7 +89,7 @@ export class TableBuilder {
    */
   add(key: Uint8Array, seq: SeqNum, kind: EntryKind, value: Uint8Array): void {
     assert(this.state === 'open', 'add to an open builder');
-    checkEntry(this.layout, { key, seq, kind, value });
+    checkEntry(this.layout, key, seq, kind, value);
     const first = this.entryCount === 0;
     const byKey = first ? 1 : this.lastKey.compareWith(key);
     assert(byKey > 0 || (byKey === 0 && seq < this.lastSeq), 'entries are added in strictly increasing internal order');
@@ -178,9 +182,9 @@ export class TableBuilder {
     // At most this much heap: a compact page may keep part of the key in its shared prefix.
     const keyHeap = keyHeapBytes({ bytesAfterPrefix: key.length, overflow: keyOverflow }, this.layout.inlineKeyBytes);
     const valueOverflow = variable && this.recordOverheadMax + keyHeap + value.length > this.layout.pageSizeBytes - PAGE_HEADER_BYTES;
-    const pending: SlotRecord = { key, seq, kind, value, keyRef: undefined, valueRef: undefined };
+    const pending = setRecord(this.pending, key, seq, kind, value, undefined, undefined);
     // The chains are written after the page is sealed (if it is full), so measure with placeholders.
-    const sized = keyOverflow || valueOverflow ? { key, seq, kind, value, keyRef: keyOverflow ? PLACEHOLDER : undefined, valueRef: valueOverflow ? PLACEHOLDER : undefined } : pending;
+    const sized = keyOverflow || valueOverflow ? setRecord(this.sized, key, seq, kind, value, keyOverflow ? PLACEHOLDER : undefined, valueOverflow ? PLACEHOLDER : undefined) : pending;
     if (!this.page.fits(sized)) this.sealPage();
     if (keyOverflow) pending.keyRef = this.writeOverflow(key);
     if (valueOverflow) pending.valueRef = this.writeOverflow(value);
@@ -216,4 +220,14 @@ export class TableBuilder {
     }
     this.keyHashes[this.keyHashCount++] = hash;
   }
+}
+
+function setRecord(record: SlotRecord, key: Uint8Array, seq: number, kind: EntryKind, value: Uint8Array, keyRef: OverflowRef | undefined, valueRef: OverflowRef | undefined): SlotRecord {
+  record.key = key;
+  record.seq = seq;
+  record.kind = kind;
+  record.value = value;
+  record.keyRef = keyRef;
+  record.valueRef = valueRef;
+  return record;
 }

@@ -1,12 +1,23 @@
 /**
  * A cursor over one page file in internal order, both directions. It holds the current page
  * (so an evicted page stays usable) and builds the entry object only when `entry` is read.
+ *
+ * With `reuseEntry`, one entry object and one key array serve every step: `entry` and its key
+ * are valid only until the iterator moves. That is for a consumer that copies what it keeps
+ * (a compaction), and saves two allocations per entry.
  */
 import { assert } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
-import type { DataPage } from './data-page.js';
+import { emptyEntry } from './data-page.js';
+import type { DataPage, MutableEntry } from './data-page.js';
+import { KeyScratch } from './key-scratch.js';
 import { SEQ_MAX } from './format.js';
 import type { TableFile } from './table-file.js';
+
+export interface TableIteratorOptions {
+  /** Rewrite one entry object and key array at each step (see the class comment). */
+  reuseEntry?: boolean;
+}
 
 export class TableIterator implements InternalIterator {
   private readonly table: TableFile;
@@ -14,9 +25,11 @@ export class TableIterator implements InternalIterator {
   private pageIndex = 0;
   private slot = 0;
   private current: InternalEntry | undefined = undefined;
+  private readonly reused: { entry: MutableEntry; scratch: KeyScratch } | undefined;
 
-  constructor(table: TableFile) {
+  constructor(table: TableFile, options: TableIteratorOptions = {}) {
     this.table = table;
+    this.reused = options.reuseEntry === true ? { entry: emptyEntry(), scratch: new KeyScratch() } : undefined;
   }
 
   get valid(): boolean {
@@ -26,7 +39,8 @@ export class TableIterator implements InternalIterator {
   /** Requires `valid`. Key and value are views into a (possibly cached) page: copy to keep. */
   get entry(): InternalEntry {
     assert(this.page !== undefined, 'entry of a valid iterator');
-    this.current ??= this.page.entryAt(this.slot, this.table);
+    const reused = this.reused;
+    this.current ??= reused === undefined ? this.page.entryAt(this.slot, this.table) : this.page.fillEntry(this.slot, this.table, reused.entry, reused.scratch);
     return this.current;
   }
 

@@ -8,6 +8,7 @@ import { readMetadata } from './read-metadata.js';
 import type { TableMetadata } from './read-metadata.js';
 import { TableFile } from './table-file.js';
 import { TableIterator } from './table-iterator.js';
+import type { TableIteratorOptions } from './table-iterator.js';
 import { decodeStatistics } from './table-properties.js';
 import type { TableProperties } from './table-properties.js';
 import { verifyTable } from './verify-table.js';
@@ -97,9 +98,9 @@ export class TableReader {
   }
 
   /** A new, initially invalid iterator over the whole file. */
-  iterator(): InternalIterator {
+  iterator(options: TableIteratorOptions = {}): InternalIterator {
     this.checkOpen();
-    return new TableIterator(this.table);
+    return new TableIterator(this.table, options);
   }
 
   /** Reads every page again and checks checksums, structure, order and layout. */

@@ -37,27 +37,30 @@ async function checkCase({ entries, options }: TableCase, cacheBytes: number, ex
   const reader = await openTable(vfs, cache);
   try {
     expect(reader.properties).toEqual(properties);
-    expect(collectForward(reader.iterator()).map(plain)).toEqual(entries.map(plain));
-    expect(collectBackward(reader.iterator()).map(plain)).toEqual(entries.map(plain).reverse());
-    const it = reader.iterator();
-    for (const { key, seq } of probes(entries, extraKeys)) {
-      expect(plain(reader.get(key, seqOf(seq)))).toEqual(plain(modelGet(entries, key, seq)));
-      it.seek(key, seqOf(seq));
-      const at = modelSeek(entries, key, seq);
-      expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[at]));
-      if (it.valid) {
-        it.next();
-        expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[at + 1]));
+    // Every check runs with fresh entries and with one entry rewritten per step (compaction's scan).
+    for (const iteratorOptions of [{}, { reuseEntry: true }]) {
+      expect(collectForward(reader.iterator(iteratorOptions)).map(plain)).toEqual(entries.map(plain));
+      expect(collectBackward(reader.iterator(iteratorOptions)).map(plain)).toEqual(entries.map(plain).reverse());
+      const it = reader.iterator(iteratorOptions);
+      for (const { key, seq } of probes(entries, extraKeys)) {
+        expect(plain(reader.get(key, seqOf(seq)))).toEqual(plain(modelGet(entries, key, seq)));
         it.seek(key, seqOf(seq));
-        it.prev();
-        expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[at - 1]));
-      }
-      it.seekForPrev(key, seqOf(seq));
-      const before = modelSeekForPrev(entries, key, seq);
-      expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[before]));
-      if (it.valid) {
-        it.prev();
-        expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[before - 1]));
+        const at = modelSeek(entries, key, seq);
+        expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[at]));
+        if (it.valid) {
+          it.next();
+          expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[at + 1]));
+          it.seek(key, seqOf(seq));
+          it.prev();
+          expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[at - 1]));
+        }
+        it.seekForPrev(key, seqOf(seq));
+        const before = modelSeekForPrev(entries, key, seq);
+        expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[before]));
+        if (it.valid) {
+          it.prev();
+          expect(it.valid ? plain(it.entry) : undefined).toEqual(plain(entries[before - 1]));
+        }
       }
     }
     await expect(reader.verify()).resolves.toMatchObject({ pagesChecked: expect.any(Number) });
@@ -146,6 +149,32 @@ describe('round trip against a naive model', () => {
     expect(it.valid).toBe(false);
     expect(reader.get(text('a'), seqOf(9))).toBeUndefined();
     await expect(reader.verify()).resolves.toEqual({ pagesChecked: 3 });
+    await reader.close();
+  });
+
+  test('a reusing iterator rewrites one entry object, and a fresh one hands out owned keys', async () => {
+    // Goal: `reuseEntry` allocates no entry per step, and the default iterator's assembled keys stay owned.
+    // Strategy: zero-padded keys (one shared prefix per page) of two lengths, walked both ways.
+    // Invariants: one object for every step when reusing, with keyOwned false; distinct objects
+    // with keyOwned true otherwise; the same entries either way.
+    const entries: ModelEntry[] = Array.from({ length: 300 }, (_, i) => ({ key: text(String(i).padStart(i % 2 === 0 ? 12 : 14, '0')), seq: 7, kind: EntryKind.Put, value: text(`v${i}`) }));
+    entries.sort((a, b) => Buffer.compare(a.key, b.key));
+    const { vfs } = await buildTable(entries, { pageSizeBytes: 1024 });
+    const reader = await openTable(vfs);
+    const seen = new Set<object>();
+    const it = reader.iterator({ reuseEntry: true });
+    for (it.seekToFirst(); it.valid; it.next()) {
+      seen.add(it.entry);
+      expect(it.entry.keyOwned).toBe(false);
+    }
+    expect(seen.size).toBe(1);
+    const fresh = reader.iterator();
+    fresh.seekToFirst();
+    const first = fresh.entry;
+    fresh.next();
+    expect(fresh.entry).not.toBe(first);
+    expect(first.keyOwned).toBe(true);
+    expect(collectBackward(reader.iterator({ reuseEntry: true })).map(plain)).toEqual(entries.map(plain).reverse());
     await reader.close();
   });
 
