@@ -30,4 +30,15 @@ export interface InternalIterator {
   seekForPrev(key: Uint8Array, seq?: SeqNum): void;
   next(): void;
   prev(): void;
+  /**
+   * Optional. The consumer holds no key or value view it read from this iterator any more (it
+   * copied what it keeps), so pages the iterator has moved off may be reused for other pages.
+   * A consumer that never calls it is still correct; its pages are only collected, not reused.
+   */
+  releaseViews?(): void;
+  /**
+   * Optional. `releaseViews`, and the pages under the current position too: the consumer is
+   * done with the iterator until it positions it again (a seek), so `valid` is false.
+   */
+  release?(): void;
 }

@@ -19,6 +19,12 @@ export class ConcatenatingIterator implements InternalIterator {
   private readonly parts: readonly ConcatenatedPart[];
   /** `opened[i]`: part i's iterator, once made. */
   private readonly opened: (InternalIterator | undefined)[];
+  /**
+   * Parts positioned since the last `releaseViews` (the current one stays): the ones that may
+   * hold pages, `touched[0 .. touchedCount)`.
+   */
+  private readonly touched: (InternalIterator | undefined)[] = [];
+  private touchedCount = 0;
   private index = 0;
 
   /**
@@ -86,7 +92,31 @@ export class ConcatenatingIterator implements InternalIterator {
     this.skipBackward();
   }
 
-  /** Part i's iterator, made on first use; undefined outside the parts. */
+  releaseViews(): void {
+    const touched = this.touched;
+    const count = this.touchedCount;
+    const current = this.opened[this.index];
+    // A part other than the current one was positioned and then left (the run moved on, or a
+    // seek went elsewhere): it is positioned again before any further use, so it can let go of
+    // its current page too.
+    for (let i = 0; i < count; i++) {
+      const part = touched[i];
+      if (part === current) part?.releaseViews?.();
+      else part?.release?.();
+    }
+    // Usually only the current part was touched: then the list stays as it is.
+    if (count === 1 && touched[0] === current) return;
+    this.forgetTouched();
+    if (current !== undefined) this.touch(current);
+  }
+
+  release(): void {
+    for (let i = 0; i < this.touchedCount; i++) this.touched[i]?.release?.();
+    this.forgetTouched();
+    this.index = this.parts.length;
+  }
+
+  /** Part i's iterator, made on first use, about to be positioned; undefined outside the parts. */
   private partAt(i: number): InternalIterator | undefined {
     if (i < 0 || i >= this.parts.length) return undefined;
     let iterator = this.opened[i];
@@ -94,7 +124,18 @@ export class ConcatenatingIterator implements InternalIterator {
       iterator = (this.parts[i] as ConcatenatedPart).open();
       this.opened[i] = iterator;
     }
+    this.touch(iterator);
     return iterator;
+  }
+
+  private touch(part: InternalIterator): void {
+    for (let i = 0; i < this.touchedCount; i++) if (this.touched[i] === part) return;
+    this.touched[this.touchedCount++] = part;
+  }
+
+  private forgetTouched(): void {
+    for (let i = 0; i < this.touchedCount; i++) this.touched[i] = undefined;
+    this.touchedCount = 0;
   }
 
   /** Moves past exhausted parts (an empty file, or the end of one) to the next part's first entry. */

@@ -66,6 +66,15 @@ export class MergingIterator implements InternalIterator {
     this.pickLargest();
   }
 
+  releaseViews(): void {
+    for (const source of this.sources) source.releaseViews?.();
+  }
+
+  release(): void {
+    for (const source of this.sources) source.release?.();
+    this.current = undefined;
+  }
+
   /** Places every other source on its first entry after the current one. */
   private turnForward(current: InternalIterator): void {
     const { key, seq } = current.entry;

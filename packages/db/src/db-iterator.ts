@@ -14,6 +14,7 @@
  * next call and lets go of its memtables there (or when closed or collected).
  */
 import { NotOpenError } from '@kv/base';
+import { pagesAwaitingRelease } from '@kv/sstable';
 import { resultAllocator } from './byte-allocators.js';
 import { toLookupKey } from './input-bytes.js';
 import type { UserCursor, UserEntry } from './user-cursor.js';
@@ -27,6 +28,12 @@ export interface EntryShape {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * How often `read(n)` lets go of the pages it moved off: often enough that a page file's
+ * iterator keeps few to track (it tracks up to 64, see TableIterator) even when entries are
+ * larger than a quarter page, rarely enough to cost nothing per entry.
+ */
+const RELEASE_EVERY_ENTRIES = 16;
 
 export class DbIterator implements AsyncIterableIterator<Entry> {
   /** Dropped at close, so a closed iterator the caller still holds keeps no memtable alive. */
@@ -56,6 +63,28 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
 
   /** The next entry, or undefined at the end (the iterator stays open); never waits. */
   nextSync(): Entry | undefined {
+    const entry = this.nextCopy();
+    // Both sides are copies, so the pages the cursor moved off are free for reuse. Most steps
+    // moved off none (of any iterator): then there is no walk of the sources.
+    if (pagesAwaitingRelease() > 0) this.cursor?.releaseViews();
+    return entry;
+  }
+
+  /** Up to `count` next entries (fewer only at the end; none once ended), without waiting. */
+  read(count: number): Entry[] {
+    const out: Entry[] = [];
+    while (out.length < count) {
+      const entry = this.nextCopy();
+      if (entry === undefined) break;
+      out.push(entry);
+      if (out.length % RELEASE_EVERY_ENTRIES === 0 && pagesAwaitingRelease() > 0) this.cursor?.releaseViews();
+    }
+    if (pagesAwaitingRelease() > 0) this.cursor?.releaseViews();
+    return out;
+  }
+
+  /** `nextSync` without letting go of the pages moved off (the caller does, in batches). */
+  private nextCopy(): Entry | undefined {
     if (!this.isDbOpen()) throw this.closedWithDatabase();
     if (this.closed || this.remaining <= 0) return undefined;
     const found = this.step();
@@ -64,17 +93,6 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
     // A key the page reader assembled is already the caller's own; anything else is a view.
     const key = this.shape.keys ? (found.keyOwned ? found.key : resultAllocator.copy(found.key)) : EMPTY;
     return [key, this.shape.values ? resultAllocator.copy(found.value) : EMPTY];
-  }
-
-  /** Up to `count` next entries (fewer only at the end; none once ended), without waiting. */
-  read(count: number): Entry[] {
-    const out: Entry[] = [];
-    while (out.length < count) {
-      const entry = this.nextSync();
-      if (entry === undefined) break;
-      out.push(entry);
-    }
-    return out;
   }
 
   /**
@@ -98,6 +116,8 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // Every entry handed out is a copy, so the pages under the cursor may be reused.
+    this.cursor?.release();
     this.cursor = undefined;
     this.onClose();
   }

@@ -61,6 +61,17 @@ export class UserCursor {
     return this.reverse ? this.stepBackward() : this.stepForward();
   }
 
+  /** The caller copied the last entry it was given: pages the source moved off may be reused. */
+  releaseViews(): void {
+    this.source.releaseViews?.();
+  }
+
+  /** The caller is done with the cursor: every page it holds may be reused. */
+  release(): void {
+    this.source.release?.();
+    this.exhausted = true;
+  }
+
   /**
    * Moves to `target`: forward, the next entry is the first key >= target; in reverse, the
    * last key <= target. A target outside the range (on either side) ends the iteration until

@@ -155,6 +155,7 @@ describe('DB against a sorted-map model', () => {
     ['the default memtable', {}, 150],
     ['a 4 KiB memtable, so reads hit page files', { memtableSize: 4096, pageSize: 1024 }, 100],
     ['a 4 KiB memtable and a 2 KiB cache, so lookups that miss read into the scratch page', { memtableSize: 4096, pageSize: 1024, cacheSize: 2048 }, 100],
+    ['a 4 KiB memtable and a 12 KiB cache, so iterators recycle the pages they let go of', { memtableSize: 4096, pageSize: 1024, cacheSize: 12288 }, 60],
   ] as [string, DbOptions, number][])('matches the model with %s', async (_name, options, numRuns) => {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { size: '+1' }), async (cmds) => {

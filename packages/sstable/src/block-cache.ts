@@ -14,7 +14,11 @@
  * transient)`) is read by callers that copy what they keep before they read another page, so
  * once evicted nobody holds it or its bytes, and the page object with its buffer is kept for
  * the next page read (`takeSpare`, then `DataPage.decode(…, reuse)`) instead of being left to
- * the garbage collector. A page an iterator or any other caller may hold is never recycled.
+ * the garbage collector. Iterators pin the pages they read (`lookup(…, 'pinned')`, `pin`) and
+ * unpin them once their consumer holds no view into them (`unpin`), so a pinned page that
+ * leaves the cache becomes a spare when its last pin goes; so does a page an iterator read
+ * without caching it. A page any other caller may hold (`lookup(…, 'keep')`, or an `insert`
+ * not marked recyclable) is never recycled.
  * Spare pages count against the capacity with the cached pages. The cache's own node of an
  * evicted page is reused too. So a cache that reads one page per miss allocates nothing that
  * outlives the miss in its steady state: no `ArrayBuffer` (no external-memory accounting, no
@@ -22,7 +26,7 @@
  * old generation and die there, which grew the main thread's heap by tens of MiB between
  * full collections.
  */
-import { InvalidArgumentError, invariantsEnabled } from '@kv/base';
+import { assert, InvalidArgumentError, invariantsEnabled } from '@kv/base';
 import { AdmissionFilter } from './admission-filter.js';
 import type { DataPage } from './data-page.js';
 
@@ -71,9 +75,19 @@ interface CacheNode {
   referenced: boolean;
   /** False once the page left the cache (evicted, or its file dropped); the hand skips it. */
   cached: boolean;
-  /** Whether only transient point lookups have seen the page, so its buffer may be reused once it leaves. */
+  /**
+   * Whether only transient point lookups and pinning iterators have seen the page, so its
+   * buffer may be reused once it has left and no pin is left.
+   */
   recyclable: boolean;
 }
+
+/**
+ * How a caller of `lookup` uses the page: `keep` may hold it and its views for as long as it
+ * likes (the page is then never recycled); `transient` copies what it keeps before it reads
+ * another page; `pinned` holds it until it calls `unpin`.
+ */
+export type PageUse = 'keep' | 'transient' | 'pinned';
 
 export class BlockCache {
   private readonly files = new Map<number, FilePages>();
@@ -124,12 +138,8 @@ export class BlockCache {
     this.trimSpare();
   }
 
-  /**
-   * The cached page, marked most recently used, or undefined (counted as a miss). `transient`:
-   * the caller copies what it keeps of the page before it reads another page, so the page
-   * stays recyclable; otherwise the caller may hold the page, and it never is.
-   */
-  lookup(fileNumber: number, pageIndex: number, transient = false): DataPage | undefined {
+  /** The cached page, marked most recently used, or undefined (counted as a miss). See `PageUse`. */
+  lookup(fileNumber: number, pageIndex: number, use: PageUse = 'keep'): DataPage | undefined {
     const node = this.files.get(fileNumber)?.nodes[pageIndex];
     if (node === undefined) {
       this.misses++;
@@ -137,8 +147,36 @@ export class BlockCache {
     }
     this.hits++;
     node.referenced = true;
-    if (!transient) node.recyclable = false;
-    return node.page as DataPage;
+    const page = node.page as DataPage;
+    if (use === 'keep') node.recyclable = false;
+    else if (use === 'pinned') page.pins++;
+    return page;
+  }
+
+  /** Pins a page the caller read itself (see `unpin`). */
+  pin(page: DataPage): void {
+    page.pins++;
+  }
+
+  /**
+   * Lets go of one pin on `page` (from `lookup(…, 'pinned')` or `pin`); the caller holds no view
+   * into it any more. The last pin of a recyclable page that has left the cache makes it a spare.
+   */
+  unpin(page: DataPage): void {
+    if (invariantsEnabled()) assert(page.pins > 0, 'unpin a pinned page');
+    page.pins--;
+    if (page.pins > 0 || !page.spareWhenUnpinned) return;
+    page.spareWhenUnpinned = false;
+    this.keepSpare(page);
+  }
+
+  /**
+   * Takes a page a pinning caller read without caching it: when its bytes are a buffer of
+   * their own, it becomes a spare when its last pin goes.
+   */
+  adoptWhenUnpinned(page: DataPage): void {
+    const bytes = page.bytes;
+    page.spareWhenUnpinned = bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
   }
 
   /**
@@ -148,7 +186,9 @@ export class BlockCache {
    */
   takeSpare(length: number): DataPage | undefined {
     if (length !== this.spareLength) return undefined;
-    return this.spare.pop();
+    const page = this.spare.pop();
+    if (page !== undefined && invariantsEnabled()) assert(page.pins === 0 && !page.spareWhenUnpinned, 'a spare page is not pinned');
+    return page;
   }
 
   /**
@@ -227,7 +267,10 @@ export class BlockCache {
     this.files.delete(fileNumber);
   }
 
-  /** Takes a page out of the cache's accounting, keeping it as a spare when it may be reused and fits. */
+  /**
+   * Takes a page out of the cache's accounting, keeping it as a spare when it may be reused
+   * (at once, or when its last pin goes) and fits.
+   */
   private release(node: CacheNode): void {
     const page = node.page;
     node.cached = false;
@@ -235,6 +278,12 @@ export class BlockCache {
     this.usageBytes -= node.chargeBytes;
     this.entries--;
     if (!node.recyclable || page === undefined) return;
+    if (page.pins > 0) page.spareWhenUnpinned = true;
+    else this.keepSpare(page);
+  }
+
+  /** Keeps a page nobody holds as a spare, when it fits beside the cached pages. */
+  private keepSpare(page: DataPage): void {
     const bytes = page.bytes;
     if (bytes.length !== this.spareLength) {
       // Another page size (a database opened with another one): start over with this size.

@@ -59,6 +59,12 @@ export class DataPage {
   private valueLengthAt = 0;
   private valueLengthWidth = 0;
   private uniformValueLength = 0;
+  /**
+   * Block-cache bookkeeping (see BlockCache): the iterator steps that may still hold views into
+   * this page, and whether the page becomes a spare once the last of them lets go.
+   */
+  pins = 0;
+  spareWhenUnpinned = false;
 
   private constructor(image: Uint8Array, layout: TableLayout, geometry: PageGeometry, slotCount: number, ordinal: number) {
     this.image = image;

@@ -18,3 +18,4 @@ export type { TableProperties } from './table-properties.js';
 export { TableReader } from './table-reader.js';
 export type { TableReaderOptions } from './table-reader.js';
 export type { TableIteratorOptions } from './table-iterator.js';
+export { pagesAwaitingRelease } from './retired-pages.js';

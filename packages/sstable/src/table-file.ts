@@ -64,6 +64,34 @@ export class TableFile implements OverflowSource {
   }
 
   /**
+   * Data page `i` for an iterator that unpins it (`unpinPage`) once its consumer holds no view
+   * into it: pinned in the cache, or read (into a spare page when the cache has one), cached
+   * when the cache admits it, and pinned. So a page an iterator has let go of can take the
+   * next page read. Without a cache this is `loadPage`, and `unpinPage` does nothing.
+   */
+  loadPagePinned(i: number): DataPage {
+    const cache = this.cache;
+    if (cache === undefined) return this.loadPage(i);
+    const cached = cache.lookup(this.fileNumber, i, 'pinned');
+    if (cached !== undefined) return cached;
+    const page = this.readRecyclable(cache, i);
+    cache.pin(page);
+    if (cache.admits(this.fileNumber, i)) cache.insert(this.fileNumber, i, page, this.layout.compression === 'none');
+    else if (this.layout.compression === 'none') cache.adoptWhenUnpinned(page);
+    return page;
+  }
+
+  /** Whether `loadPagePinned` pins pages (it does when the file is read through a cache). */
+  get pinsPages(): boolean {
+    return this.cache !== undefined;
+  }
+
+  /** Lets go of a page from `loadPagePinned`. */
+  unpinPage(page: DataPage): void {
+    this.cache?.unpin(page);
+  }
+
+  /**
    * Data page `i` for a point lookup: from the cache, or read and cached when the cache
    * admits it (`BlockCache.admits`), or else read into a scratch page shared by every
    * table, which saves allocating and caching a page that will probably not be read again.
@@ -75,21 +103,26 @@ export class TableFile implements OverflowSource {
   loadPageTransient(i: number): DataPage {
     const cache = this.cache;
     if (cache === undefined) return this.loadPage(i);
-    const cached = cache.lookup(this.fileNumber, i, true);
+    const cached = cache.lookup(this.fileNumber, i, 'transient');
     if (cached !== undefined) return cached;
-    const storedBytes = this.index.storedBytes[i] ?? 0;
     if (cache.admits(this.fileNumber, i)) {
-      // A raw page is its own image: read it into the buffer of a page that left the cache,
-      // and let the cache reuse this one in turn (see BlockCache). An lz4 page's image is the
-      // decoder's output, a buffer of its own.
-      const recyclable = this.layout.compression === 'none';
-      const spare = recyclable ? cache.takeSpare(storedBytes) : undefined;
-      const page = this.readPage(i, spare?.bytes ?? new Uint8Array(storedBytes), spare);
-      cache.insert(this.fileNumber, i, page, recyclable);
+      const page = this.readRecyclable(cache, i);
+      cache.insert(this.fileNumber, i, page, this.layout.compression === 'none');
       return page;
     }
-    scratchPage = this.readPage(i, scratchOf(storedBytes), scratchPage);
+    scratchPage = this.readPage(i, scratchOf(this.index.storedBytes[i] ?? 0), scratchPage);
     return scratchPage;
+  }
+
+  /**
+   * Reads data page `i` into a page of its own: a raw page is its own image, so it is read
+   * into the buffer of a spare page when the cache has one, for the cache to reuse in turn
+   * (see BlockCache). An lz4 page's image is the decoder's output, a buffer of its own.
+   */
+  private readRecyclable(cache: BlockCache, i: number): DataPage {
+    const storedBytes = this.index.storedBytes[i] ?? 0;
+    const spare = this.layout.compression === 'none' ? cache.takeSpare(storedBytes) : undefined;
+    return this.readPage(i, spare?.bytes ?? new Uint8Array(storedBytes), spare);
   }
 
   /** Reads data page `i`'s stored bytes into `buffer` (exactly their length) and decodes them, into `reuse` when given. */

@@ -5,14 +5,29 @@
  * With `reuseEntry`, one entry object and one key array serve every step: `entry` and its key
  * are valid only until the iterator moves. That is for a consumer that copies what it keeps
  * (a compaction), and saves two allocations per entry.
+ *
+ * Pages are pinned in the block cache (`TableFile.loadPagePinned`). A page the iterator moves
+ * off stays pinned, since views into it may still be in use, until the consumer says it holds
+ * none (`releaseViews`); `release` lets go of the current page too. A consumer that never says
+ * so leaves its pages pinned, which is safe: they are then never recycled, only collected.
  */
 import { assert } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
 import { emptyEntry } from './data-page.js';
 import type { DataPage, MutableEntry } from './data-page.js';
 import { KeyScratch } from './key-scratch.js';
+import { countRetiredPages } from './retired-pages.js';
 import { SEQ_MAX } from './format.js';
 import type { TableFile } from './table-file.js';
+
+/**
+ * Pages moved off that the iterator keeps track of between two `releaseViews`. The engine's
+ * iterators release after every entry they hand out (or every few of `read(n)`), so they reach
+ * this only in a step that skips many pages of deleted or hidden entries; it bounds what a
+ * consumer that never releases keeps reachable. A page past the limit stays pinned, so it is
+ * never recycled, only collected.
+ */
+const RETIRED_PAGES_MAX = 64;
 
 export interface TableIteratorOptions {
   /** Rewrite one entry object and key array at each step (see the class comment). */
@@ -25,6 +40,9 @@ export class TableIterator implements InternalIterator {
   private pageIndex = 0;
   private slot = 0;
   private current: InternalEntry | undefined = undefined;
+  /** Pages moved off since the last `releaseViews`, still pinned: `retired[0 .. retiredCount)`. */
+  private readonly retired: (DataPage | undefined)[] = [];
+  private retiredCount = 0;
   private readonly reused: { entry: MutableEntry; scratch: KeyScratch } | undefined;
 
   constructor(table: TableFile, options: TableIteratorOptions = {}) {
@@ -72,6 +90,28 @@ export class TableIterator implements InternalIterator {
     this.prev();
   }
 
+  /** The consumer holds no view read from this iterator: pages it moved off may be reused. */
+  releaseViews(): void {
+    const count = this.retiredCount;
+    if (count === 0) return;
+    const retired = this.retired;
+    for (let i = 0; i < count; i++) {
+      this.table.unpinPage(retired[i] as DataPage);
+      retired[i] = undefined;
+    }
+    this.retiredCount = 0;
+    countRetiredPages(-count);
+  }
+
+  /** `releaseViews`, and lets go of the current page: the iterator is invalid until it is positioned again. */
+  release(): void {
+    this.releaseViews();
+    const page = this.page;
+    this.page = undefined;
+    this.current = undefined;
+    if (page !== undefined && this.table.pinsPages) this.table.unpinPage(page);
+  }
+
   next(): void {
     assert(this.page !== undefined, 'next on a valid iterator');
     this.current = undefined;
@@ -89,15 +129,28 @@ export class TableIterator implements InternalIterator {
   /** Positions at the first or last slot of page p; invalid (returns false) outside the file. */
   private moveTo(p: number, end: 'first' | 'last'): boolean {
     this.current = undefined;
+    this.leavePage();
     if (p < 0 || p >= this.table.index.pageCount) {
       this.page = undefined;
       return false;
     }
     this.page = undefined;
-    const page = this.table.loadPage(p);
+    const page = this.table.loadPagePinned(p);
     this.page = page;
     this.pageIndex = p;
     this.slot = end === 'first' ? 0 : page.slotCount - 1;
     return true;
+  }
+
+  /**
+   * Retires the current page, if any: it stays pinned until `releaseViews`. Past
+   * RETIRED_PAGES_MAX the page is not tracked: it stays pinned for good. A file read without a
+   * cache pins nothing, so there is nothing to track.
+   */
+  private leavePage(): void {
+    const page = this.page;
+    if (page === undefined || !this.table.pinsPages || this.retiredCount === RETIRED_PAGES_MAX) return;
+    this.retired[this.retiredCount++] = page;
+    countRetiredPages(1);
   }
 }

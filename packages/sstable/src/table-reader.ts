@@ -26,7 +26,8 @@ export interface TableReaderOptions {
  * read at most one data page per step, from the block cache or with `readSync`.
  *
  * Entries returned by `get` and `iterator().entry` may be views into cached pages: never
- * mutate them, and copy before keeping them past the reader's life.
+ * mutate them, and copy before keeping them past the reader's life, or, for an iterator's,
+ * past its `releaseViews()` or `release()` (the cache may then reuse the page).
  */
 export class TableReader {
   readonly properties: TableProperties;

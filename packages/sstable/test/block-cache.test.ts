@@ -185,47 +185,69 @@ describe('BlockCache spare buffers', () => {
   /** A page of 760 bytes (1,000 charged) whose every byte is `id`. */
   function pageOf(bytes: Uint8Array, id: number): DataPage {
     bytes.fill(id);
-    return { bytes } as unknown as DataPage;
+    return { bytes, pins: 0, spareWhenUnpinned: false } as unknown as DataPage;
   }
   const PAGE_BYTES = 1000 - CACHE_ENTRY_OVERHEAD_BYTES;
 
   test('reuses only buffers no caller may still hold, and keeps spares within the capacity', () => {
     // Goal: recycling a page buffer must never change bytes a reader holds or a cached page.
-    // Strategy: random reads as the reader does them: a transient lookup, or on a miss a page
+    // Strategy: random reads as the readers do them: a transient lookup, or on a miss a page
     // read into takeSpare() ?? a new buffer and inserted recyclable; lookups that hold the
-    // page (iterators); file drops; capacity changes. Each page's bytes are its id.
-    // Invariants: a held page keeps its bytes forever; every cached page still holds its id;
-    // a spare is never the buffer of a cached page; usage + spares <= capacity.
-    const op = fc.record({ kind: fc.constantFrom('read', 'read', 'read', 'hold', 'evictFile', 'capacity'), file: fc.integer({ min: 1, max: 3 }), index: fc.integer({ min: 0, max: 9 }) });
+    // page for good ('hold'); iterator reads that pin the page (from the cache, or read and
+    // inserted, or read and kept out of the cache) and unpin it later, oldest first; file
+    // drops; capacity changes. Each page's bytes are its id.
+    // Invariants: a held page keeps its bytes forever and a pinned one until it is unpinned;
+    // every cached page still holds its id; a spare is never the buffer of a cached page;
+    // usage + spares <= capacity.
+    const op = fc.record({
+      kind: fc.constantFrom('read', 'read', 'read', 'hold', 'pin', 'pin', 'pinUncached', 'unpin', 'unpin', 'evictFile', 'capacity'),
+      file: fc.integer({ min: 1, max: 3 }),
+      index: fc.integer({ min: 0, max: 9 }),
+    });
     fc.assert(
       fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
         const cache = new BlockCache({ capacityBytes: 6000, evictionFraction: 0.34 });
         const held: { page: DataPage; id: number }[] = [];
+        const pinned: { page: DataPage; id: number }[] = [];
         const cachedIds = new Map<string, number>();
         let nextId = 1;
+        const read = (): { page: DataPage; id: number } => {
+          const id = nextId++ % 250 || 1;
+          return { page: pageOf(cache.takeSpare(PAGE_BYTES)?.bytes ?? new Uint8Array(PAGE_BYTES), id), id };
+        };
         for (const { kind, file, index } of ops) {
           const key = `${file}/${index}`;
-          if (kind === 'read' || kind === 'hold') {
-            const found = cache.lookup(file, index, kind === 'read');
+          if (kind === 'read' || kind === 'hold' || kind === 'pin') {
+            const found = cache.lookup(file, index, kind === 'read' ? 'transient' : kind === 'hold' ? 'keep' : 'pinned');
             if (found !== undefined) expect(found.bytes[0]).toBe(cachedIds.get(key));
             if (found !== undefined && kind === 'hold') held.push({ page: found, id: found.bytes[0] as number });
+            if (found !== undefined && kind === 'pin') pinned.push({ page: found, id: found.bytes[0] as number });
             if (found === undefined) {
-              const id = nextId++ % 250 || 1;
-              const fresh = pageOf(cache.takeSpare(PAGE_BYTES)?.bytes ?? new Uint8Array(PAGE_BYTES), id);
-              cache.insert(file, index, fresh, kind === 'read');
-              cachedIds.set(key, id);
-              if (kind === 'hold') held.push({ page: fresh, id });
+              const fresh = read();
+              if (kind === 'pin') cache.pin(fresh.page);
+              cache.insert(file, index, fresh.page, kind !== 'hold');
+              cachedIds.set(key, fresh.id);
+              if (kind === 'hold') held.push(fresh);
+              if (kind === 'pin') pinned.push(fresh);
             }
+          } else if (kind === 'pinUncached') {
+            const fresh = read();
+            cache.pin(fresh.page);
+            cache.adoptWhenUnpinned(fresh.page);
+            pinned.push(fresh);
+          } else if (kind === 'unpin') {
+            const oldest = pinned.shift();
+            if (oldest !== undefined) cache.unpin(oldest.page);
           } else if (kind === 'evictFile') {
             cache.evictFile(file);
           } else {
             cache.setCapacity(index * 1000);
           }
-          for (const { page: kept, id } of held) expect(kept.bytes.every((byte) => byte === id)).toBe(true);
+          for (const { page: kept, id } of [...held, ...pinned]) expect(kept.bytes.every((byte) => byte === id)).toBe(true);
           for (const [name, id] of cachedIds) {
             const [f, i] = name.split('/').map(Number);
             // A transient probe, so checking does not change what may be recycled.
-            const cached = cache.lookup(f as number, i as number, true);
+            const cached = cache.lookup(f as number, i as number, 'transient');
             if (cached === undefined) cachedIds.delete(name);
             else expect(cached.bytes.every((byte) => byte === id)).toBe(true);
           }
@@ -246,7 +268,7 @@ describe('BlockCache spare buffers', () => {
     cache.insert(1, 2, pageOf(new Uint8Array(PAGE_BYTES), 3), true); // evicts page 0
     expect(cache.stats.spareBytes).toBe(0); // usage 2000: no room for a spare
     cache.setCapacity(3000);
-    const third = cache.lookup(1, 2, true) as DataPage;
+    const third = cache.lookup(1, 2, 'transient') as DataPage;
     const fourth = pageOf(new Uint8Array(PAGE_BYTES), 4);
     cache.insert(1, 3, fourth, true); // evicts page 1 (held): not kept
     expect(cache.takeSpare(PAGE_BYTES)).toBeUndefined();
@@ -266,12 +288,12 @@ describe('BlockCache spare buffers', () => {
     // under invariants) before its caller had read it.
     const cache = new BlockCache({ capacityBytes: 3000, evictionFraction: 0 });
     for (const index of [0, 1, 2]) cache.insert(1, index, pageOf(new Uint8Array(PAGE_BYTES), index + 1), true);
-    for (const index of [0, 1, 2]) expect(cache.lookup(1, index, true)).toBeDefined();
+    for (const index of [0, 1, 2]) expect(cache.lookup(1, index, 'transient')).toBeDefined();
     const inserted = pageOf(new Uint8Array(PAGE_BYTES), 4);
     cache.insert(1, 3, inserted, true);
     expect(inserted.bytes.every((byte) => byte === 4)).toBe(true);
-    expect(cache.lookup(1, 3, true)).toBe(inserted);
-    expect(cache.lookup(1, 0, true)).toBeUndefined();
+    expect(cache.lookup(1, 3, 'transient')).toBe(inserted);
+    expect(cache.lookup(1, 0, 'transient')).toBeUndefined();
     expect(cache.stats).toMatchObject({ entries: 3, evictions: 1 });
 
     // A page over the capacity on its own leaves at once, but is not kept as a spare.

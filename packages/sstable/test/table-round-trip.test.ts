@@ -1,10 +1,11 @@
 import { EntryKind } from '@kv/base';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { BlockCache } from '../src/index.js';
+import { BlockCache, pagesAwaitingRelease } from '../src/index.js';
 import { fixedCaseArb, uniformCaseArb, variableCaseArb } from './arbitraries.js';
 import type { TableCase } from './arbitraries.js';
 import {
+  FILE_NUMBER,
   buildTable,
   collectBackward,
   collectForward,
@@ -176,6 +177,42 @@ describe('round trip against a naive model', () => {
     expect(first.keyOwned).toBe(true);
     expect(collectBackward(reader.iterator({ reuseEntry: true })).map(plain)).toEqual(entries.map(plain).reverse());
     await reader.close();
+  });
+
+  test('an iterator unpins every page it read once released, and one without a cache tracks none', async () => {
+    // Goal: pins balance (a page left pinned is never recycled; one unpinned early could be).
+    // Strategy: a cache that holds every page, a forward walk releasing views after each step,
+    // seeks back and forth (a page left and loaded again), a reverse walk, then release();
+    // the same walks over the file opened without a cache and never released.
+    // Invariants: afterwards no page of the file is pinned and no page awaits release.
+    const entries: ModelEntry[] = Array.from({ length: 400 }, (_, i) => ({ key: text(`k${String(i).padStart(4, '0')}`), seq: 3, kind: EntryKind.Put, value: text(`value ${i}`.padEnd(40, '.')) }));
+    const { vfs } = await buildTable(entries, { pageSizeBytes: 1024 });
+    const cache = new BlockCache({ capacityBytes: 1 << 20 });
+    const reader = await openTable(vfs, cache);
+    // A count for the whole thread: earlier tests' iterators that never release stay in it.
+    const awaitingBefore = pagesAwaitingRelease();
+    const it = reader.iterator();
+    for (it.seekToFirst(); it.valid; it.next()) it.releaseViews?.();
+    it.seek(text('k0300'));
+    it.seek(text('k0010'));
+    it.seek(text('k0011'));
+    for (it.seekToLast(); it.valid; it.prev()) continue;
+    it.seek(text('k0200'));
+    expect(pagesAwaitingRelease()).toBeGreaterThan(awaitingBefore);
+    it.release?.();
+    expect(it.valid).toBe(false);
+    expect(pagesAwaitingRelease()).toBe(awaitingBefore);
+    const pages = cache.stats.entries;
+    expect(pages).toBeGreaterThan(10);
+    for (let i = 0; i < pages; i++) expect(cache.lookup(FILE_NUMBER, i, 'transient')?.pins).toBe(0);
+    await reader.close();
+
+    const uncached = await openTable(vfs);
+    const plainIterator = uncached.iterator();
+    for (plainIterator.seekToFirst(); plainIterator.valid; plainIterator.next()) continue;
+    for (plainIterator.seekToLast(); plainIterator.valid; plainIterator.prev()) continue;
+    expect(pagesAwaitingRelease()).toBe(awaitingBefore);
+    await uncached.close();
   });
 
   test('versions of one key spanning several pages resolve by seqMax', async () => {
