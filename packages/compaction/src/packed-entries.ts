@@ -3,7 +3,7 @@
  * what to transfer when posting one.
  */
 import { InvalidArgumentError, PACKED_REF_FIELDS, toSeqNum } from '@kv/base';
-import type { EntryKind, InternalEntry, PackedEntries } from '@kv/base';
+import type { EntryKind, InternalEntry, PackedEntries, SeqNum } from '@kv/base';
 
 /**
  * The buffers to transfer when posting `packed` to a worker: its own arrays. The key and
@@ -49,17 +49,30 @@ function refInside(refs: Uint32Array, at: number, sizes: readonly number[]): boo
   return size !== undefined && (refs[at + 1] as number) + (refs[at + 2] as number) <= size;
 }
 
+/** An entry `packedEntryAt` may rewrite in place. */
+export interface PackedEntrySlot {
+  key: Uint8Array;
+  seq: SeqNum;
+  kind: EntryKind;
+  value: Uint8Array;
+}
+
 /**
  * Entry `i` of `packed` (requires 0 <= i < count, and a checked run): key and value are views
- * of its buffers.
+ * of its buffers. In `into` when given (a loop's one entry object, rewritten at each step), else
+ * in a new object.
  */
-export function packedEntryAt(packed: PackedEntries, i: number): InternalEntry {
+export function packedEntryAt(packed: PackedEntries, i: number, into?: PackedEntrySlot): InternalEntry {
   const { refs, buffers } = packed;
   const at = PACKED_REF_FIELDS * i;
-  return {
-    key: new Uint8Array(buffers[refs[at] as number] as ArrayBufferLike, refs[at + 1], refs[at + 2]),
-    seq: toSeqNum(packed.seqs[i] as number),
-    kind: packed.kinds[i] as EntryKind,
-    value: new Uint8Array(buffers[refs[at + 3] as number] as ArrayBufferLike, refs[at + 4], refs[at + 5]),
-  };
+  const key = new Uint8Array(buffers[refs[at] as number] as ArrayBufferLike, refs[at + 1], refs[at + 2]);
+  const seq = toSeqNum(packed.seqs[i] as number);
+  const kind = packed.kinds[i] as EntryKind;
+  const value = new Uint8Array(buffers[refs[at + 3] as number] as ArrayBufferLike, refs[at + 4], refs[at + 5]);
+  if (into === undefined) return { key, seq, kind, value };
+  into.key = key;
+  into.seq = seq;
+  into.kind = kind;
+  into.value = value;
+  return into;
 }

@@ -7,15 +7,17 @@
  * inline or in a `CompactionWorkerPool` worker (`buildTable`). Pages are written in slices of
  * about `SLICE_BYTES`, which also hands the event loop back when the job runs inline.
  */
-import { InvalidArgumentError, compareInternal } from '@kv/base';
-import type { InternalEntry } from '@kv/base';
+import { EntryKind, InvalidArgumentError, compareInternal, toSeqNum } from '@kv/base';
 import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
 import { checkPackedEntries, packedEntryAt } from './packed-entries.js';
+import type { PackedEntrySlot } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
+
+const NO_BYTES: Uint8Array = new Uint8Array(0);
 
 export interface TableBuildJobInput {
   /** The page file to create (it must not exist). */
@@ -39,11 +41,15 @@ export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput): Promis
   const retention = new RetentionFilter(input.snapshots, false);
   const builder = await TableBuilder.create(vfs, input.path, input.build);
   try {
-    let previous: InternalEntry | undefined;
+    // One entry object for the whole run; the previous key is a view of the run's own buffers.
+    const entry: PackedEntrySlot = { key: NO_BYTES, seq: toSeqNum(0), kind: EntryKind.Put, value: NO_BYTES };
+    let previousKey: Uint8Array = NO_BYTES;
+    let previousSeq = 0;
     for (let i = 0; i < entries.count; i++) {
-      const entry = packedEntryAt(entries, i);
-      if (previous !== undefined && compareInternal(previous.key, previous.seq, entry.key, entry.seq) >= 0) throw new InvalidArgumentError('table build', `entry ${i} is not after entry ${i - 1} in internal order`);
-      previous = entry;
+      packedEntryAt(entries, i, entry);
+      if (i > 0 && compareInternal(previousKey, previousSeq, entry.key, entry.seq) >= 0) throw new InvalidArgumentError('table build', `entry ${i} is not after entry ${i - 1} in internal order`);
+      previousKey = entry.key;
+      previousSeq = entry.seq;
       if (retention.decide(entry) !== 'keep') continue;
       builder.add(entry.key, entry.seq, entry.kind, entry.value);
       if (builder.pendingBytes >= SLICE_BYTES) await builder.writePending();

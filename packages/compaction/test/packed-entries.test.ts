@@ -100,8 +100,12 @@ function expectSameRun(packed: PackedEntries, entries: readonly InternalEntry[])
   expect(packed.buffers.length).toBe(used.size);
   for (const buffer of packed.buffers) expect(used.has(buffer)).toBe(true);
   expect(() => checkPackedEntries(packed)).not.toThrow();
+  // Read into a new object and into one slot rewritten at every step: the same entries.
+  const slot = { key: new Uint8Array(0), seq: toSeqNum(0), kind: EntryKind.Put, value: new Uint8Array(0) };
   entries.forEach((entry, i) => {
     const back = packedEntryAt(packed, i);
+    expect(packedEntryAt(packed, i, slot)).toBe(slot);
+    expect(slot).toEqual(back);
     expect(back.seq).toBe(entry.seq);
     expect(back.kind).toBe(entry.kind);
     for (const [got, want] of [[back.key, entry.key], [back.value, entry.value]] as const) {

@@ -138,7 +138,11 @@ export class DataPageBuilder {
     this.records.push(record);
   }
 
-  /** Lays out, seals (header and checksum) and returns the page image; the builder starts a new page. */
+  /**
+   * Lays out, seals (header and checksum) and returns the page image; the builder starts a new
+   * page. The image is laid out in the builder's own array: it is valid until the next `add`
+   * or `finish` (copy to keep it).
+   */
   finish(ordinal: number): Uint8Array {
     const records = this.records;
     assert(records.count > 0, 'a data page holds at least one record');
@@ -158,7 +162,7 @@ export class DataPageBuilder {
     this.usedBytes = PAGE_HEADER_BYTES;
     this.measuredValid = false;
     this.plan?.reset();
-    return page.slice();
+    return page;
   }
 
   private bytesWith(record: SlotRecord): number {

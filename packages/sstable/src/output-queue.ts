@@ -1,14 +1,21 @@
 /**
- * The builder's encoded-but-unwritten bytes. Chunks get their file offsets when appended, so
- * references to them (overflow chains, index entries) are final before anything is written.
+ * The builder's encoded-but-unwritten bytes, copied as they are appended into one growing
+ * slab, so a write takes them without another copy and a page image can be laid out in a
+ * buffer its builder reuses. Chunks get their file offsets when appended, so references to
+ * them (overflow chains, index entries) are final before anything is written.
  */
 export interface WriteBatch {
   data: Uint8Array;
   position: number;
 }
 
+/** The first slab's size; a slab grows by doubling, and the next one starts at the last one's size. */
+const SLAB_BYTES_MIN = 64 * 1024;
+
 export class OutputQueue {
-  private chunks: Uint8Array[] = [];
+  private slab: Uint8Array = new Uint8Array(0);
+  /** The size the next slab starts at. */
+  private slabBytes = SLAB_BYTES_MIN;
   private queuedBytes = 0;
   private endOffset = 0;
   private writtenOffset = 0;
@@ -23,28 +30,35 @@ export class OutputQueue {
     return this.endOffset;
   }
 
-  /** Queues `chunk` (kept, not copied) and returns its file offset. */
+  /** Copies `chunk` to the queue (the caller may reuse it at once) and returns its file offset. */
   append(chunk: Uint8Array): number {
     const offset = this.endOffset;
-    this.chunks.push(chunk);
-    this.queuedBytes += chunk.length;
+    const at = this.queuedBytes;
+    if (at + chunk.length > this.slab.length) this.grow(at + chunk.length);
+    this.slab.set(chunk, at);
+    this.queuedBytes = at + chunk.length;
     this.endOffset += chunk.length;
     return offset;
   }
 
-  /** Removes every queued chunk as one contiguous write, or undefined when nothing is queued. */
+  /**
+   * Removes every queued byte as one contiguous write, or undefined when nothing is queued. The
+   * batch's bytes are the write's own: the queue starts a new slab.
+   */
   take(): WriteBatch | undefined {
-    if (this.chunks.length === 0) return undefined;
-    const data = new Uint8Array(this.queuedBytes);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      data.set(chunk, at);
-      at += chunk.length;
-    }
-    const batch = { data, position: this.writtenOffset };
+    if (this.queuedBytes === 0) return undefined;
+    const batch = { data: this.slab.subarray(0, this.queuedBytes), position: this.writtenOffset };
     this.writtenOffset += this.queuedBytes;
-    this.chunks = [];
+    this.slab = new Uint8Array(0);
     this.queuedBytes = 0;
     return batch;
+  }
+
+  /** A slab for at least `needed` bytes, keeping the queued ones. */
+  private grow(needed: number): void {
+    while (this.slabBytes < needed) this.slabBytes *= 2;
+    const slab = new Uint8Array(this.slabBytes);
+    slab.set(this.slab.subarray(0, this.queuedBytes));
+    this.slab = slab;
   }
 }

@@ -203,7 +203,7 @@ export class TableBuilder {
     return { fileOffset, storedBytes };
   }
 
-  /** Seals the current page; its fence is the last entry added (the page's last slot). */
+  /** Seals the current page; its fence is the last entry added (the page's last slot). The output queue copies the image. */
   private sealPage(): void {
     const image = this.page.finish(this.indexEntries.length);
     const stored = this.layout.compression === 'lz4' ? encodeFrame(image) : image;

@@ -568,7 +568,7 @@ function buildPages(records: readonly PlacedRecord[], layout: TableLayout, chain
     // A record placed as the table builder places it always fits an empty page.
     expect(i).toBeGreaterThan(start);
     expect(builder.slotCount).toBe(i - start);
-    pages.push({ image: builder.finish(pages.length), records: records.slice(start, i), measured });
+    pages.push({ image: builder.finish(pages.length).slice(), records: records.slice(start, i), measured });
   }
   return pages;
 }
