@@ -4,11 +4,15 @@
  * are asynchronous and yield between slices, so the worker's event loop interleaves them. Jobs
  * beyond the pool's slots queue, table builds ahead of compactions (a flush frees memtable
  * memory that writers may be waiting for). Workers start on first use and are `unref`ed while
- * idle, so an idle pool does not keep the process alive; `close()` terminates them.
+ * idle, so an idle pool does not keep the process alive; `close()` terminates them. With
+ * `idleMs`, a worker idle that long is stopped (its isolate's memory goes back to the process)
+ * and a later job starts a new one.
  *
  * A worker that crashes or exits fails its job with IO_ERROR and is replaced for the next job.
  * A job's own failure (a KvError in the worker) rejects with a KvError of the same code.
  */
+// The real timers even under an application's fake timers, as for the jobs' own yields.
+import { clearTimeout, setTimeout } from 'node:timers';
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, IoError, NotOpenError } from '@kv/base';
 import type { TableProperties } from '@kv/sstable';
@@ -44,6 +48,8 @@ interface WorkerSlot {
   /** The jobs this worker runs now, by job id. */
   jobs: Map<number, PendingJob>;
   crash: unknown;
+  /** Stops the worker once it has been idle for `idleMs` (set while it has no job). */
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export interface CompactionWorkerPoolOptions {
@@ -51,11 +57,14 @@ export interface CompactionWorkerPoolOptions {
   threads?: number;
   /** Jobs one worker runs at once, 1..16; default 1. */
   jobsPerThread?: number;
+  /** Stop a worker idle this many milliseconds (a positive integer); default: never. */
+  idleMs?: number;
 }
 
 export class CompactionWorkerPool {
   private readonly threads: number;
   private readonly jobsPerThread: number;
+  private readonly idleMs: number | undefined;
   private readonly slots: WorkerSlot[] = [];
   /** Waiting jobs: table builds first, each kind in submission order. */
   private readonly queue: PendingJob[] = [];
@@ -65,6 +74,14 @@ export class CompactionWorkerPool {
   constructor(options: CompactionWorkerPoolOptions = {}) {
     this.threads = checkCount('compaction worker pool threads', options.threads ?? 1, THREADS_MAX);
     this.jobsPerThread = checkCount('compaction worker pool jobsPerThread', options.jobsPerThread ?? 1, JOBS_PER_THREAD_MAX);
+    const idleMs = options.idleMs;
+    if (idleMs !== undefined && (!Number.isSafeInteger(idleMs) || idleMs < 1)) throw new InvalidArgumentError('compaction worker pool idleMs', `must be a positive integer, got ${String(idleMs)}`);
+    this.idleMs = idleMs;
+  }
+
+  /** Workers running now (idle ones included; stopped ones not). */
+  get workerCount(): number {
+    return this.slots.length;
   }
 
   /** Runs `input` in a worker with the real file system. Rejects with NOT_OPEN after `close()`. */
@@ -103,6 +120,7 @@ export class CompactionWorkerPool {
     for (const job of this.queue.splice(0)) job.reject(new NotOpenError('compaction worker pool'));
     const slots = this.slots.splice(0);
     for (const slot of slots) {
+      clearTimeout(slot.idleTimer);
       for (const job of slot.jobs.values()) job.reject(new NotOpenError('compaction worker pool'));
       slot.jobs.clear();
     }
@@ -116,6 +134,8 @@ export class CompactionWorkerPool {
       const job = this.queue.shift();
       if (job === undefined) return;
       slot.jobs.set(job.id, job);
+      clearTimeout(slot.idleTimer);
+      slot.idleTimer = undefined;
       slot.worker.ref();
       try {
         slot.worker.postMessage({ id: job.id, job: job.job }, job.transfer);
@@ -139,14 +159,31 @@ export class CompactionWorkerPool {
     return best;
   }
 
-  /** Forgets job `id` on `slot`; an idle worker no longer keeps the process alive. */
+  /** Forgets job `id` on `slot`; an idle worker no longer keeps the process alive, and stops after `idleMs`. */
   private release(slot: WorkerSlot, id: number): void {
     slot.jobs.delete(id);
-    if (slot.jobs.size === 0) slot.worker.unref();
+    if (slot.jobs.size > 0) return;
+    slot.worker.unref();
+    if (this.idleMs !== undefined && slot.idleTimer === undefined) {
+      slot.idleTimer = setTimeout(() => this.stopIdle(slot), this.idleMs);
+      slot.idleTimer.unref();
+    }
+  }
+
+  /**
+   * Stops a worker that stayed idle. It leaves the slots first, so no job is sent to it while
+   * it exits; its exit then finds nothing to fail.
+   */
+  private stopIdle(slot: WorkerSlot): void {
+    slot.idleTimer = undefined;
+    const index = this.slots.indexOf(slot);
+    if (slot.jobs.size > 0 || index === -1) return;
+    this.slots.splice(index, 1);
+    void slot.worker.terminate();
   }
 
   private spawn(): WorkerSlot {
-    const slot: WorkerSlot = { worker: startWorker(), jobs: new Map(), crash: undefined };
+    const slot: WorkerSlot = { worker: startWorker(), jobs: new Map(), crash: undefined, idleTimer: undefined };
     slot.worker.on('message', (message: unknown) => this.settle(slot, message));
     slot.worker.on('error', (error: unknown) => {
       slot.crash = error;
@@ -168,6 +205,7 @@ export class CompactionWorkerPool {
 
   /** A worker stopped: its jobs fail, and a new worker will take the queue. */
   private retire(slot: WorkerSlot, exitCode: number): void {
+    clearTimeout(slot.idleTimer);
     const index = this.slots.indexOf(slot);
     if (index !== -1) this.slots.splice(index, 1);
     const jobs = [...slot.jobs.values()];

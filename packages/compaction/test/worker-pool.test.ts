@@ -113,6 +113,38 @@ describe('CompactionWorkerPool with several jobs per thread', () => {
   });
 });
 
+describe('CompactionWorkerPool with an idle timeout', () => {
+  const { pool, newDir } = useWorkerPoolInTempDir('kv-idle-pool-', { threads: 1, jobsPerThread: 2, idleMs: 20 });
+
+  it('stops a worker left idle, and starts a new one for the next job', async () => {
+    // Goal: an idle worker gives its isolate back, and the pool still runs every later job.
+    // Strategy: a build, then wait (polling, no time asserted) until the worker is gone; two
+    // builds at once on the new worker; once it stopped again, one more build.
+    // Invariants: each build's entries come back; the worker count drops to 0 and back to 1.
+    const dir = await newDir();
+    expect(pool.workerCount).toBe(0);
+    expect((await pool.buildTable(buildJob(dir, 70, 100))).entryCount).toBe(100);
+    expect(pool.workerCount).toBe(1);
+    await until(() => pool.workerCount === 0);
+    const both = await Promise.all([pool.buildTable(buildJob(dir, 71, 50)), pool.buildTable(buildJob(dir, 72, 60))]);
+    expect(both.map((properties) => properties.entryCount)).toEqual([50, 60]);
+    expect(pool.workerCount).toBe(1);
+    await until(() => pool.workerCount === 0);
+    expect((await pool.buildTable(buildJob(dir, 73, 70))).entryCount).toBe(70);
+  });
+
+  it('rejects an idle timeout that is not a positive integer with INVALID_ARGUMENT', () => {
+    for (const idleMs of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new CompactionWorkerPool({ idleMs })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
+});
+
+/** Resolves once `condition` holds, checking every 10 ms (the test's own timeout bounds the wait). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe('CompactionWorkerPool queue order', () => {
   const { pool, newDir } = useWorkerPoolInTempDir('kv-pool-order-', { threads: 1, jobsPerThread: 1 });
 
