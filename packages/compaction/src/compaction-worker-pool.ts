@@ -66,6 +66,8 @@ export class CompactionWorkerPool {
   private readonly jobsPerThread: number;
   private readonly idleMs: number | undefined;
   private readonly slots: WorkerSlot[] = [];
+  /** Idle workers stopped and not yet exited (`close` waits for them too). */
+  private readonly stopping = new Set<Promise<number>>();
   /** Waiting jobs: table builds first, each kind in submission order. */
   private readonly queue: PendingJob[] = [];
   private nextJobId = 1;
@@ -124,7 +126,7 @@ export class CompactionWorkerPool {
       for (const job of slot.jobs.values()) job.reject(new NotOpenError('compaction worker pool'));
       slot.jobs.clear();
     }
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    await Promise.all([...slots.map((slot) => slot.worker.terminate()), ...this.stopping]);
   }
 
   private dispatch(): void {
@@ -179,7 +181,9 @@ export class CompactionWorkerPool {
     const index = this.slots.indexOf(slot);
     if (slot.jobs.size > 0 || index === -1) return;
     this.slots.splice(index, 1);
-    void slot.worker.terminate();
+    const exited = slot.worker.terminate().catch(() => -1);
+    this.stopping.add(exited);
+    void exited.then(() => this.stopping.delete(exited));
   }
 
   private spawn(): WorkerSlot {
@@ -206,6 +210,7 @@ export class CompactionWorkerPool {
   /** A worker stopped: its jobs fail, and a new worker will take the queue. */
   private retire(slot: WorkerSlot, exitCode: number): void {
     clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
     const index = this.slots.indexOf(slot);
     if (index !== -1) this.slots.splice(index, 1);
     const jobs = [...slot.jobs.values()];

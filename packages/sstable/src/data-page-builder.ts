@@ -146,7 +146,7 @@ export class DataPageBuilder {
   finish(ordinal: number): Uint8Array {
     const records = this.records;
     assert(records.count > 0, 'a data page holds at least one record');
-    // The page is laid out in place at the front of the work array, then copied out whole.
+    // The page is laid out in place at the front of the work array; the caller copies it.
     const page = records.work.subarray(0, records.pageBytes).fill(0);
     let geometry = this.fixedGeometry;
     if (this.plan !== undefined) {
@@ -229,7 +229,7 @@ class SlotWriter {
     const valueAt = r.valueAt[i] as number;
     const valueLength = r.valueLength[i] as number;
     if (g.valuesInline) {
-      // A delete's value stays zero: the page is zero-filled when allocated.
+      // A delete's value stays zero: the page region is zero-filled before the layout.
       if (put) moveBytes(work, offset + g.valueAt, valueAt, valueLength);
       return;
     }

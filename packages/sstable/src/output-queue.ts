@@ -9,13 +9,20 @@ export interface WriteBatch {
   position: number;
 }
 
-/** The first slab's size; a slab grows by doubling, and the next one starts at the last one's size. */
-const SLAB_BYTES_MIN = 64 * 1024;
+/** Slabs are sized in steps of this, and the first one has this size. */
+const SLAB_BYTES_STEP = 64 * 1024;
+/**
+ * The largest size a new slab starts at. A slab grows (doubling) to hold what is queued, and
+ * the next one starts at the size the last write took, rounded up to a step, so steady slices
+ * (the engine writes about every 256 KiB) fit without growing; one large overflow value must
+ * not make every later slab that large.
+ */
+const SLAB_BYTES_START_MAX = 1024 * 1024;
 
 export class OutputQueue {
   private slab: Uint8Array = new Uint8Array(0);
   /** The size the next slab starts at. */
-  private slabBytes = SLAB_BYTES_MIN;
+  private slabBytes = SLAB_BYTES_STEP;
   private queuedBytes = 0;
   private endOffset = 0;
   private writtenOffset = 0;
@@ -49,6 +56,7 @@ export class OutputQueue {
     if (this.queuedBytes === 0) return undefined;
     const batch = { data: this.slab.subarray(0, this.queuedBytes), position: this.writtenOffset };
     this.writtenOffset += this.queuedBytes;
+    this.slabBytes = Math.min(SLAB_BYTES_START_MAX, Math.ceil(this.queuedBytes / SLAB_BYTES_STEP) * SLAB_BYTES_STEP + SLAB_BYTES_STEP);
     this.slab = new Uint8Array(0);
     this.queuedBytes = 0;
     return batch;
