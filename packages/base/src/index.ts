@@ -25,7 +25,8 @@ export {
   isKvError,
 } from './errors.js';
 export type { KvErrorCode } from './errors.js';
-export type { InternalEntry, InternalIterator } from './internal-iterator.js';
+export { newMutableEntry } from './internal-iterator.js';
+export type { InternalEntry, InternalIterator, MutableInternalEntry } from './internal-iterator.js';
 export { VARINT_MAX_BYTES, decodeVarint, encodeVarint, varintLength } from './varint.js';
 export type { DecodedVarint } from './varint.js';
 export { tombstoneCovers, tombstoneIsEmpty, tombstoneOverlaps } from './range-tombstone.js';

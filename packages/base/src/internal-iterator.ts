@@ -3,7 +3,8 @@
  * merging iterators. Internal order: user key ascending, then sequence number descending, so
  * the newest version of a key comes first. All methods are synchronous.
  */
-import type { EntryKind, SeqNum } from './brands.js';
+import { EntryKind } from './brands.js';
+import type { SeqNum } from './brands.js';
 
 export interface InternalEntry {
   readonly key: Uint8Array;
@@ -16,6 +17,19 @@ export interface InternalEntry {
    * so a consumer may keep it without copying. Absent or false: a view, copy to keep.
    */
   readonly keyOwned?: boolean;
+}
+
+/**
+ * An entry a loop rewrites in place at each step instead of making one object per entry (a
+ * page file's scan, a packed run's reader): valid only until the next step.
+ */
+export type MutableInternalEntry = { -readonly [field in keyof InternalEntry]: InternalEntry[field] };
+
+const NO_BYTES: Uint8Array = new Uint8Array(0);
+
+/** A new `MutableInternalEntry` to fill: an empty put at seq 0. */
+export function newMutableEntry(): MutableInternalEntry {
+  return { key: NO_BYTES, seq: 0 as SeqNum, kind: EntryKind.Put, value: NO_BYTES, keyOwned: false };
 }
 
 export interface InternalIterator {

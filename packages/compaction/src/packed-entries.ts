@@ -3,7 +3,7 @@
  * what to transfer when posting one.
  */
 import { InvalidArgumentError, PACKED_REF_FIELDS, toSeqNum } from '@kv/base';
-import type { EntryKind, InternalEntry, PackedEntries, SeqNum } from '@kv/base';
+import type { EntryKind, InternalEntry, MutableInternalEntry, PackedEntries } from '@kv/base';
 
 /**
  * The buffers to transfer when posting `packed` to a worker: its own arrays. The key and
@@ -49,20 +49,12 @@ function refInside(refs: Uint32Array, at: number, sizes: readonly number[]): boo
   return size !== undefined && (refs[at + 1] as number) + (refs[at + 2] as number) <= size;
 }
 
-/** An entry `packedEntryAt` may rewrite in place. */
-export interface PackedEntrySlot {
-  key: Uint8Array;
-  seq: SeqNum;
-  kind: EntryKind;
-  value: Uint8Array;
-}
-
 /**
  * Entry `i` of `packed` (requires 0 <= i < count, and a checked run): key and value are views
  * of its buffers. In `into` when given (a loop's one entry object, rewritten at each step), else
  * in a new object.
  */
-export function packedEntryAt(packed: PackedEntries, i: number, into?: PackedEntrySlot): InternalEntry {
+export function packedEntryAt(packed: PackedEntries, i: number, into?: MutableInternalEntry): InternalEntry {
   const { refs, buffers } = packed;
   const at = PACKED_REF_FIELDS * i;
   const key = new Uint8Array(buffers[refs[at] as number] as ArrayBufferLike, refs[at + 1], refs[at + 2]);

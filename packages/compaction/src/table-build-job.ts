@@ -7,17 +7,14 @@
  * inline or in a `CompactionWorkerPool` worker (`buildTable`). Pages are written in slices of
  * about `SLICE_BYTES`, which also hands the event loop back when the job runs inline.
  */
-import { EntryKind, InvalidArgumentError, compareInternal, toSeqNum } from '@kv/base';
+import { InvalidArgumentError, compareInternal, newMutableEntry } from '@kv/base';
 import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
 import { checkPackedEntries, packedEntryAt } from './packed-entries.js';
-import type { PackedEntrySlot } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
-
-const NO_BYTES: Uint8Array = new Uint8Array(0);
 
 export interface TableBuildJobInput {
   /** The page file to create (it must not exist). */
@@ -42,8 +39,8 @@ export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput): Promis
   const builder = await TableBuilder.create(vfs, input.path, input.build);
   try {
     // One entry object for the whole run; the previous key is a view of the run's own buffers.
-    const entry: PackedEntrySlot = { key: NO_BYTES, seq: toSeqNum(0), kind: EntryKind.Put, value: NO_BYTES };
-    let previousKey: Uint8Array = NO_BYTES;
+    const entry = newMutableEntry();
+    let previousKey = entry.key;
     let previousSeq = 0;
     for (let i = 0; i < entries.count; i++) {
       packedEntryAt(entries, i, entry);

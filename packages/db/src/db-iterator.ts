@@ -64,9 +64,7 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
   /** The next entry, or undefined at the end (the iterator stays open); never waits. */
   nextSync(): Entry | undefined {
     const entry = this.nextCopy();
-    // Both sides are copies, so the pages the cursor moved off are free for reuse. Most steps
-    // moved off none (of any iterator): then there is no walk of the sources.
-    if (pagesAwaitingRelease() > 0) this.cursor?.releaseViews();
+    this.releaseMovedOffPages();
     return entry;
   }
 
@@ -77,10 +75,18 @@ export class DbIterator implements AsyncIterableIterator<Entry> {
       const entry = this.nextCopy();
       if (entry === undefined) break;
       out.push(entry);
-      if (out.length % RELEASE_EVERY_ENTRIES === 0 && pagesAwaitingRelease() > 0) this.cursor?.releaseViews();
+      if (out.length % RELEASE_EVERY_ENTRIES === 0) this.releaseMovedOffPages();
     }
-    if (pagesAwaitingRelease() > 0) this.cursor?.releaseViews();
+    this.releaseMovedOffPages();
     return out;
+  }
+
+  /**
+   * Every entry handed out so far is a copy, so the pages the cursor moved off are free for
+   * reuse. Most steps moved off none (of any iterator): then there is no walk of the sources.
+   */
+  private releaseMovedOffPages(): void {
+    if (pagesAwaitingRelease() > 0) this.cursor?.releaseViews();
   }
 
   /** `nextSync` without letting go of the pages moved off (the caller does, in batches). */

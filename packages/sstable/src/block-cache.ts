@@ -175,8 +175,7 @@ export class BlockCache {
    * their own, it becomes a spare when its last pin goes.
    */
   adoptWhenUnpinned(page: DataPage): void {
-    const bytes = page.bytes;
-    page.spareWhenUnpinned = bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
+    page.spareWhenUnpinned = ownsItsBuffer(page.bytes);
   }
 
   /**
@@ -221,9 +220,7 @@ export class BlockCache {
     while (pages.nodes.length <= pageIndex) pages.nodes.push(undefined);
     if (pages.nodes[pageIndex] !== undefined) return;
     const chargeBytes = page.bytes.length + CACHE_ENTRY_OVERHEAD_BYTES;
-    const bytes = page.bytes;
-    const ownBuffer = bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
-    const node = this.newNode({ fileNumber, pageIndex, page, chargeBytes, recyclable: recyclable && ownBuffer });
+    const node = this.newNode({ fileNumber, pageIndex, page, chargeBytes, recyclable: recyclable && ownsItsBuffer(page.bytes) });
     pages.nodes[pageIndex] = node;
     pages.count++;
     this.queue.push(node);
@@ -343,6 +340,11 @@ export class BlockCache {
       this.hand = 0;
     }
   }
+}
+
+/** Whether `bytes` is the whole of its buffer, so reusing the buffer touches no other array. */
+function ownsItsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
 }
 
 function checkCapacity(bytes: number): void {

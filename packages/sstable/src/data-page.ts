@@ -8,7 +8,7 @@
  * the page, the whole key is in an overflow chain).
  */
 import { copyBytes, EntryKind } from '@kv/base';
-import type { InternalEntry, SeqNum } from '@kv/base';
+import type { InternalEntry, MutableInternalEntry, SeqNum } from '@kv/base';
 import { checkSlots } from './check-slots.js';
 import { PageKind, SLOT_FLAG_EXPIRING, SLOT_FLAG_KEY_OVERFLOW, SLOT_FLAG_PUT, SLOT_FLAG_VALUE_OVERFLOW } from './format.js';
 import { checkPage } from './page-header.js';
@@ -25,13 +25,6 @@ export interface OverflowSource {
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-/** An entry a scan rewrites in place at each step (`fillEntry`). */
-export type MutableEntry = { -readonly [field in keyof InternalEntry]-?: InternalEntry[field] };
-
-/** A new `MutableEntry` to fill. */
-export function emptyEntry(): MutableEntry {
-  return { key: EMPTY, seq: 0 as SeqNum, kind: EntryKind.Put, value: EMPTY, keyOwned: false };
-}
 
 export class DataPage {
   // Reassigned only when `decode` reuses the object for another page (see `decode`).
@@ -75,9 +68,10 @@ export class DataPage {
 
   /**
    * Verifies the checksum, header, descriptor and every slot's references, then wraps the
-   * image: in a new page object, or in `reuse`, a page object nobody holds any more (one that
-   * left the block cache unseen by anyone but transient point lookups, or the scratch page of
-   * those lookups), so a cache miss allocates no object that outlives it. `reuse` changes only
+   * image: in a new page object, or in `reuse`, a page object nobody holds any more (a spare
+   * of the block cache: a page that left it once no transient lookup could still read it and no
+   * iterator pinned it; or the scratch page of point lookups), so a cache miss allocates no
+   * object that outlives it. `reuse` changes only
    * once the image passed every check.
    */
   static decode(image: Uint8Array, layout: TableLayout, ordinal: number, where: string, reuse?: DataPage): DataPage {
@@ -228,7 +222,7 @@ export class DataPage {
    * Rewrites `into` with slot i, its key assembled in `scratch` (see `keyIn`): for a scan that
    * copies what it keeps, so a step allocates no entry and no key.
    */
-  fillEntry(i: number, overflow: OverflowSource, into: MutableEntry, scratch: KeyScratch): MutableEntry {
+  fillEntry(i: number, overflow: OverflowSource, into: MutableInternalEntry, scratch: KeyScratch): MutableInternalEntry {
     into.key = this.keyIn(i, overflow, scratch);
     into.seq = this.seqOf(i) as SeqNum;
     into.kind = this.kindOf(i);

@@ -54,9 +54,9 @@ export class TableBuilder {
   private readonly lastKey = new KeyCopy();
   private lastSeq = 0;
   /** The record being placed, reused for every entry (the page builder copies what it keeps). */
-  private readonly pending: SlotRecord = { key: NO_VALUE, seq: 0, kind: EntryKind.Put, value: NO_VALUE, keyRef: undefined, valueRef: undefined };
+  private readonly pending: SlotRecord = emptyRecord();
   /** The record measured with placeholder references when a key or value goes to an overflow chain. */
-  private readonly sized: SlotRecord = { key: NO_VALUE, seq: 0, kind: EntryKind.Put, value: NO_VALUE, keyRef: undefined, valueRef: undefined };
+  private readonly sized: SlotRecord = emptyRecord();
 
   private constructor(vfs: Vfs, file: VfsFile, layout: TableLayout, bloomBitsPerKey: number) {
     this.vfs = vfs;
@@ -220,6 +220,10 @@ export class TableBuilder {
     }
     this.keyHashes[this.keyHashCount++] = hash;
   }
+}
+
+function emptyRecord(): SlotRecord {
+  return { key: NO_VALUE, seq: 0, kind: EntryKind.Put, value: NO_VALUE, keyRef: undefined, valueRef: undefined };
 }
 
 function setRecord(record: SlotRecord, key: Uint8Array, seq: number, kind: EntryKind, value: Uint8Array, keyRef: OverflowRef | undefined, valueRef: OverflowRef | undefined): SlotRecord {

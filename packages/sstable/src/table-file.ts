@@ -38,6 +38,11 @@ export class TableFile implements OverflowSource {
   readonly dataRegionBytes: number;
   private readonly file: VfsFile;
   private readonly cache: BlockCache | undefined;
+  /**
+   * Whether pages are stored raw, so a page's image is the buffer it was read into and the
+   * cache may reuse that buffer for another read. An lz4 page's image is the decoder's output.
+   */
+  private readonly rawPages: boolean;
 
   constructor(init: { file: VfsFile; fileNumber: number; layout: TableLayout; index: PageIndex; dataRegionBytes: number; cache: BlockCache | undefined }) {
     this.file = init.file;
@@ -47,6 +52,7 @@ export class TableFile implements OverflowSource {
     this.index = init.index;
     this.dataRegionBytes = init.dataRegionBytes;
     this.cache = init.cache;
+    this.rawPages = init.layout.compression === 'none';
   }
 
   /**
@@ -76,8 +82,8 @@ export class TableFile implements OverflowSource {
     if (cached !== undefined) return cached;
     const page = this.readRecyclable(cache, i);
     cache.pin(page);
-    if (cache.admits(this.fileNumber, i)) cache.insert(this.fileNumber, i, page, this.layout.compression === 'none');
-    else if (this.layout.compression === 'none') cache.adoptWhenUnpinned(page);
+    if (cache.admits(this.fileNumber, i)) cache.insert(this.fileNumber, i, page, this.rawPages);
+    else if (this.rawPages) cache.adoptWhenUnpinned(page);
     return page;
   }
 
@@ -107,7 +113,7 @@ export class TableFile implements OverflowSource {
     if (cached !== undefined) return cached;
     if (cache.admits(this.fileNumber, i)) {
       const page = this.readRecyclable(cache, i);
-      cache.insert(this.fileNumber, i, page, this.layout.compression === 'none');
+      cache.insert(this.fileNumber, i, page, this.rawPages);
       return page;
     }
     scratchPage = this.readPage(i, scratchOf(this.index.storedBytes[i] ?? 0), scratchPage);
@@ -115,13 +121,12 @@ export class TableFile implements OverflowSource {
   }
 
   /**
-   * Reads data page `i` into a page of its own: a raw page is its own image, so it is read
-   * into the buffer of a spare page when the cache has one, for the cache to reuse in turn
-   * (see BlockCache). An lz4 page's image is the decoder's output, a buffer of its own.
+   * Reads data page `i` into a page of its own: a raw page into the buffer of a spare page when
+   * the cache has one, for the cache to reuse in turn (see BlockCache, `rawPages`).
    */
   private readRecyclable(cache: BlockCache, i: number): DataPage {
     const storedBytes = this.index.storedBytes[i] ?? 0;
-    const spare = this.layout.compression === 'none' ? cache.takeSpare(storedBytes) : undefined;
+    const spare = this.rawPages ? cache.takeSpare(storedBytes) : undefined;
     return this.readPage(i, spare?.bytes ?? new Uint8Array(storedBytes), spare);
   }
 

@@ -11,10 +11,9 @@
  * none (`releaseViews`); `release` lets go of the current page too. A consumer that never says
  * so leaves its pages pinned, which is safe: they are then never recycled, only collected.
  */
-import { assert } from '@kv/base';
-import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
-import { emptyEntry } from './data-page.js';
-import type { DataPage, MutableEntry } from './data-page.js';
+import { assert, newMutableEntry } from '@kv/base';
+import type { InternalEntry, InternalIterator, MutableInternalEntry, SeqNum } from '@kv/base';
+import type { DataPage } from './data-page.js';
 import { KeyScratch } from './key-scratch.js';
 import { countRetiredPages } from './retired-pages.js';
 import { SEQ_MAX } from './format.js';
@@ -43,11 +42,11 @@ export class TableIterator implements InternalIterator {
   /** Pages moved off since the last `releaseViews`, still pinned: `retired[0 .. retiredCount)`. */
   private readonly retired: (DataPage | undefined)[] = [];
   private retiredCount = 0;
-  private readonly reused: { entry: MutableEntry; scratch: KeyScratch } | undefined;
+  private readonly reused: { entry: MutableInternalEntry; scratch: KeyScratch } | undefined;
 
   constructor(table: TableFile, options: TableIteratorOptions = {}) {
     this.table = table;
-    this.reused = options.reuseEntry === true ? { entry: emptyEntry(), scratch: new KeyScratch() } : undefined;
+    this.reused = options.reuseEntry === true ? { entry: newMutableEntry(), scratch: new KeyScratch() } : undefined;
   }
 
   get valid(): boolean {
