@@ -32,3 +32,4 @@ export type { DecodedVarint } from './varint.js';
 export { tombstoneCovers, tombstoneIsEmpty, tombstoneOverlaps } from './range-tombstone.js';
 export type { RangeTombstone } from './range-tombstone.js';
 export { RangeTombstoneIndex } from './range-tombstone-index.js';
+export { RingQueue } from './ring-queue.js';

@@ -26,7 +26,7 @@
  * old generation and die there, which grew the main thread's heap by tens of MiB between
  * full collections.
  */
-import { assert, InvalidArgumentError, invariantsEnabled } from '@kv/base';
+import { assert, InvalidArgumentError, invariantsEnabled, RingQueue } from '@kv/base';
 import { AdmissionFilter } from './admission-filter.js';
 import type { DataPage } from './data-page.js';
 
@@ -68,7 +68,7 @@ interface FilePages {
 interface CacheNode {
   fileNumber: number;
   pageIndex: number;
-  /** Undefined once the page left the cache, so a spent queue slot keeps no page alive. */
+  /** Undefined once the page left the cache, so a node waiting in the queue keeps no page alive. */
   page: DataPage | undefined;
   chargeBytes: number;
   /** Set by a hit; the hand clears it once instead of evicting the page. */
@@ -98,14 +98,18 @@ export class BlockCache {
   private hits = 0;
   private misses = 0;
   private evictions = 0;
-  /** Cached pages in CLOCK order from `hand` on; entries before `hand` are spent. */
-  private queue: CacheNode[] = [];
-  private hand = 0;
+  /**
+   * Cached pages in CLOCK order: the hand takes nodes from the front and puts the referenced
+   * ones back at the end. A ring, so going round allocates nothing (an array used this way was
+   * copied whenever its spent front was dropped, and the copies died in the old generation).
+   * Pages of dropped files stay in it, not cached, until the hand reaches them.
+   */
+  private readonly queue = new RingQueue<CacheNode>();
   private readonly admission = new AdmissionFilter();
   /** Recyclable pages that left the cache, all of `spareLength` bytes. */
   private spare: DataPage[] = [];
   private spareLength = 0;
-  /** Nodes of evicted pages, which nothing but spent queue slots refers to, for the next inserts. */
+  /** Nodes of evicted pages, which nothing else refers to, for the next inserts. */
   private freeNodes: CacheNode[] = [];
 
   constructor(options: BlockCacheOptions) {
@@ -257,10 +261,7 @@ export class BlockCache {
     }
     // Pages of dropped files stay in the queue until the hand passes; when they outnumber the
     // cached ones (a cache that never fills, say), rebuild it.
-    if (this.queue.length - this.hand > 2 * this.entries + 1024) {
-      this.queue = this.queue.slice(this.hand).filter((node) => node.cached);
-      this.hand = 0;
-    }
+    if (this.queue.length > 2 * this.entries + 1024) this.queue.retain((node) => node.cached);
     this.files.delete(fileNumber);
   }
 
@@ -307,8 +308,8 @@ export class BlockCache {
    */
   private evict(spared?: CacheNode): void {
     const target = this.capacityBytes * (1 - this.evictionFraction);
-    while (this.usageBytes > target && this.hand < this.queue.length) {
-      const node = this.queue[this.hand++] as CacheNode;
+    while (this.usageBytes > target && this.queue.length > 0) {
+      const node = this.queue.shift() as CacheNode;
       if (!node.cached) continue;
       if (node === spared) {
         if (this.entries > 1) {
@@ -330,14 +331,9 @@ export class BlockCache {
       }
       this.release(node);
       this.evictions++;
-      // Only the spent slot before the hand still refers to the node (a page is in the live
-      // part of the queue once), so it can carry the next inserted page.
+      // A cached page is in the queue once, and the hand just took it out, so nothing refers
+      // to the node any more: it can carry the next inserted page.
       if (this.freeNodes.length < FREE_NODES_MAX) this.freeNodes.push(node);
-    }
-    // Drop the spent front once it is most of the array, so the queue stays O(entries).
-    if (this.hand > 1024 && this.hand * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.hand);
-      this.hand = 0;
     }
   }
 }
