@@ -9,10 +9,10 @@ import type { DB } from '@kv/db';
 import type { EngineReader } from './engine-reader.js';
 import { READ_CHUNK_ENTRIES } from './engine-cursor.js';
 import type { PrivateRangeOptions } from './private-options.js';
-import { toEngineRangeWithLimit } from './range-options.js';
+import { toEngineRange } from './range-options.js';
 
 export async function clearFromSnapshot(engine: DB, snapshot: EngineReader, options: PrivateRangeOptions): Promise<void> {
-  const iterator = snapshot.iterator({ ...toEngineRangeWithLimit(options), values: false });
+  const iterator = snapshot.iterator(toEngineRange(options, { limit: options.limit, values: false }));
   try {
     for (;;) {
       const batch = iterator.read(READ_CHUNK_ENTRIES);

@@ -26,7 +26,7 @@ export class KvLevelIterator extends AbstractIterator<object, unknown, unknown> 
     const keys = options.keys !== false;
     const values = options.values !== false;
     this.#cursor = new EngineCursor({
-      open: () => open({ ...toEngineRange(options), keys, values }),
+      open: () => open(toEngineRange(options, { keys, values })),
       shape: entryShape(options, { keys, values }),
     });
   }
@@ -59,7 +59,7 @@ export class KvLevelKeyIterator extends AbstractKeyIterator<object, unknown> {
     super(db, options);
     const decodeKey = decoderFor(options.keyEncoding);
     this.#cursor = new EngineCursor({
-      open: () => open({ ...toEngineRange(options), keys: true, values: false }),
+      open: () => open(toEngineRange(options, { keys: true, values: false })),
       shape: (entry) => decodeKey(entry[0]),
     });
   }
@@ -92,7 +92,7 @@ export class KvLevelValueIterator extends AbstractValueIterator<object, unknown,
     super(db, options);
     const decodeValue = decoderFor(options.valueEncoding);
     this.#cursor = new EngineCursor({
-      open: () => open({ ...toEngineRange(options), keys: false, values: true }),
+      open: () => open(toEngineRange(options, { keys: false, values: true })),
       shape: (entry) => decodeValue(entry[1]),
     });
   }

@@ -3,6 +3,7 @@
  * for fills, get/getSync for reads, an async iterator for scans. What differs between them
  * (a durable put, a full compaction) is passed in.
  */
+import { asIs, levelScanOptions } from './engine-adapter.js';
 import type { EngineAdapter, KeyValue, ScanOptions, ScanVisitor } from './engine-adapter.js';
 import { putOps, visitEntries } from './visit-entries.js';
 
@@ -65,8 +66,7 @@ export class AbstractLevelAdapter implements EngineAdapter {
   }
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
-    const range = options.gte === undefined ? {} : { gte: options.gte };
-    return visitEntries(this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit }), visit);
+    return visitEntries(this.db.iterator(levelScanOptions(options, asIs)), visit);
   }
 
   compact(): Promise<string | undefined> {

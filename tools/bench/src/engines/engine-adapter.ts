@@ -14,6 +14,28 @@ export interface ScanOptions {
   limit: number;
 }
 
+/** A scan's options in the level-style shape most engines take. */
+export type LevelScanOptions<K> = { gte?: K; reverse: boolean; limit: number };
+
+/**
+ * `options` as `{ gte?, reverse, limit }`, `gte` passed through `convert` (for engines that take
+ * another key type). Built as one of two plain object literals, never as `{ ...range, reverse,
+ * limit }`: on Node 20 (V8 11.3) an object spread followed by more properties, once per
+ * operation, made V8 promote a large share of everything else the operation allocated to the
+ * old generation (130–170 MiB per 300,000 seeks of ten entries against 20–30 MiB, and 175
+ * against 0.4 MiB in a loop of plain objects with no engine at all), which grew the child's
+ * heap and peak RSS by tens of MiB for every engine whose scans allocate in JavaScript.
+ */
+export function levelScanOptions<K>(options: ScanOptions, convert: (key: Buffer) => K): LevelScanOptions<K> {
+  const { gte, reverse, limit } = options;
+  return gte === undefined ? { reverse, limit } : { gte: convert(gte), reverse, limit };
+}
+
+/** The identity, for `levelScanOptions` of engines that take the key as it is. */
+export function asIs(key: Buffer): Buffer {
+  return key;
+}
+
 /** Called per entry; returning `false` stops the scan (the time cap). */
 export type ScanVisitor = () => boolean;
 

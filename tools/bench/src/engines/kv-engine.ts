@@ -5,6 +5,7 @@
  */
 import { DB } from '@kv/db';
 import type { DbOptions } from '@kv/db';
+import { asIs, levelScanOptions } from './engine-adapter.js';
 import type { EngineAdapter, EngineFactory, KeyValue, OpenOptions, ScanOptions, ScanVisitor } from './engine-adapter.js';
 import { putOps } from './visit-entries.js';
 
@@ -47,8 +48,7 @@ class KvAdapter implements EngineAdapter {
   }
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
-    const range = options.gte === undefined ? {} : { gte: options.gte };
-    const iterator = this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit });
+    const iterator = this.db.iterator(levelScanOptions(options, asIs));
     let visited = 0;
     try {
       for (let batch = iterator.read(SCAN_BATCH); batch.length > 0; batch = iterator.read(SCAN_BATCH)) {

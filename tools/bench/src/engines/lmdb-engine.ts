@@ -51,8 +51,9 @@ class LmdbAdapter implements EngineAdapter {
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
     let visited = 0;
-    const range = options.gte === undefined ? {} : { start: options.gte };
-    for (const entry of this.db.getRange({ ...range, reverse: options.reverse, limit: options.limit })) {
+    // Plain literals rather than a spread: see `levelScanOptions`.
+    const { gte, reverse, limit } = options;
+    for (const entry of this.db.getRange(gte === undefined ? { reverse, limit } : { start: gte, reverse, limit })) {
       void entry;
       visited++;
       if (!visit()) break;

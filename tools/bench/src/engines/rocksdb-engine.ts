@@ -5,6 +5,7 @@
  * does not; the synchronous row uses `_getManySync`, the binding's synchronous read. The
  * binding exposes no compactRange. It ships no type declarations, so its surface is typed here.
  */
+import { asIs, levelScanOptions } from './engine-adapter.js';
 import type { EngineAdapter, EngineFactory, KeyValue, OpenOptions, ScanOptions, ScanVisitor } from './engine-adapter.js';
 import { putOps, visitEntries } from './visit-entries.js';
 
@@ -69,8 +70,7 @@ class RocksDbAdapter implements EngineAdapter {
   }
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
-    const range = options.gte === undefined ? {} : { gte: options.gte };
-    return visitEntries(this.db.iterator({ ...range, reverse: options.reverse, limit: options.limit }), visit);
+    return visitEntries(this.db.iterator(levelScanOptions(options, asIs)), visit);
   }
 
   async compact(): Promise<undefined> {

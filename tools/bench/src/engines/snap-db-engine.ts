@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SnapDB } from 'snap-db';
+import { levelScanOptions } from './engine-adapter.js';
 import type { EngineAdapter, EngineFactory, KeyValue, OpenOptions, ScanOptions, ScanVisitor } from './engine-adapter.js';
 import { visitEntries } from './visit-entries.js';
 
@@ -64,8 +65,7 @@ class SnapDbAdapter implements EngineAdapter {
   }
 
   async scan(options: ScanOptions, visit: ScanVisitor): Promise<number> {
-    const range = options.gte === undefined ? {} : { gte: text(options.gte) };
-    return visitEntries(await this.db.queryIt({ ...range, reverse: options.reverse, limit: options.limit }), visit);
+    return visitEntries(await this.db.queryIt(levelScanOptions(options, text)), visit);
   }
 
   async compact(): Promise<string> {
