@@ -64,8 +64,12 @@ export function checkEverySlot(image: Uint8Array, page: CheckedPage, where: stri
 export function slotsCanBeWrong(g: PageGeometry): boolean {
   if (g.flagsAt >= 0 || !g.valuesInline) return true;
   if (g.keyLengthWidth > 0 || g.keyOffsetAt >= 0 || g.uniformSuffixLength > g.suffixWidth) return true;
-  return g.seqBase + (256 ** g.seqWidth - 1) > SEQ_MAX;
+  // A width past the table (the descriptor check refuses one) counts as able to overflow.
+  return g.seqBase + ((SEQ_FIELD_SPANS[g.seqWidth] ?? Infinity) - 1) > SEQ_MAX;
 }
+
+/** 256^w for a seq field of w bytes (0..7): a table, since `**` with a variable exponent is a runtime call on every page decode. */
+const SEQ_FIELD_SPANS: readonly number[] = [1, 2 ** 8, 2 ** 16, 2 ** 24, 2 ** 32, 2 ** 40, 2 ** 48, 2 ** 56];
 
 /** The page being checked and what its slots must satisfy. */
 interface SlotRules {
