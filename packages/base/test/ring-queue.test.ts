@@ -15,7 +15,7 @@ describe('RingQueue', () => {
   // Strategy: random runs of push, shift and retain (keeping values divisible by a small
   // modulus) from small initial capacities, so the head wraps and the array doubles mid-run.
   // Invariants: every shift returns what Array.prototype.shift returns; length and contents
-  // match the model after every step.
+  // match the model after every step, and the array holds nothing beyond the queued items.
   it('matches an array model', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 8 }), fc.array(commandArbitrary, { maxLength: 300 }), (capacity, commands) => {
@@ -34,6 +34,9 @@ describe('RingQueue', () => {
           }
           expect(ring.length).toBe(model.length);
           expect(ring.toArray()).toEqual(model);
+          // No slot outside the queue still holds an item (after shift, retain and growth).
+          const slots = (ring as unknown as { slots: (number | undefined)[] }).slots;
+          expect(slots.filter((slot) => slot !== undefined).length).toBe(model.length);
         }
       }),
     );

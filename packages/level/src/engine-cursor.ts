@@ -4,7 +4,7 @@
  *
  * Every step is synchronous in the engine, so `next` costs no promise of its own and `read`
  * returns a whole batch from one call. abstract-level counts entries and enforces `limit`
- * itself (it also survives `seek`), so the engine iterator is opened without one.
+ * itself (it also survives `seek`), so the engine iterator is opened with none (-1).
  */
 import type { DbIterator, Entry } from '@kv/db';
 import { toLevelError } from './level-error.js';

@@ -13,11 +13,12 @@ import type { PrivateRangeOptions } from './private-options.js';
 export type EngineReadShape = Pick<IteratorOptions, 'keys' | 'values' | 'limit'>;
 
 /**
- * The engine options for `options`' range and order, plus `shape` (the limit is left out
- * unless `shape` has it). One object literal with every field, then the bounds, rather than
- * `{ ...toEngineRange(options), keys, values }`: on Node 20 (V8 11.3) an object spread followed
- * by more properties, once per iterator, made V8 promote much of what each iterator allocated
- * to the old generation (133–274 MiB per 200,000 iterators of eleven entries, against 37–45 MiB).
+ * The engine options for `options`' range and order, plus `shape` (sides and limit not in
+ * `shape` get their defaults: both sides, and -1, no limit). One object literal with every
+ * field, then the bounds, rather than `{ ...toEngineRange(options), keys, values }`: on Node 20
+ * (V8 11.3) an object spread followed by more properties, once per iterator, made V8 promote
+ * much of what each iterator allocated to the old generation (133–274 MiB per 200,000
+ * iterators of eleven entries, against 35–45 MiB).
  */
 export function toEngineRange(options: PrivateRangeOptions, shape: EngineReadShape = {}): IteratorOptions {
   const range: IteratorOptions = { reverse: options.reverse, keys: shape.keys ?? true, values: shape.values ?? true, limit: shape.limit ?? -1 };

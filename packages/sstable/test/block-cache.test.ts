@@ -57,6 +57,39 @@ describe('BlockCache', () => {
     expect(cache.stats).toMatchObject({ entries: 0, usageBytes: 0 });
   });
 
+  test('dropped files leave the CLOCK queue once they outnumber the cached pages', () => {
+    // Goal: the queue compaction in evictFile (RingQueue.retain) keeps every cached page and
+    // the eviction order, and the hand goes on working after it.
+    // Strategy: 5,000 pages in five files, four files dropped (the queue then holds 4,000
+    // nodes of dropped pages beside 1,000 cached ones, past the 2 × entries + 1,024 limit),
+    // then enough inserts to make the hand go round.
+    // Invariants: the queue holds only the cached pages after the drop; lookups still find the
+    // surviving file's pages; accounting matches what is cached.
+    const cache = new BlockCache({ capacityBytes: 10_000_000, evictionFraction: 0 });
+    const survivors: DataPage[] = [];
+    for (let file = 1; file <= 5; file++) {
+      for (let i = 0; i < 1000; i++) {
+        const p = page();
+        cache.insert(file, i, p);
+        if (file === 5) survivors.push(p);
+      }
+    }
+    for (let file = 1; file <= 4; file++) cache.evictFile(file);
+    const queue = (cache as unknown as { queue: { length: number } }).queue;
+    expect(queue.length).toBe(1000);
+    expect(cache.stats).toMatchObject({ entries: 1000, usageBytes: 1_000_000, evictions: 0 });
+    for (let i = 0; i < 1000; i++) expect(cache.lookup(5, i)).toBe(survivors[i]);
+    // The hits set every reference bit; new pages then push the usage past a smaller capacity.
+    cache.setCapacity(1_200_000);
+    for (let i = 0; i < 400; i++) cache.insert(6, i, page());
+    expect(cache.stats.usageBytes).toBeLessThanOrEqual(1_200_000);
+    expect(queue.length).toBe(cache.stats.entries);
+    let cached = 0;
+    for (let i = 0; i < 1000; i++) if (cache.lookup(5, i) !== undefined) cached++;
+    for (let i = 0; i < 400; i++) if (cache.lookup(6, i) !== undefined) cached++;
+    expect(cached).toBe(cache.stats.entries);
+  });
+
   test('evictFile drops only that file, without counting evictions', () => {
     const cache = new BlockCache({ capacityBytes: 100_000 });
     for (let i = 0; i < 3; i++) cache.insert(1, i, page());
