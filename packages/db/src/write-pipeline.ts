@@ -185,9 +185,11 @@ export class WritePipeline {
     const payload = batch.payload;
     setBatchSequence(payload, firstSeq);
     this.nextSeq = toSeqNum(firstSeq + batch.ops.length);
+    // With no other write in flight there is no group to form: an idle log appends it at once.
+    const appendNow = this.inFlight === 0;
     this.inFlight++;
     this.pendingBytes += costBytes;
-    return { firstSeq, payloadBytes: payload.length, submitted: this.wal.queue.submit(payload, { sync }) };
+    return { firstSeq, payloadBytes: payload.length, submitted: this.wal.queue.submit(payload, { sync, appendNow }) };
   }
 
   /** What the next write must do first: wait for a switch, be slowed once, or go. */

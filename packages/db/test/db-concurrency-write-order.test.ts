@@ -9,6 +9,26 @@ import { SortedModel, collect, show } from './support/sorted-model.js';
 import { text } from './support/utf8.js';
 
 describe('write order', () => {
+  it('appends a lone awaited write at once, and still groups writes issued together', async () => {
+    // Goal: a write with no other in flight is appended inside the call (the WAL queue's
+    // appendNow), while writes issued together share one append as before, and either way
+    // each is visible when its promise resolves.
+    const db = await DB.open('/db', { vfs: new MemoryVfs() });
+    try {
+      for (let i = 0; i < 20; i++) {
+        await db.put(`lone:${i}`, String(i));
+        expect(text(db.getSync(`lone:${i}`))).toBe(String(i));
+      }
+      expect(db.stats().wal).toMatchObject({ groups: 20, records: 20 });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => db.put(`burst:${i}`, String(i))));
+      // The first of the burst finds nothing in flight and goes alone; the other 49 share a group.
+      expect(db.stats().wal).toMatchObject({ groups: 22, records: 70 });
+      for (let i = 0; i < 50; i++) expect(text(db.getSync(`burst:${i}`))).toBe(String(i));
+    } finally {
+      await db.close();
+    }
+  });
+
   it('commits db.write calls issued synchronously in call order, through memtable switches and stalls', async () => {
     // Goal: the engine admits writes first-in, first-out, so the order of the calls is the
     // commit order (the other tests here define the commit order that way).

@@ -157,6 +157,113 @@ describe('WalCommitQueue', () => {
     await writer.close();
   });
 
+  test('appendNow appends an idle non-durable record before submit returns; otherwise the record joins a group', async () => {
+    // Goal: the idle fast path writes at once, and never when a group is forming or the
+    // record needs a sync; settling stays in submission order across both paths.
+    const { vfs, queue, writer } = await setup({ syncDelayMs: 1 });
+    const settled: number[] = [];
+    const submit = (i: number, options: { sync: boolean; appendNow?: boolean }): Promise<WalPosition> =>
+      queue.submit(patterned(12, i), options).then((position) => {
+        settled.push(i);
+        return position;
+      });
+    const before = writer.sizeBytes;
+    const first = submit(0, { sync: false, appendNow: true });
+    expect(writer.sizeBytes).toBeGreaterThan(before);
+    expect(queue.stats).toEqual({ groups: 1, records: 1, syncs: 0 });
+    // Not alone: joins the next group, and so does a later appendNow in the same step.
+    const grouped = [submit(1, { sync: false }), submit(2, { sync: false, appendNow: true })];
+    expect(queue.stats.records).toBe(1);
+    await Promise.all([first, ...grouped]);
+    expect(queue.stats).toEqual({ groups: 2, records: 3, syncs: 0 });
+    // A durable record never takes the fast path.
+    const durable = submit(3, { sync: true, appendNow: true });
+    expect(queue.stats.records).toBe(3);
+    await durable;
+    expect(queue.stats).toEqual({ groups: 3, records: 4, syncs: 1 });
+    expect(settled).toEqual([0, 1, 2, 3]);
+    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
+    expect(records.map((record) => record.payload)).toEqual([0, 1, 2, 3].map((i) => patterned(12, i)));
+    await writer.close();
+  });
+
+  test('a failed appendNow append is rejected after the repair; a submit made meanwhile waits and commits after it', async () => {
+    // Goal: the fast path fails like a group: the partial write is cut off before anyone
+    // learns of the failure, later records follow the last good one, and drain waits for all.
+    const { vfs, queue, writer } = await setup();
+    await queue.submit(patterned(10, 0), { sync: true });
+    // A continuation of a settled submission runs before its run has ended: wait for idle.
+    await queue.drain();
+    vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC' });
+    const failed = queue.submit(patterned(10, 1), { sync: false, appendNow: true });
+    // The queue is repairing: this one must not be appended before the repair, nor alone.
+    const after = queue.submit(patterned(10, 2), { sync: false, appendNow: true });
+    let drained = false;
+    const drain = queue.drain().then(() => {
+      drained = true;
+    });
+    await expect(failed).rejects.toMatchObject({ code: 'NO_SPACE' });
+    await after;
+    await drain;
+    expect(drained).toBe(true);
+    await queue.submit(patterned(10, 3), { sync: true, appendNow: true });
+    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
+    expect(records.map((record) => record.payload)).toEqual([0, 2, 3].map((i) => patterned(10, i)));
+    await writer.close();
+  });
+
+  test('a lone failed appendNow append: drain and close wait for the repair, then resolve', async () => {
+    const { vfs, queue, writer } = await setup();
+    vfs.failOperation({ kind: 'write', nth: 1, error: 'EIO' });
+    const order: string[] = [];
+    const failed = queue.submit(patterned(10, 1), { sync: false, appendNow: true }).catch(() => order.push('rejected'));
+    const drained = queue.drain().then(() => order.push('drained'));
+    const closed = queue.close().then(() => order.push('closed'));
+    await Promise.all([failed, drained, closed]);
+    expect(order).toEqual(['rejected', 'drained', 'closed']);
+    await expect(queue.submit(patterned(10, 2), { sync: false, appendNow: true })).rejects.toMatchObject({ code: 'NOT_OPEN' });
+    await writer.close();
+  });
+
+  test('an appendNow append whose repair fails: the next one retries the repair and fails, the one after commits', async () => {
+    const { vfs, queue, writer } = await setup();
+    vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC' });
+    vfs.failOperation({ kind: 'truncate', nth: 1, error: 'EIO' });
+    await expect(queue.submit(patterned(10, 1), { sync: false, appendNow: true })).rejects.toMatchObject({ code: 'NO_SPACE' });
+    await queue.drain();
+    await expect(queue.submit(patterned(10, 2), { sync: false, appendNow: true })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await queue.drain();
+    await queue.submit(patterned(10, 3), { sync: true, appendNow: true });
+    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
+    expect(records.map((record) => record.payload)).toEqual([patterned(10, 3)]);
+    await writer.close();
+  });
+
+  test('appendNow while a sync is in flight joins the next group and settles after it', async () => {
+    const { queue, writer } = await setup({ syncDelayMs: 2 });
+    const order: number[] = [];
+    const durable = queue.submit(patterned(10, 1), { sync: true }).then(() => order.push(1));
+    // Let the run start: its group is written and its sync is in flight.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(queue.stats.records).toBe(1);
+    const lone = queue.submit(patterned(10, 2), { sync: false, appendNow: true }).then(() => order.push(2));
+    expect(queue.stats.records).toBe(1);
+    await Promise.all([durable, lone]);
+    expect(order).toEqual([1, 2]);
+    await writer.close();
+  });
+
+  test('an appendNow append after a failed sync rejects with IO_ERROR and leaves the queue idle', async () => {
+    const { vfs, queue, writer } = await setup();
+    vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO' });
+    await expect(queue.submit(patterned(10, 1), { sync: true })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await queue.drain();
+    await expect(queue.submit(patterned(10, 2), { sync: false, appendNow: true })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await queue.drain();
+    await queue.close();
+    await writer.close();
+  });
+
   test('rejects an invalid groupBytesMax with INVALID_ARGUMENT', async () => {
     const { writer } = await setup();
     expect(() => new WalCommitQueue(writer, { groupBytesMax: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
