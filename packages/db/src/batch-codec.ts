@@ -33,57 +33,67 @@ export interface DecodedBatch {
   ops: WriteOp[];
 }
 
-/** Encodes `ops`, the first of which gets sequence number `firstSeq`. */
+/** Encodes `ops`, the first of which gets sequence number `firstSeq`. `ops` are left as they are. */
 export function encodeBatch(firstSeq: SeqNum, ops: readonly WriteOp[]): Uint8Array {
-  const prepared = prepareBatch(ops);
-  setBatchSequence(prepared.payload, firstSeq);
-  return prepared.payload;
+  const payload = writePayload(ops, false);
+  setBatchSequence(payload, firstSeq);
+  return payload;
 }
 
 /** A batch encoded before it has sequence numbers, with its operations as views into it. */
 export interface PreparedBatch {
   payload: Uint8Array;
   /** The operations, their keys and values views into `payload` (which the engine owns). */
-  ops: WriteOp[];
+  ops: readonly WriteOp[];
 }
 
 /**
- * Encodes `ops` with sequence number 0 (set it with `setBatchSequence` once known). This is
- * the engine's one copy of a write's bytes: the memtable keeps the returned views, so the
- * caller's buffers are free as soon as this returns.
+ * Encodes `ops` with sequence number 0 (set it with `setBatchSequence` once known), and points
+ * each op's key, value and end at their copies in the payload. This is the engine's one copy
+ * of a write's bytes: the memtable keeps those views, so the caller's buffers are free as soon
+ * as this returns. The ops must be the engine's own, made for this write (`putOp`,
+ * `toWriteOps`): they are changed in place rather than copied, one object less per operation.
  */
-export function prepareBatch(ops: readonly WriteOp[]): PreparedBatch {
+export function prepareBatch(ops: WriteOp[]): PreparedBatch {
+  return { payload: writePayload(ops, true), ops };
+}
+
+/** The payload of `ops` (sequence number 0); with `repoint`, each op is pointed at its copies in it. */
+function writePayload(ops: readonly WriteOp[], repoint: boolean): Uint8Array {
   const out = batchAllocator.take(encodedBatchBytes(ops));
   setUint32LE(out, 8, ops.length);
-  const views: WriteOp[] = [];
   let offset = BATCH_HEADER_BYTES;
-  const copy = (bytes: Uint8Array): Uint8Array => {
-    offset = encodeVarint(bytes.length, out, offset);
-    out.set(bytes, offset);
-    offset += bytes.length;
-    return out.subarray(offset - bytes.length, offset);
-  };
-  for (const op of ops) {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as WriteOp;
     out[offset++] = op.kind;
-    const key = copy(op.key);
+    offset = writeLengthPrefixed(out, offset, op.key);
+    if (repoint) op.key = out.subarray(offset - op.key.length, offset);
     if (carriesValue(op.kind)) {
-      views.push({ kind: op.kind, key, value: copy(op.value) });
+      offset = writeLengthPrefixed(out, offset, op.value);
+      if (repoint) op.value = out.subarray(offset - op.value.length, offset);
     } else if (op.kind === OpKind.RangeDelete) {
-      out[offset++] = op.end === undefined ? RangeEnd.Unbounded : RangeEnd.Bounded;
-      views.push({ kind: op.kind, key, value: EMPTY, end: op.end === undefined ? undefined : copy(op.end) });
-    } else {
-      views.push({ kind: op.kind, key, value: EMPTY });
+      const end = op.end;
+      out[offset++] = end === undefined ? RangeEnd.Unbounded : RangeEnd.Bounded;
+      if (end !== undefined) {
+        offset = writeLengthPrefixed(out, offset, end);
+        if (repoint) op.end = out.subarray(offset - end.length, offset);
+      }
     }
   }
-  return { payload: out, ops: views };
+  return out;
+}
+
+/** Writes `bytes` with its varint length at `offset` of `out`; returns the offset after them. */
+function writeLengthPrefixed(out: Uint8Array, offset: number, bytes: Uint8Array): number {
+  const at = encodeVarint(bytes.length, out, offset);
+  out.set(bytes, at);
+  return at + bytes.length;
 }
 
 /** Sets the sequence number of a prepared batch's first operation. */
 export function setBatchSequence(payload: Uint8Array, firstSeq: SeqNum): void {
   setUint64LE(payload, 0, firstSeq);
 }
-
-const EMPTY = new Uint8Array(0);
 
 function encodedBatchBytes(ops: readonly WriteOp[]): number {
   let total = BATCH_HEADER_BYTES;

@@ -11,7 +11,7 @@ import { text } from './support/utf8.js';
 describe('write order', () => {
   it('appends a lone awaited write at once, and still groups writes issued together', async () => {
     // Goal: a write with no other in flight is appended inside the call (the WAL queue's
-    // appendNow), while writes issued together share one append as before, and either way
+    // submitAlone), while writes issued together share one append as before, and either way
     // each is visible when its promise resolves.
     const db = await DB.open('/db', { vfs: new MemoryVfs() });
     try {

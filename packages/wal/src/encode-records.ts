@@ -3,7 +3,7 @@
  * commits its new size only after the bytes were written, so a failed write leaves its state
  * untouched.
  */
-import { AssertionError, ChunkAllocator, InvalidArgumentError, assert, maskCrc, setUint32LE } from '@kv/base';
+import { AssertionError, ChunkAllocator, InvalidArgumentError, assert, crc32, maskCrc, setUint32LE } from '@kv/base';
 import {
   BLOCK_SIZE_BYTES,
   FRAGMENT_CRC_OFFSET,
@@ -13,7 +13,7 @@ import {
   FragmentType,
   RECORD_PAYLOAD_BYTES_MAX,
 } from './format.js';
-import { fragmentCrc, logCrcSeed } from './log-crc.js';
+import { logCrcSeed, typeByteCrc } from './log-crc.js';
 import type { WalPosition } from './wal-position.js';
 
 /**
@@ -39,21 +39,23 @@ export function encodeRecords(
   payloads: readonly Uint8Array[],
   options: { logNumber: number; fileOffset: number },
 ): EncodedRecords {
-  assert(Number.isSafeInteger(options.fileOffset) && options.fileOffset >= 0, 'file offset is a safe integer');
-  let endOffset = options.fileOffset;
-  for (const payload of payloads) {
+  const fileOffset = options.fileOffset;
+  assert(Number.isSafeInteger(fileOffset) && fileOffset >= 0, 'file offset is a safe integer');
+  let endOffset = fileOffset;
+  for (let i = 0; i < payloads.length; i++) {
+    const payload = payloads[i] as Uint8Array;
     if (payload.length > RECORD_PAYLOAD_BYTES_MAX) {
       throw new InvalidArgumentError('wal record', `${payload.length} bytes exceeds ${RECORD_PAYLOAD_BYTES_MAX}`);
     }
-    endOffset = frameRecord(payload, { at: endOffset, seed: 0 });
+    endOffset = frameRecord(payload, endOffset, undefined, fileOffset, 0);
   }
-  const bytes = recordBytes.take(endOffset - options.fileOffset);
+  const bytes = recordBytes.take(endOffset - fileOffset);
   const positions: WalPosition[] = [];
   const seed = logCrcSeed(options.logNumber);
-  let at = options.fileOffset;
-  for (const payload of payloads) {
+  let at = fileOffset;
+  for (let i = 0; i < payloads.length; i++) {
     const offset = recordStart(at);
-    at = frameRecord(payload, { at, seed, target: { bytes, fileOffset: options.fileOffset } });
+    at = frameRecord(payloads[i] as Uint8Array, at, bytes, fileOffset, seed);
     positions.push({ offset, length: at - offset });
   }
   assert(at === endOffset, 'measured and written lengths agree');
@@ -66,17 +68,13 @@ function recordStart(at: number): number {
   return blockLeft < FRAGMENT_HEADER_BYTES ? at + blockLeft : at;
 }
 
-interface FrameTarget {
-  bytes: Uint8Array;
-  fileOffset: number;
-}
-
 /**
- * Lays out one record from file offset `at` and returns the offset after it. Without a
- * target it only measures. The trailer of a block is left as the buffer's zeros.
+ * Lays out one record from file offset `at` and returns the offset after it, writing it into
+ * `target` (which starts at file offset `targetStart`) with CRCs continued from `seed`; without
+ * a target it only measures. The trailer of a block is left as the buffer's zeros. Plain
+ * arguments, no option objects: this runs for every record of every write.
  */
-function frameRecord(payload: Uint8Array, options: { at: number; seed: number; target?: FrameTarget }): number {
-  let at = options.at;
+function frameRecord(payload: Uint8Array, at: number, target: Uint8Array | undefined, targetStart: number, seed: number): number {
   let done = 0;
   const fragmentsMax = Math.ceil(payload.length / (BLOCK_SIZE_BYTES - FRAGMENT_HEADER_BYTES)) + 2;
   for (let fragment = 0; fragment <= fragmentsMax; fragment++) {
@@ -85,10 +83,10 @@ function frameRecord(payload: Uint8Array, options: { at: number; seed: number; t
     assert(room >= 0, 'a fragment header fits in the block');
     const take = Math.min(room, payload.length - done);
     const isLast = done + take === payload.length;
-    const type = fragmentType({ isFirst: fragment === 0, isLast });
-    if (options.target !== undefined) {
-      const part = payload.subarray(done, done + take);
-      encodeFragment(options.target.bytes, { headerOffset: at - options.target.fileOffset, type, payload: part, seed: options.seed });
+    if (target !== undefined) {
+      // A record in one fragment (most are) needs no view of its payload.
+      const part = take === payload.length ? payload : payload.subarray(done, done + take);
+      writeFragment(target, at - targetStart, fragmentType(fragment === 0, isLast), part, seed);
     }
     at += FRAGMENT_HEADER_BYTES + take;
     done += take;
@@ -97,9 +95,9 @@ function frameRecord(payload: Uint8Array, options: { at: number; seed: number; t
   throw new AssertionError('a record needs a bounded number of fragments');
 }
 
-function fragmentType(where: { isFirst: boolean; isLast: boolean }): FragmentType {
-  if (where.isFirst) return where.isLast ? FragmentType.Full : FragmentType.First;
-  return where.isLast ? FragmentType.Last : FragmentType.Middle;
+function fragmentType(isFirst: boolean, isLast: boolean): FragmentType {
+  if (isFirst) return isLast ? FragmentType.Full : FragmentType.First;
+  return isLast ? FragmentType.Last : FragmentType.Middle;
 }
 
 /** Writes one fragment (header and payload) into `target` at `headerOffset`. */
@@ -107,12 +105,17 @@ export function encodeFragment(
   target: Uint8Array,
   fragment: { headerOffset: number; type: FragmentType; payload: Uint8Array; seed: number },
 ): void {
-  const { headerOffset, payload } = fragment;
+  writeFragment(target, fragment.headerOffset, fragment.type, fragment.payload, fragment.seed);
+}
+
+function writeFragment(target: Uint8Array, headerOffset: number, type: FragmentType, payload: Uint8Array, seed: number): void {
   // Little-endian fields written byte by byte: no DataView per fragment.
   target[headerOffset + FRAGMENT_LENGTH_OFFSET] = payload.length & 0xff;
   target[headerOffset + FRAGMENT_LENGTH_OFFSET + 1] = payload.length >>> 8;
-  target[headerOffset + FRAGMENT_TYPE_OFFSET] = fragment.type;
+  target[headerOffset + FRAGMENT_TYPE_OFFSET] = type;
   target.set(payload, headerOffset + FRAGMENT_HEADER_BYTES);
-  const crc = maskCrc(fragmentCrc(target, { headerOffset, payloadBytes: payload.length, seed: fragment.seed }));
+  // The CRC covers the type byte and then the payload (see `fragmentCrc`): continued over the
+  // payload from the type byte's CRC, it needs no view of the target.
+  const crc = maskCrc(crc32(payload, typeByteCrc(seed, type)));
   setUint32LE(target, headerOffset + FRAGMENT_CRC_OFFSET, crc);
 }

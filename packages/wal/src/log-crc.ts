@@ -22,6 +22,27 @@ export function logCrcSeed(logNumber: number): number {
   return lastSeed;
 }
 
+/** The seed `typeCrcs` was filled for, and the CRC of each type byte value continuing from it. */
+let typeCrcSeed = -1;
+const typeCrcs = new Float64Array(256).fill(-1);
+
+/**
+ * The CRC of the one byte `type` continuing from `seed`: what a fragment CRC continues from
+ * over the payload. Remembered per seed, so the writer's path needs no view of the type byte.
+ */
+export function typeByteCrc(seed: number, type: number): number {
+  if (seed !== typeCrcSeed) {
+    typeCrcs.fill(-1);
+    typeCrcSeed = seed;
+  }
+  let crc = typeCrcs[type] as number;
+  if (crc < 0) {
+    crc = crc32(Uint8Array.of(type), seed);
+    typeCrcs[type] = crc;
+  }
+  return crc;
+}
+
 /**
  * The unmasked CRC of the fragment whose header starts at `headerOffset` in `bytes`. The type
  * byte and the payload are adjacent on disk, so one CRC call covers both.

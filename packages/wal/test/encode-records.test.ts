@@ -115,18 +115,27 @@ describe('encodeRecords', () => {
     // Goal: the layout rules hold for any start offset and record sizes.
     // Strategy: random start offsets (biased to the last bytes of a block) and record sizes
     // from empty to several blocks; walk the fragment chain of the encoded bytes.
+    // Records of two logs are encoded alternately, so the writer's remembered per-log CRC
+    // state changes between calls.
     // Invariants: each record starts where the previous ended, or after a zero trailer of at
-    // most 6 bytes; fragment headers never cross a block boundary; the positions cover all
-    // bytes up to `endOffset`; payload bytes read back in order equal the input.
+    // most 6 bytes; fragment headers never cross a block boundary; every fragment carries the
+    // checksum FORMAT.md specifies for its log; the positions cover all bytes up to
+    // `endOffset`; payload bytes read back in order equal the input.
     const offsetArb = fc.oneof(
       fc.integer({ min: 0, max: 4 * BLOCK_SIZE_BYTES }),
       fc.integer({ min: 0, max: 8 }).map((back) => 2 * BLOCK_SIZE_BYTES - back),
     );
     const sizesArb = fc.array(fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 * BLOCK_SIZE_BYTES })), { maxLength: 8 });
     fc.assert(
-      fc.property(offsetArb, sizesArb, (fileOffset, sizes) => {
+      fc.property(offsetArb, sizesArb, fc.integer({ min: 0, max: 2 ** 40 }), (fileOffset, sizes, otherLog) => {
         const payloads = sizes.map((size, i) => patterned(size, i));
+        const other = encodeRecords(payloads, { logNumber: otherLog, fileOffset });
         const encoded = encodeRecords(payloads, { logNumber: 3, fileOffset });
+        payloads.forEach((payload, i) => {
+          const position = other.positions[i];
+          if (position === undefined) throw new Error('missing position');
+          expect(equalBytes(readBack(other.bytes, { fileOffset, position, logNumber: otherLog }), payload)).toBe(true);
+        });
         let at = fileOffset;
         payloads.forEach((payload, i) => {
           const position = encoded.positions[i];
@@ -134,7 +143,7 @@ describe('encodeRecords', () => {
           const gap = position.offset - at;
           expect(gap === 0 || (gap < 7 && position.offset % BLOCK_SIZE_BYTES === 0)).toBe(true);
           expect(encoded.bytes.subarray(at - fileOffset, position.offset - fileOffset).every((b) => b === 0)).toBe(true);
-          expect(equalBytes(readBack(encoded.bytes, { fileOffset, position }), payload)).toBe(true);
+          expect(equalBytes(readBack(encoded.bytes, { fileOffset, position, logNumber: 3 }), payload)).toBe(true);
           at = position.offset + position.length;
         });
         expect(at).toBe(encoded.endOffset);
@@ -145,8 +154,8 @@ describe('encodeRecords', () => {
   });
 });
 
-/** Concatenates the payloads of the fragments of the record at `position`, checking header placement. */
-function readBack(bytes: Uint8Array, options: { fileOffset: number; position: { offset: number; length: number } }): Uint8Array {
+/** Concatenates the payloads of the fragments of the record at `position`, checking header placement and checksums. */
+function readBack(bytes: Uint8Array, options: { fileOffset: number; position: { offset: number; length: number }; logNumber: number }): Uint8Array {
   const parts: Uint8Array[] = [];
   let at = options.position.offset;
   const end = options.position.offset + options.position.length;
@@ -159,7 +168,9 @@ function readBack(bytes: Uint8Array, options: { fileOffset: number; position: { 
     const fragment = fragmentAt(bytes, at - options.fileOffset);
     if (FRAGMENT_HEADER_BYTES + fragment.length > blockLeft) throw new Error(`fragment at ${at} crosses its block`);
     const start = at - options.fileOffset + FRAGMENT_HEADER_BYTES;
-    parts.push(bytes.subarray(start, start + fragment.length));
+    const part = bytes.subarray(start, start + fragment.length);
+    if (fragment.crc !== expectedCrc(options.logNumber, fragment.type, part)) throw new Error(`fragment at ${at} has a wrong checksum`);
+    parts.push(part);
     at += FRAGMENT_HEADER_BYTES + fragment.length;
   }
   if (at !== end) throw new Error('fragments do not end at the record end');

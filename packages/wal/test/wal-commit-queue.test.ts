@@ -2,7 +2,7 @@ import { equalBytes, isKvError } from '@kv/base';
 import { MemoryVfs } from '@kv/vfs';
 import type { Vfs, VfsFile } from '@kv/vfs';
 import { describe, expect, test } from 'vitest';
-import { WalCommitQueue, WalWriter } from '../src/index.js';
+import { RECORD_PAYLOAD_BYTES_MAX, WalCommitQueue, WalWriter } from '../src/index.js';
 import type { WalPosition } from '../src/index.js';
 import { LOG_NUMBER, LOG_PATH, patterned, readLog } from './helpers.js';
 
@@ -157,37 +157,41 @@ describe('WalCommitQueue', () => {
     await writer.close();
   });
 
-  test('appendNow appends an idle non-durable record before submit returns; otherwise the record joins a group', async () => {
-    // Goal: the idle fast path writes at once, and never when a group is forming or the
-    // record needs a sync; settling stays in submission order across both paths.
+  test('submitAlone appends an idle record before it returns and returns its position; otherwise the record joins a group', async () => {
+    // Goal: the idle fast path writes at once and hands back the position itself, and never
+    // when a group is forming; settling stays in submission order
+    // across both paths.
     const { vfs, queue, writer } = await setup({ syncDelayMs: 1 });
     const settled: number[] = [];
-    const submit = (i: number, options: { sync: boolean; appendNow?: boolean }): Promise<WalPosition> =>
-      queue.submit(patterned(12, i), options).then((position) => {
+    const track = (i: number, submitted: WalPosition | Promise<WalPosition>): Promise<WalPosition> =>
+      Promise.resolve(submitted).then((position) => {
         settled.push(i);
         return position;
       });
     const before = writer.sizeBytes;
-    const first = submit(0, { sync: false, appendNow: true });
-    expect(writer.sizeBytes).toBeGreaterThan(before);
+    const first = queue.submitAlone(patterned(12, 0));
+    expect(first).not.toBeInstanceOf(Promise);
+    expect(first).toEqual({ offset: before, length: writer.sizeBytes - before });
     expect(queue.stats).toEqual({ groups: 1, records: 1, syncs: 0 });
-    // Not alone: joins the next group, and so does a later appendNow in the same step.
-    const grouped = [submit(1, { sync: false }), submit(2, { sync: false, appendNow: true })];
+    settled.push(0);
+    // Not alone: joins the next group, and so does a later lone record in the same step.
+    const grouped = [track(1, queue.submit(patterned(12, 1), { sync: false })), track(2, queue.submitAlone(patterned(12, 2)))];
     expect(queue.stats.records).toBe(1);
-    await Promise.all([first, ...grouped]);
+    await Promise.all(grouped);
     expect(queue.stats).toEqual({ groups: 2, records: 3, syncs: 0 });
-    // A durable record never takes the fast path.
-    const durable = submit(3, { sync: true, appendNow: true });
-    expect(queue.stats.records).toBe(3);
-    await durable;
-    expect(queue.stats).toEqual({ groups: 3, records: 4, syncs: 1 });
-    expect(settled).toEqual([0, 1, 2, 3]);
+    // A group is forming (a durable record waits for its run): the lone record joins it.
+    const durable = track(3, queue.submit(patterned(12, 3), { sync: true }));
+    const lone = queue.submitAlone(patterned(12, 4));
+    expect(lone).toBeInstanceOf(Promise);
+    await Promise.all([durable, track(4, lone)]);
+    expect(queue.stats).toEqual({ groups: 3, records: 5, syncs: 1 });
+    expect(settled).toEqual([0, 1, 2, 3, 4]);
     const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
-    expect(records.map((record) => record.payload)).toEqual([0, 1, 2, 3].map((i) => patterned(12, i)));
+    expect(records.map((record) => record.payload)).toEqual([0, 1, 2, 3, 4].map((i) => patterned(12, i)));
     await writer.close();
   });
 
-  test('a failed appendNow append is rejected after the repair; a submit made meanwhile waits and commits after it', async () => {
+  test('a failed submitAlone append is rejected after the repair; a submit made meanwhile waits and commits after it', async () => {
     // Goal: the fast path fails like a group: the partial write is cut off before anyone
     // learns of the failure, later records follow the last good one, and drain waits for all.
     const { vfs, queue, writer } = await setup();
@@ -195,9 +199,9 @@ describe('WalCommitQueue', () => {
     // A continuation of a settled submission runs before its run has ended: wait for idle.
     await queue.drain();
     vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC' });
-    const failed = queue.submit(patterned(10, 1), { sync: false, appendNow: true });
+    const failed = Promise.resolve(queue.submitAlone(patterned(10, 1)));
     // The queue is repairing: this one must not be appended before the repair, nor alone.
-    const after = queue.submit(patterned(10, 2), { sync: false, appendNow: true });
+    const after = Promise.resolve(queue.submitAlone(patterned(10, 2)));
     let drained = false;
     const drain = queue.drain().then(() => {
       drained = true;
@@ -206,61 +210,71 @@ describe('WalCommitQueue', () => {
     await after;
     await drain;
     expect(drained).toBe(true);
-    await queue.submit(patterned(10, 3), { sync: true, appendNow: true });
+    await queue.submit(patterned(10, 3), { sync: true });
     const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
     expect(records.map((record) => record.payload)).toEqual([0, 2, 3].map((i) => patterned(10, i)));
     await writer.close();
   });
 
-  test('a lone failed appendNow append: drain and close wait for the repair, then resolve', async () => {
+  test('a lone failed submitAlone append: drain and close wait for the repair, then resolve', async () => {
     const { vfs, queue, writer } = await setup();
     vfs.failOperation({ kind: 'write', nth: 1, error: 'EIO' });
     const order: string[] = [];
-    const failed = queue.submit(patterned(10, 1), { sync: false, appendNow: true }).catch(() => order.push('rejected'));
+    const failed = Promise.resolve(queue.submitAlone(patterned(10, 1))).catch(() => order.push('rejected'));
     const drained = queue.drain().then(() => order.push('drained'));
     const closed = queue.close().then(() => order.push('closed'));
     await Promise.all([failed, drained, closed]);
     expect(order).toEqual(['rejected', 'drained', 'closed']);
-    await expect(queue.submit(patterned(10, 2), { sync: false, appendNow: true })).rejects.toMatchObject({ code: 'NOT_OPEN' });
+    await expect(Promise.resolve(queue.submitAlone(patterned(10, 2)))).rejects.toMatchObject({ code: 'NOT_OPEN' });
     await writer.close();
   });
 
-  test('an appendNow append whose repair fails: the next one retries the repair and fails, the one after commits', async () => {
+  test('a submitAlone append whose repair fails: the next one retries the repair and fails, the one after commits', async () => {
     const { vfs, queue, writer } = await setup();
     vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC' });
     vfs.failOperation({ kind: 'truncate', nth: 1, error: 'EIO' });
-    await expect(queue.submit(patterned(10, 1), { sync: false, appendNow: true })).rejects.toMatchObject({ code: 'NO_SPACE' });
+    await expect(Promise.resolve(queue.submitAlone(patterned(10, 1)))).rejects.toMatchObject({ code: 'NO_SPACE' });
     await queue.drain();
-    await expect(queue.submit(patterned(10, 2), { sync: false, appendNow: true })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(Promise.resolve(queue.submitAlone(patterned(10, 2)))).rejects.toMatchObject({ code: 'IO_ERROR' });
     await queue.drain();
-    await queue.submit(patterned(10, 3), { sync: true, appendNow: true });
+    await queue.submit(patterned(10, 3), { sync: true });
     const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
     expect(records.map((record) => record.payload)).toEqual([patterned(10, 3)]);
     await writer.close();
   });
 
-  test('appendNow while a sync is in flight joins the next group and settles after it', async () => {
+  test('submitAlone while a sync is in flight joins the next group and settles after it', async () => {
     const { queue, writer } = await setup({ syncDelayMs: 2 });
     const order: number[] = [];
     const durable = queue.submit(patterned(10, 1), { sync: true }).then(() => order.push(1));
     // Let the run start: its group is written and its sync is in flight.
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(queue.stats.records).toBe(1);
-    const lone = queue.submit(patterned(10, 2), { sync: false, appendNow: true }).then(() => order.push(2));
+    const lone = Promise.resolve(queue.submitAlone(patterned(10, 2))).then(() => order.push(2));
     expect(queue.stats.records).toBe(1);
     await Promise.all([durable, lone]);
     expect(order).toEqual([1, 2]);
     await writer.close();
   });
 
-  test('an appendNow append after a failed sync rejects with IO_ERROR and leaves the queue idle', async () => {
+  test('a submitAlone append after a failed sync rejects with IO_ERROR and leaves the queue idle', async () => {
     const { vfs, queue, writer } = await setup();
     vfs.failOperation({ kind: 'sync', nth: 1, error: 'EIO' });
     await expect(queue.submit(patterned(10, 1), { sync: true })).rejects.toMatchObject({ code: 'IO_ERROR' });
     await queue.drain();
-    await expect(queue.submit(patterned(10, 2), { sync: false, appendNow: true })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(Promise.resolve(queue.submitAlone(patterned(10, 2)))).rejects.toMatchObject({ code: 'IO_ERROR' });
     await queue.drain();
     await queue.close();
+    await writer.close();
+  });
+
+  test('submitAlone refuses what submit refuses: a record over the limit, a closed queue', async () => {
+    const { queue, writer } = await setup();
+    const tooLarge = { length: RECORD_PAYLOAD_BYTES_MAX + 1 } as Uint8Array;
+    await expect(Promise.resolve(queue.submitAlone(tooLarge))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(queue.stats.records).toBe(0);
+    await queue.close();
+    await expect(Promise.resolve(queue.submitAlone(patterned(4, 1)))).rejects.toMatchObject({ code: 'NOT_OPEN' });
     await writer.close();
   });
 
