@@ -15,7 +15,7 @@
 import { copyBytes } from './bytes.js';
 import { InvalidArgumentError } from './errors.js';
 import type { EntryKind, SeqNum } from './brands.js';
-import { compareBytesAt } from './compare-bytes.js';
+import { compareByteRanges } from './compare-bytes.js';
 import type { InternalEntry } from './internal-iterator.js';
 
 export interface PackedEntries {
@@ -105,6 +105,26 @@ export class EntryPacker {
   }
 
   /**
+   * `append` for a key and a value that lie in one array (a batch payload): `keyLength` bytes
+   * of `bytes` from `keyStart` and `valueLength` from `valueStart`, referenced where they are
+   * with no view of either.
+   */
+  appendRange(bytes: Uint8Array, keyStart: number, keyLength: number, seq: number, kind: EntryKind, valueStart: number, valueLength: number): number {
+    const i = this.start(seq, kind);
+    const at = PACKED_REF_FIELDS * i;
+    const refs = this.refs;
+    const buffer = this.indexOf(bytes.buffer);
+    const base = bytes.byteOffset;
+    refs[at] = buffer;
+    refs[at + 1] = base + keyStart;
+    refs[at + 2] = keyLength;
+    refs[at + 3] = buffer;
+    refs[at + 4] = base + valueStart;
+    refs[at + 5] = valueLength;
+    return i;
+  }
+
+  /**
    * Records an entry with copies of its key and value, carved from the packer's own chunks
    * (no view or buffer per entry), and returns its index. The caller may reuse its arrays.
    */
@@ -140,9 +160,14 @@ export class EntryPacker {
 
   /** `compareBytes(keyAt(i), key)` without making the view. */
   compareKeyAt(i: number, key: Uint8Array): number {
+    return this.compareKeyRange(i, key, 0, key.length);
+  }
+
+  /** `compareBytes(keyAt(i), bytes.subarray(start, start + length))` without making either view. */
+  compareKeyRange(i: number, bytes: Uint8Array, start: number, length: number): number {
     const at = PACKED_REF_FIELDS * i;
     const refs = this.refs;
-    return compareBytesAt(this.bytes[refs[at] as number] as Uint8Array, refs[at + 1] as number, refs[at + 2] as number, key);
+    return compareByteRanges(this.bytes[refs[at] as number] as Uint8Array, refs[at + 1] as number, refs[at + 2] as number, bytes, start, length);
   }
 
   /** Entry i as a new object (key and value are new views). */

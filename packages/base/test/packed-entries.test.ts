@@ -49,6 +49,39 @@ describe('EntryPacker', () => {
     );
   });
 
+  it('references a key and a value given as offsets into one array as append references views of them', () => {
+    // Goal: `appendRange` (the write path's: key and value in one batch payload, no views) and
+    // `compareKeyRange` agree with `append` and `compareKeyAt` on the same bytes.
+    // Strategy: each entry's key and value copied into one array (a subarray of a larger one,
+    // so its byteOffset is not 0) after a gap; probes compared as ranges of another array.
+    // Invariants: the entries read back equal, keys view that array at the right place, and
+    // compareKeyRange orders like compareBytes.
+    fc.assert(
+      fc.property(entriesArbitrary, fc.uint8Array({ maxLength: 70 }), fc.nat(5), (entries, probe, gap) => {
+        const whole = new Uint8Array(8 + entries.reduce((bytes, e) => bytes + e.key.length + e.value.length + 2 * gap, 0));
+        const payload = whole.subarray(8);
+        const probeHolder = new Uint8Array(probe.length + gap);
+        probeHolder.set(probe, gap);
+        const packer = new EntryPacker(1);
+        let at = 0;
+        entries.forEach((e, i) => {
+          const keyStart = at + gap;
+          payload.set(e.key, keyStart);
+          const valueStart = keyStart + e.key.length + gap;
+          payload.set(e.value, valueStart);
+          at = valueStart + e.value.length;
+          expect(packer.appendRange(payload, keyStart, e.key.length, e.seq, e.kind, valueStart, e.value.length)).toBe(i);
+          expect(packer.keyAt(i).buffer).toBe(whole.buffer);
+          expect(packer.keyAt(i).byteOffset).toBe(8 + keyStart);
+        });
+        entries.forEach((e, i) => {
+          expect(plain(packer.entryAt(i))).toEqual(plain(e));
+          expect(Math.sign(packer.compareKeyRange(i, probeHolder, gap, probe.length))).toBe(Math.sign(compareBytes(e.key, probe)));
+        });
+      }),
+    );
+  });
+
   it('copies entries into a run in any order, sharing its buffers', () => {
     fc.assert(
       fc.property(entriesArbitrary.chain((entries) => fc.tuple(fc.constant(entries), fc.shuffledSubarray(entries.map((_, i) => i), { minLength: entries.length }))), ([entries, order]) => {

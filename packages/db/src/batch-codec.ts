@@ -33,54 +33,50 @@ export interface DecodedBatch {
   ops: WriteOp[];
 }
 
-/** Encodes `ops`, the first of which gets sequence number `firstSeq`. `ops` are left as they are. */
+/** Encodes `ops`, the first of which gets sequence number `firstSeq`. */
 export function encodeBatch(firstSeq: SeqNum, ops: readonly WriteOp[]): Uint8Array {
-  const payload = writePayload(ops, false);
-  setBatchSequence(payload, firstSeq);
-  return payload;
+  const prepared = prepareBatch(ops);
+  setBatchSequence(prepared.payload, firstSeq);
+  return prepared.payload;
 }
 
-/** A batch encoded before it has sequence numbers, with its operations as views into it. */
+/** A batch encoded before it has sequence numbers. */
 export interface PreparedBatch {
   payload: Uint8Array;
-  /** The operations, their keys and values views into `payload` (which the engine owns). */
-  ops: readonly WriteOp[];
+  /** Operations in the batch. */
+  count: number;
+  /** Bytes of its keys, values and range ends. */
+  userBytes: number;
 }
 
 /**
- * Encodes `ops` with sequence number 0 (set it with `setBatchSequence` once known), and points
- * each op's key, value and end at their copies in the payload. This is the engine's one copy
- * of a write's bytes: the memtable keeps those views, so the caller's buffers are free as soon
- * as this returns. The ops must be the engine's own, made for this write (`putOp`,
- * `toWriteOps`): they are changed in place rather than copied, one object less per operation.
+ * Encodes `ops` with sequence number 0 (set it with `setBatchSequence` once known). This is
+ * the engine's one copy of a write's bytes: the memtable references them in the payload (see
+ * `applyBatch`), so the caller's buffers are free as soon as this returns.
  */
-export function prepareBatch(ops: WriteOp[]): PreparedBatch {
-  return { payload: writePayload(ops, true), ops };
-}
-
-/** The payload of `ops` (sequence number 0); with `repoint`, each op is pointed at its copies in it. */
-function writePayload(ops: readonly WriteOp[], repoint: boolean): Uint8Array {
+export function prepareBatch(ops: readonly WriteOp[]): PreparedBatch {
   const out = batchAllocator.take(encodedBatchBytes(ops));
   setUint32LE(out, 8, ops.length);
   let offset = BATCH_HEADER_BYTES;
+  let userBytes = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as WriteOp;
     out[offset++] = op.kind;
     offset = writeLengthPrefixed(out, offset, op.key);
-    if (repoint) op.key = out.subarray(offset - op.key.length, offset);
+    userBytes += op.key.length;
     if (carriesValue(op.kind)) {
       offset = writeLengthPrefixed(out, offset, op.value);
-      if (repoint) op.value = out.subarray(offset - op.value.length, offset);
+      userBytes += op.value.length;
     } else if (op.kind === OpKind.RangeDelete) {
       const end = op.end;
       out[offset++] = end === undefined ? RangeEnd.Unbounded : RangeEnd.Bounded;
       if (end !== undefined) {
         offset = writeLengthPrefixed(out, offset, end);
-        if (repoint) op.end = out.subarray(offset - end.length, offset);
+        userBytes += end.length;
       }
     }
   }
-  return out;
+  return { payload: out, count: ops.length, userBytes };
 }
 
 /** Writes `bytes` with its varint length at `offset` of `out`; returns the offset after them. */
@@ -114,50 +110,110 @@ function encodedBatchBytes(ops: readonly WriteOp[]): number {
  * Keys and values are views into `payload`.
  */
 export function decodeBatch(payload: Uint8Array, where: string): DecodedBatch {
-  if (payload.length < BATCH_HEADER_BYTES) throw new CorruptionError(where, `batch of ${payload.length} bytes is shorter than its header`);
-  const view = viewOf(payload);
-  const firstSeq = readUint64(view, 0);
-  const count = view.getUint32(8, true);
-  if (firstSeq === undefined || firstSeq < 1) throw new CorruptionError(where, 'batch sequence number out of range');
-  if (count > BATCH_OPS_MAX) throw new CorruptionError(where, `batch claims ${count} operations`);
-  if (firstSeq + count - 1 > Number.MAX_SAFE_INTEGER) throw new CorruptionError(where, 'batch sequence numbers run past 2^53 - 1');
+  const cursor = new BatchCursor(payload, where);
   const ops: WriteOp[] = [];
-  let offset = BATCH_HEADER_BYTES;
-  for (let i = 0; i < count; i++) {
-    const kind = payload[offset];
+  while (cursor.next()) {
+    const key = payload.subarray(cursor.keyStart, cursor.keyStart + cursor.keyLength);
+    const value = payload.subarray(cursor.valueStart, cursor.valueStart + cursor.valueLength);
+    if (cursor.kind !== OpKind.RangeDelete) ops.push({ kind: cursor.kind, key, value });
+    else ops.push({ kind: cursor.kind, key, value, end: cursor.endLength < 0 ? undefined : payload.subarray(cursor.endStart, cursor.endStart + cursor.endLength) });
+  }
+  return { firstSeq: cursor.firstSeq, ops };
+}
+
+/**
+ * Reads a batch payload one operation at a time, giving each operation's parts as offsets into
+ * the payload: no view and no object per operation. Anything malformed is CORRUPTION, reported
+ * against `where`, as for `decodeBatch`.
+ */
+export class BatchCursor {
+  readonly firstSeq: SeqNum;
+  readonly count: number;
+  /** The current operation's index (after `next` returned true; -1 before). */
+  index = -1;
+  kind: OpKind = OpKind.Put;
+  keyStart = 0;
+  keyLength = 0;
+  /** A put's value; empty (at the end of the key) for deletes and range deletions. */
+  valueStart = 0;
+  valueLength = 0;
+  /** A range deletion's end key; `endLength` is -1 when the range runs to the end of the key space. */
+  endStart = 0;
+  endLength = -1;
+  private offset = BATCH_HEADER_BYTES;
+  /** The length `readPart` read last. */
+  private partLength = 0;
+  private readonly payload: Uint8Array;
+  private readonly where: string;
+
+  constructor(payload: Uint8Array, where: string) {
+    if (payload.length < BATCH_HEADER_BYTES) throw new CorruptionError(where, `batch of ${payload.length} bytes is shorter than its header`);
+    const view = viewOf(payload);
+    const firstSeq = readUint64(view, 0);
+    const count = view.getUint32(8, true);
+    if (firstSeq === undefined || firstSeq < 1) throw new CorruptionError(where, 'batch sequence number out of range');
+    if (count > BATCH_OPS_MAX) throw new CorruptionError(where, `batch claims ${count} operations`);
+    if (firstSeq + count - 1 > Number.MAX_SAFE_INTEGER) throw new CorruptionError(where, 'batch sequence numbers run past 2^53 - 1');
+    this.payload = payload;
+    this.where = where;
+    this.firstSeq = toSeqNum(firstSeq);
+    this.count = count;
+  }
+
+  /** Moves to the next operation; false after the last one, once it checked that no bytes trail it. */
+  next(): boolean {
+    const payload = this.payload;
+    const where = this.where;
+    if (this.index + 1 >= this.count) {
+      if (this.offset !== payload.length) throw new CorruptionError(where, `batch has ${payload.length - this.offset} trailing bytes`);
+      return false;
+    }
+    const i = ++this.index;
+    const kind = payload[this.offset];
     if (kind !== OpKind.Put && kind !== OpKind.Delete && kind !== OpKind.PutExpiring && kind !== OpKind.RangeDelete) {
       throw new CorruptionError(where, `batch op ${i} has unknown kind ${String(kind)}`);
     }
-    const key = readLengthPrefixed(payload, offset + 1, where);
-    const empty = key.bytes.subarray(0, 0);
-    offset = key.next;
+    this.kind = kind;
+    this.keyStart = this.readPart(this.offset + 1);
+    this.keyLength = this.partLength;
+    this.valueStart = this.offset;
+    this.valueLength = 0;
+    this.endLength = -1;
     if (carriesValue(kind)) {
-      const read = readLengthPrefixed(payload, offset, where);
-      offset = read.next;
-      if (kind === OpKind.PutExpiring && read.bytes.length < EXPIRY_BYTES) throw new CorruptionError(where, `batch op ${i} is an expiring put without its expiry time`);
-      ops.push({ kind, key: key.bytes, value: read.bytes });
+      this.valueStart = this.readPart(this.offset);
+      this.valueLength = this.partLength;
+      if (kind === OpKind.PutExpiring && this.valueLength < EXPIRY_BYTES) throw new CorruptionError(where, `batch op ${i} is an expiring put without its expiry time`);
     } else if (kind === OpKind.RangeDelete) {
-      const flag = payload[offset++];
+      const flag = payload[this.offset++];
       if (flag !== RangeEnd.Unbounded && flag !== RangeEnd.Bounded) throw new CorruptionError(where, `batch op ${i} has range end flag ${String(flag)}`);
-      let end: Uint8Array | undefined;
       if (flag === RangeEnd.Bounded) {
-        const read = readLengthPrefixed(payload, offset, where);
-        end = read.bytes;
-        offset = read.next;
+        this.endStart = this.readPart(this.offset);
+        this.endLength = this.partLength;
       }
-      ops.push({ kind, key: key.bytes, value: empty, end });
-    } else {
-      ops.push({ kind, key: key.bytes, value: empty });
     }
+    return true;
   }
-  if (offset !== payload.length) throw new CorruptionError(where, `batch has ${payload.length - offset} trailing bytes`);
-  return { firstSeq: toSeqNum(firstSeq), ops };
-}
 
-function readLengthPrefixed(payload: Uint8Array, offset: number, where: string): { bytes: Uint8Array; next: number } {
-  const length = decodeVarint(payload, offset);
-  if (length === undefined) throw new CorruptionError(where, `bad length varint at batch offset ${offset}`);
-  const end = length.next + length.value;
-  if (end > payload.length) throw new CorruptionError(where, `length ${length.value} at batch offset ${offset} runs past the record`);
-  return { bytes: payload.subarray(length.next, end), next: end };
+  /** Reads the length-prefixed bytes at `at`: sets `partLength`, moves past them, and returns where they start. */
+  private readPart(at: number): number {
+    const payload = this.payload;
+    const first = payload[at];
+    let length: number;
+    let start: number;
+    if (first !== undefined && first < 0x80) {
+      // A one-byte length (most are): no decoder call.
+      length = first;
+      start = at + 1;
+    } else {
+      const decoded = decodeVarint(payload, at);
+      if (decoded === undefined) throw new CorruptionError(this.where, `bad length varint at batch offset ${at}`);
+      length = decoded.value;
+      start = decoded.next;
+    }
+    const end = start + length;
+    if (end > payload.length) throw new CorruptionError(this.where, `length ${length} at batch offset ${at} runs past the record`);
+    this.partLength = length;
+    this.offset = end;
+    return start;
+  }
 }

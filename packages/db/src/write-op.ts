@@ -89,8 +89,12 @@ export function toWriteOps(ops: unknown, clock: Clock): WriteOp[] {
   if (ops.length > BATCH_OPS_MAX) {
     throw new InvalidArgumentError('batch', `${ops.length} operations exceeds the maximum of ${BATCH_OPS_MAX}`);
   }
-  // A hole reads as undefined and fails as one: `map` would skip it.
-  return Array.from(ops as unknown[], (op, index) => toWriteOp(op, index, clock));
+  // An indexed loop: a hole reads as undefined and fails as one (`map` would skip it), and no
+  // iterator result is made per operation (`Array.from` made one).
+  const list = ops as unknown[];
+  const out: WriteOp[] = [];
+  for (let index = 0; index < list.length; index++) out.push(toWriteOp(list[index], index, clock));
+  return out;
 }
 
 function toWriteOp(op: unknown, index: number, clock: Clock): WriteOp {

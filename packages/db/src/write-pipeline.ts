@@ -29,8 +29,7 @@ import { TurnKeeper } from './event-loop-turns.js';
 import { closeSegment, startSegment } from './wal-segment.js';
 import type { WalSegment } from './wal-segment.js';
 import type { WalPosition } from '@kv/wal';
-import { applyOp } from './write-op.js';
-import type { WriteOp } from './write-op.js';
+import { applyBatch } from './apply-batch.js';
 
 const SWITCH_RETRY_DELAY_MS = 100;
 /** Writes are slowed once the active memtable is this full while a flush is behind. */
@@ -133,18 +132,18 @@ export class WritePipeline {
    * here too, and the call returns a settled promise (or the turn the event loop is due).
    */
   commit(batch: PreparedBatch, sync: boolean): Promise<void> {
-    const ops = batch.ops;
-    if (ops.length === 0) return SETTLED;
-    const costBytes = memoryCost(ops);
+    if (batch.count === 0) return SETTLED;
+    // What the batch will add to the memtable's `memoryBytes`, as the memtable counts it.
+    const costBytes = batch.userBytes + batch.count * ENGINE_ENTRY_OVERHEAD_BYTES;
     let admitted: StartedWrite | Promise<StartedWrite>;
     try {
       admitted = this.admission.admit(costBytes, () => this.start(batch, sync, costBytes));
     } catch (error) {
       return Promise.reject(error);
     }
-    if (admitted instanceof Promise || admitted.submitted instanceof Promise) return this.commitLater(admitted, ops, costBytes);
+    if (admitted instanceof Promise || admitted.submitted instanceof Promise) return this.commitLater(admitted, batch, costBytes);
     try {
-      this.finish(admitted, ops, costBytes);
+      this.finish(admitted, batch, costBytes);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -152,7 +151,7 @@ export class WritePipeline {
   }
 
   /** `commit` of a write that waits for its admission or for its WAL record. */
-  private async commitLater(admitted: StartedWrite | Promise<StartedWrite>, ops: readonly WriteOp[], costBytes: number): Promise<void> {
+  private async commitLater(admitted: StartedWrite | Promise<StartedWrite>, batch: PreparedBatch, costBytes: number): Promise<void> {
     const started = admitted instanceof Promise ? await admitted : admitted;
     try {
       await started.submitted;
@@ -161,15 +160,15 @@ export class WritePipeline {
       this.settle();
       throw this.walFailure(error);
     }
-    this.finish(started, ops, costBytes);
+    this.finish(started, batch, costBytes);
     const turn = this.turns.due();
     if (turn !== undefined) await turn;
   }
 
   /** Applies a write whose WAL record is written, and starts a switch when the memtable is full. */
-  private finish(started: StartedWrite, ops: readonly WriteOp[], costBytes: number): void {
+  private finish(started: StartedWrite, batch: PreparedBatch, costBytes: number): void {
     try {
-      this.apply(started.firstSeq, ops);
+      this.apply(started.firstSeq, batch);
       this.hooks.onWalBytes(started.payloadBytes);
       this.hooks.onApplied();
     } catch (error) {
@@ -228,7 +227,7 @@ export class WritePipeline {
     const firstSeq = this.nextSeq;
     const payload = batch.payload;
     setBatchSequence(payload, firstSeq);
-    this.nextSeq = toSeqNum(firstSeq + batch.ops.length);
+    this.nextSeq = toSeqNum(firstSeq + batch.count);
     // With no other write in flight there is no group to form: an idle log appends a record
     // that needs no sync at once. Writes issued in the same synchronous run as one that went
     // alone still share a group, as writes issued together always do (see `aloneInRun`).
@@ -264,10 +263,10 @@ export class WritePipeline {
   }
 
   /** Runs in sequence order: the commit queue resolves submissions first-in, first-out. */
-  private apply(firstSeq: SeqNum, ops: readonly WriteOp[]): void {
+  private apply(firstSeq: SeqNum, batch: PreparedBatch): void {
     assert(firstSeq > this.visibleSeq, 'batches apply in sequence order');
-    for (let i = 0; i < ops.length; i++) applyOp(this.active, ops[i] as WriteOp, firstSeq + i);
-    this.visibleSeq = toSeqNum(firstSeq + ops.length - 1);
+    applyBatch(this.active, batch.payload, 'write batch');
+    this.visibleSeq = toSeqNum(firstSeq + batch.count - 1);
   }
 
   private settle(): void {
@@ -355,11 +354,4 @@ export class WritePipeline {
       }
     }
   }
-}
-
-/** What a batch will add to a memtable's `memoryBytes`, as the memtable counts it. */
-function memoryCost(ops: readonly WriteOp[]): number {
-  let bytes = 0;
-  for (const op of ops) bytes += op.key.length + op.value.length + (op.end?.length ?? 0) + ENGINE_ENTRY_OVERHEAD_BYTES;
-  return bytes;
 }

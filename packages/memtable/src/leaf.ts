@@ -30,9 +30,9 @@ export class Leaf {
   /**
    * How many entries sort before the target (key, seq), or also equal to it when `orEqual`.
    * With `orEqual` false this is the index of the first entry >= target; with true, of the
-   * first entry > target.
+   * first entry > target. The key is `length` bytes of `bytes` from `start`.
    */
-  rank(store: EntryPacker, key: Uint8Array, prefix: number, seq: number, orEqual: boolean): number {
+  rank(store: EntryPacker, bytes: Uint8Array, start: number, length: number, prefix: number, seq: number, orEqual: boolean): number {
     const ids = this.ids;
     const prefixes = this.prefixes;
     let low = 0;
@@ -40,7 +40,7 @@ export class Leaf {
     while (low < high) {
       const mid = (low + high) >>> 1;
       const midPrefix = prefixes[mid] as number;
-      const order = midPrefix !== prefix ? midPrefix - prefix : compareToTarget(store, ids[mid] as number, key, seq);
+      const order = midPrefix !== prefix ? midPrefix - prefix : compareToTarget(store, ids[mid] as number, bytes, start, length, seq);
       if (order < 0 || (orEqual && order === 0)) low = mid + 1;
       else high = mid;
     }

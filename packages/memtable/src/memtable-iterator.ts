@@ -59,8 +59,8 @@ export class LeafIterator implements MemtableIterator {
   seek(key: Uint8Array, seq: SeqNum = SEQ_NEWEST): void {
     const tree = this.tree;
     const prefix = tree.prefixOf(key);
-    const leaf = tree.leaves[tree.findLeafIndex(key, prefix, seq)] as Leaf;
-    const index = leaf.rank(tree.store, key, prefix, seq, false);
+    const leaf = tree.leaves[tree.findLeafIndex(key, 0, key.length, prefix, seq)] as Leaf;
+    const index = leaf.rank(tree.store, key, 0, key.length, prefix, seq, false);
     // Past the end of the leaf, the next leaf's first entry is the answer (see SortedLeaves).
     if (index < leaf.count) this.moveTo(leaf, index);
     else this.moveTo(leaf.next, 0);
@@ -69,9 +69,9 @@ export class LeafIterator implements MemtableIterator {
   seekForPrev(key: Uint8Array, seq: SeqNum = SEQ_OLDEST): void {
     const tree = this.tree;
     const prefix = tree.prefixOf(key);
-    const leaf = tree.leaves[tree.findLeafIndex(key, prefix, seq)] as Leaf;
+    const leaf = tree.leaves[tree.findLeafIndex(key, 0, key.length, prefix, seq)] as Leaf;
     // Only the first leaf can start after the target; then there is no entry <= target.
-    this.moveTo(leaf, leaf.rank(tree.store, key, prefix, seq, true) - 1);
+    this.moveTo(leaf, leaf.rank(tree.store, key, 0, key.length, prefix, seq, true) - 1);
   }
 
   next(): void {

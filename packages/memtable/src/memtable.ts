@@ -77,9 +77,28 @@ export class Memtable {
     assert(!this.isFrozen, 'add to a frozen memtable');
     assert(hasValue(kind) || value.length === 0, 'a delete has an empty value');
     const id = this.referenceBytes ? this.store.append(key, seq, kind, value) : this.store.appendCopy(key, seq, kind, value);
-    this.tree.insert(id, key);
+    this.inserted(id, key, 0, key.length, value.length, seq);
+  }
+
+  /**
+   * `add` for a key and a value that lie in one array (a batch payload): `keyLength` bytes of
+   * `bytes` from `keyStart` and `valueLength` from `valueStart`. With `referenceBytes` nothing
+   * is copied and no view is made; otherwise they are copied as `add` copies them.
+   */
+  addRange(bytes: Uint8Array, keyStart: number, keyLength: number, seq: SeqNum, kind: EntryKind, valueStart: number, valueLength: number): void {
+    assert(!this.isFrozen, 'add to a frozen memtable');
+    assert(hasValue(kind) || valueLength === 0, 'a delete has an empty value');
+    const id = this.referenceBytes
+      ? this.store.appendRange(bytes, keyStart, keyLength, seq, kind, valueStart, valueLength)
+      : this.store.appendCopy(bytes.subarray(keyStart, keyStart + keyLength), seq, kind, bytes.subarray(valueStart, valueStart + valueLength));
+    this.inserted(id, bytes, keyStart, keyLength, valueLength, seq);
+  }
+
+  /** Orders the stored entry `id`, whose key is `keyLength` bytes of `bytes` from `keyStart`, and counts it. */
+  private inserted(id: number, bytes: Uint8Array, keyStart: number, keyLength: number, valueLength: number, seq: SeqNum): void {
+    this.tree.insert(id, bytes, keyStart, keyLength);
     this.count++;
-    this.keyValueBytes += key.length + value.length;
+    this.keyValueBytes += keyLength + valueLength;
     this.noteSeq(seq);
   }
 

@@ -1,4 +1,4 @@
-import { assert, commonPrefixLength, invariantsEnabled, keyPrefix } from '@kv/base';
+import { assert, invariantsEnabled, keyPrefix, keyPrefixAt } from '@kv/base';
 import type { EntryPacker } from '@kv/base';
 import { compareToTarget } from './internal-order.js';
 import { Leaf } from './leaf.js';
@@ -57,18 +57,27 @@ export class SortedLeaves {
    * every entry, and the searches run to the start / end without reading a key).
    */
   prefixOf(key: Uint8Array): number {
+    return this.prefixAt(key, 0, key.length);
+  }
+
+  /**
+   * `prefixOf` for the key that is `length` bytes of `bytes` from `start`. The searches below
+   * take their key that way too (a whole key is `key, 0, key.length`), so an insert from a batch
+   * payload makes no view of its key.
+   */
+  prefixAt(bytes: Uint8Array, start: number, length: number): number {
     const head = this.head;
-    if (head === undefined) return keyPrefix(key);
+    if (head === undefined) return keyPrefixAt(bytes, start, length);
     for (let j = 0; j < head.length; j++) {
-      if (j === key.length) return -Infinity;
-      const diff = (key[j] as number) - (head[j] as number);
+      if (j === length) return -Infinity;
+      const diff = (bytes[start + j] as number) - (head[j] as number);
       if (diff !== 0) return diff < 0 ? -Infinity : Infinity;
     }
-    return keyPrefix(key, head.length);
+    return keyPrefixAt(bytes, start, length, head.length);
   }
 
   /** Index of the last leaf whose first entry is <= the target, or 0 when there is none. */
-  findLeafIndex(key: Uint8Array, prefix: number, seq: number): number {
+  findLeafIndex(bytes: Uint8Array, start: number, length: number, prefix: number, seq: number): number {
     const store = this.store;
     const firsts = this.firsts;
     const prefixes = this.firstPrefixes;
@@ -77,7 +86,7 @@ export class SortedLeaves {
     while (low < high) {
       const mid = (low + high) >>> 1;
       const midPrefix = prefixes[mid] as number;
-      const order = midPrefix !== prefix ? midPrefix - prefix : compareToTarget(store, firsts[mid] as number, key, seq);
+      const order = midPrefix !== prefix ? midPrefix - prefix : compareToTarget(store, firsts[mid] as number, bytes, start, length, seq);
       if (order <= 0) low = mid + 1;
       else high = mid;
     }
@@ -86,8 +95,9 @@ export class SortedLeaves {
 
   /** The id of the first entry >= (key, seq) in internal order, or -1. */
   ceiling(key: Uint8Array, prefix: number, seq: number): number {
-    const leaf = this.leaves[this.findLeafIndex(key, prefix, seq)] as Leaf;
-    const index = leaf.rank(this.store, key, prefix, seq, false);
+    const length = key.length;
+    const leaf = this.leaves[this.findLeafIndex(key, 0, length, prefix, seq)] as Leaf;
+    const index = leaf.rank(this.store, key, 0, length, prefix, seq, false);
     // Past the end of its leaf, the answer is the next leaf's first entry: that one is > target,
     // or the directory would have chosen its leaf.
     if (index < leaf.count) return leaf.ids[index] as number;
@@ -95,27 +105,27 @@ export class SortedLeaves {
   }
 
   /**
-   * Adds entry `id` of the store. `key` holds the same bytes as its key (read during the call
-   * only). Requires: no entry with the same (key, seq) is present.
+   * Adds entry `id` of the store. `length` bytes of `bytes` from `start` hold the same bytes as
+   * its key (read during the call only). Requires: no entry with the same (key, seq) is present.
    */
-  insert(id: number, key: Uint8Array): void {
+  insert(id: number, bytes: Uint8Array, start: number, length: number): void {
     const store = this.store;
     const seq = store.seqAt(id);
-    this.fitHead(key);
-    const prefix = this.prefixOf(key);
+    this.fitHead(bytes, start, length);
+    const prefix = this.prefixAt(bytes, start, length);
     let leafIndex = this.leaves.length - 1;
     let leaf = this.lastLeaf;
     let index = leaf.count;
     // Sequential loads append: one comparison with the last entry skips both searches. The
     // prefixes decide it without reading the last key's bytes unless they tie.
     const lastPrefix = leaf.prefixes[index - 1] as number;
-    if (index === 0 || prefix < lastPrefix || (prefix === lastPrefix && compareToTarget(store, leaf.ids[index - 1] as number, key, seq) >= 0)) {
-      leafIndex = this.findLeafIndex(key, prefix, seq);
+    if (index === 0 || prefix < lastPrefix || (prefix === lastPrefix && compareToTarget(store, leaf.ids[index - 1] as number, bytes, start, length, seq) >= 0)) {
+      leafIndex = this.findLeafIndex(bytes, start, length, prefix, seq);
       leaf = this.leaves[leafIndex] as Leaf;
-      index = leaf.rank(store, key, prefix, seq, false);
+      index = leaf.rank(store, bytes, start, length, prefix, seq, false);
       // A repeated (key, seq) is the caller's bug (the engine uses a seq once): checked only
       // with invariants on, as the check reads a key per insert.
-      if (invariantsEnabled()) assert(!this.isEntryAt(leaf, index, key, seq), '(key, seq) added twice');
+      if (invariantsEnabled()) assert(!this.isEntryAt(leaf, index, bytes, start, length, seq), '(key, seq) added twice');
     }
     leaf.insert(index, id, prefix);
     if (leaf.count > this.leafEntryCountMax) this.split(leafIndex, index === leaf.count - 1);
@@ -138,16 +148,21 @@ export class SortedLeaves {
     this.firstPrefixes[leafIndex] = right.prefixes[0] as number;
   }
 
-  /** Shortens the head to what it shares with `key` (taking every prefix again), or sets it. */
-  private fitHead(key: Uint8Array): void {
+  /**
+   * Shortens the head to what it shares with the key (`length` bytes of `bytes` from `start`),
+   * taking every prefix again, or sets it.
+   */
+  private fitHead(bytes: Uint8Array, start: number, length: number): void {
     const head = this.head;
     if (head === undefined) {
       // A copy (`new Uint8Array(view)`, not `slice()`, which on a Node Buffer is a view): the
       // caller may reuse its key.
-      this.head = new Uint8Array(key.subarray(0, Math.min(key.length, HEAD_BYTES_MAX)));
+      this.head = new Uint8Array(bytes.subarray(start, start + Math.min(length, HEAD_BYTES_MAX)));
       return;
     }
-    const shared = commonPrefixLength(head, key);
+    const most = head.length < length ? head.length : length;
+    let shared = 0;
+    while (shared < most && head[shared] === bytes[start + shared]) shared++;
     if (shared === head.length) return;
     this.head = head.subarray(0, shared);
     const store = this.store;
@@ -166,8 +181,8 @@ export class SortedLeaves {
     this.firstPrefixes = prefixes;
   }
 
-  private isEntryAt(leaf: Leaf, index: number, key: Uint8Array, seq: number): boolean {
+  private isEntryAt(leaf: Leaf, index: number, bytes: Uint8Array, start: number, length: number, seq: number): boolean {
     const id = leaf.idAt(index);
-    return id >= 0 && this.store.seqAt(id) === seq && this.store.compareKeyAt(id, key) === 0;
+    return id >= 0 && this.store.seqAt(id) === seq && this.store.compareKeyRange(id, bytes, start, length) === 0;
   }
 }

@@ -43,7 +43,9 @@ export function encodeBloom(hashes: Uint32Array, bitsPerKey: number): Uint8Array
   view.setUint32(0, hashCount, true);
   view.setUint32(4, bitCount, true);
   const bits = out.subarray(BLOOM_HEADER_BYTES);
-  for (const hash of hashes) {
+  // An indexed loop: `for...of` allocated an iterator result per key where it ran unoptimized.
+  for (let k = 0; k < hashes.length; k++) {
+    const hash = hashes[k] as number;
     let bit = hash % bitCount;
     const delta = bloomDelta(hash, bitCount);
     for (let i = 0; i < hashCount; i++) {
