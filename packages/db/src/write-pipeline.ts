@@ -51,7 +51,17 @@ interface StartedWrite {
   submitted: WalPosition | Promise<WalPosition>;
 }
 
+/** Settled once, for the microtask that ends a run (`aloneInRun`). */
 const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * Settles once `turn` has come, in a continuation of its own: writes waiting for the same turn
+ * then settle in the order they awaited it, which is call order (returning `turn` itself
+ * would settle a write applied within its call ahead of an earlier one still resuming).
+ */
+async function afterTurn(turn: Promise<void>): Promise<void> {
+  await turn;
+}
 
 export interface WritePipelineHooks {
   /** Resolves when another frozen memtable may be added (backpressure); may take long. */
@@ -129,10 +139,11 @@ export class WritePipeline {
    * Logs and applies one atomic batch (prepared when the call was made). A write admitted at
    * once starts here, without waiting a microtask for a promise; when the log also appended
    * its record within the call (a lone write that needs no sync, see `start`), it is applied
-   * here too, and the call returns a settled promise (or the turn the event loop is due).
+   * here too (so it is visible before the call returns), and the call returns a settled
+   * promise (or one that settles after the turn the event loop is due).
    */
   commit(batch: PreparedBatch, sync: boolean): Promise<void> {
-    if (batch.count === 0) return SETTLED;
+    if (batch.count === 0) return Promise.resolve();
     // What the batch will add to the memtable's `memoryBytes`, as the memtable counts it.
     const costBytes = batch.userBytes + batch.count * ENGINE_ENTRY_OVERHEAD_BYTES;
     let admitted: StartedWrite | Promise<StartedWrite>;
@@ -147,7 +158,9 @@ export class WritePipeline {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.turns.due() ?? SETTLED;
+    const turn = this.turns.due();
+    // A promise of its own either way, as an async function would give.
+    return turn === undefined ? Promise.resolve() : afterTurn(turn);
   }
 
   /** `commit` of a write that waits for its admission or for its WAL record. */

@@ -29,6 +29,44 @@ describe('write order', () => {
     }
   });
 
+  it('settles writes in call order while a writer of lone puts and a writer of bursts interleave', async () => {
+    // Goal: "results come back in call order" holds when lone writes (applied within their
+    // call) meet writes still waiting for the event loop's turn (see TurnKeeper): a lone write
+    // must not settle ahead of an earlier write waiting for the same turn. Found by a review:
+    // before the fix, 642-770 of 300,000 puts settled ahead of an earlier one.
+    // Strategy: two writers without busy-waiting, one awaiting single puts, one awaiting bursts
+    // of two; every put gets a call number. Invariant: when a put settles, every put called
+    // before it has settled.
+    const db = await DB.open('/db', { vfs: new MemoryVfs() });
+    try {
+      let calls = 0;
+      const settled: boolean[] = [];
+      /** The first put not settled yet. */
+      let lowest = 0;
+      const inversions: string[] = [];
+      const put = async (key: string): Promise<void> => {
+        const n = calls++;
+        settled.push(false);
+        await db.put(key, 'v'.repeat(100));
+        if (lowest < n) inversions.push(`put #${n} settled before put #${lowest}`);
+        settled[n] = true;
+        while (settled[lowest] === true) lowest++;
+      };
+      const rounds = 20_000;
+      const bursts = (async () => {
+        for (let i = 0; i < rounds; i++) await Promise.all([put(`b${i % 500}`), put(`c${i % 500}`)]);
+      })();
+      const singles = (async () => {
+        for (let i = 0; i < rounds; i++) await put(`s${i % 500}`);
+      })();
+      await Promise.all([bursts, singles]);
+      expect(calls).toBe(3 * rounds);
+      expect(inversions.slice(0, 3)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('commits db.write calls issued synchronously in call order, through memtable switches and stalls', async () => {
     // Goal: the engine admits writes first-in, first-out, so the order of the calls is the
     // commit order (the other tests here define the commit order that way).
