@@ -20,6 +20,7 @@ import { IoError, assert, toSeqNum } from '@kv/base';
 import type { FileNum, SeqNum } from '@kv/base';
 import type { Memtable } from '@kv/memtable';
 import type { Vfs } from '@kv/vfs';
+import type { WalPosition } from '@kv/wal';
 import { AdmissionQueue } from './admission-queue.js';
 import type { Verdict } from './admission-queue.js';
 import { setBatchSequence } from './batch-codec.js';
@@ -28,7 +29,6 @@ import { ENGINE_ENTRY_OVERHEAD_BYTES, MEMTABLE_HARD_LIMIT_FACTOR, newEngineMemta
 import { TurnKeeper } from './event-loop-turns.js';
 import { closeSegment, startSegment } from './wal-segment.js';
 import type { WalSegment } from './wal-segment.js';
-import type { WalPosition } from '@kv/wal';
 import { applyBatch } from './apply-batch.js';
 
 const SWITCH_RETRY_DELAY_MS = 100;

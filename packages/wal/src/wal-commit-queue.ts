@@ -178,7 +178,7 @@ export class WalCommitQueue {
     }
     // `commit` settles every submission itself; its promise rejects only on a bug, which then
     // surfaces as an unhandled rejection after the queue stopped.
-    pending?.then(
+    void pending?.then(
       () => this.run(),
       (error: unknown) => {
         this.stopRunning();
