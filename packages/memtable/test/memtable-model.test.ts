@@ -14,14 +14,16 @@ let referenceBytes = false;
 
 /**
  * Adds every other entry with `addRange`, from one shared array holding its key and value at
- * offsets past a gap byte (the engine's way: keys and values lie in a batch payload), so the
+ * offsets past a gap byte; the array itself starts one byte into its buffer. That is the
+ * engine's way: keys and values lie in a batch payload, a slice of a larger chunk. So the
  * insert path that takes a key as offsets is held to the same model as `add`. The model gets
  * views of that array, so referenced values still compare buffer and offset.
  */
 function build(entries: MemtableEntry[], leafEntryCountMax: number): { table: Memtable; model: NaiveModel } {
   const table = new Memtable({ leafEntryCountMax, referenceBytes });
   const model = new NaiveModel();
-  const shared = new Uint8Array(entries.reduce((bytes, e) => bytes + e.key.length + e.value.length + 2, 0));
+  // A view that itself starts one byte into its buffer, as payload slices do.
+  const shared = new Uint8Array(1 + entries.reduce((bytes, e) => bytes + e.key.length + e.value.length + 2, 0)).subarray(1);
   let at = 0;
   entries.forEach((e, i) => {
     if (i % 2 === 0) {

@@ -1,8 +1,8 @@
 /**
  * Open-time reading: trailer, footer, then the whole metadata region (index, bloom and
  * properties chains), every page verified. One read of the file's tail usually covers all
- * three (see `tailReadBytes`); what it misses is read after. Also used by `verify` to re-check
- * the metadata against bit rot since open.
+ * three (see `tailReadBytes`); a footer or a region that starts before it is read on its own
+ * after it. Also used by `verify` to re-check the metadata against bit rot since open.
  */
 import { CorruptionError } from '@kv/base';
 import type { VfsFile } from '@kv/vfs';
@@ -61,17 +61,20 @@ function checkChainOrder(footer: TableFooter, pages: { metaFirstPage: number; fo
   if (next !== pages.footerPage) throw new CorruptionError(where, `metadata ends at page ${next}, footer is page ${pages.footerPage}`);
 }
 
-/** The tail read at open never reads less than this (a small file is read whole). */
+/** The tail read at open never reads less than this (a small file is read whole)... */
 const TAIL_READ_MIN_BYTES = 64 * 1024;
+/** ...nor more than this, however large the file. */
+const TAIL_READ_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * How much of a `size`-byte file's end the first read takes: a 32nd of the file, which holds a
  * page file's metadata at the engine's settings (its index and bloom filter take about 2% of a
- * file of 116-byte entries in 4 KiB pages), and at least `TAIL_READ_MIN_BYTES`. Reading more
- * than the metadata costs a copy from the page cache; reading less costs one more read.
+ * file of 116-byte entries in 4 KiB pages), within `TAIL_READ_MIN_BYTES` and
+ * `TAIL_READ_MAX_BYTES`. Reading more than the metadata costs a copy from the page cache;
+ * reading less costs one more read.
  */
 function tailReadBytes(size: number): number {
-  return Math.min(size, Math.max(TAIL_READ_MIN_BYTES, Math.ceil(size / 32)));
+  return Math.min(size, Math.max(TAIL_READ_MIN_BYTES, Math.min(TAIL_READ_MAX_BYTES, Math.ceil(size / 32))));
 }
 
 async function readExactly(file: VfsFile, position: number, length: number): Promise<Uint8Array> {
