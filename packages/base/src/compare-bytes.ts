@@ -53,8 +53,13 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** How many leading bytes `a` and `b` share. */
 export function commonPrefixLength(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length < b.length ? a.length : b.length;
+  return commonPrefixLengthAt(a, b, 0, b.length);
+}
+
+/** `commonPrefixLength(a, b.subarray(bStart, bStart + bLength))` without making the view. */
+export function commonPrefixLengthAt(a: Uint8Array, b: Uint8Array, bStart: number, bLength: number): number {
+  const n = a.length < bLength ? a.length : bLength;
   let i = 0;
-  while (i < n && a[i] === b[i]) i++;
+  while (i < n && a[i] === b[bStart + i]) i++;
   return i;
 }

@@ -4,7 +4,7 @@ export type { FileNum, SeqNum } from './brands.js';
 export { concatBytes, copyBytes, moveBytes, readUint64, setUint32LE, setUint64LE, viewOf, writeUint64 } from './bytes.js';
 export { ChunkAllocator } from './chunk-allocator.js';
 export type { ChunkAllocatorOptions } from './chunk-allocator.js';
-export { commonPrefixLength, compareByteRanges, compareBytes, compareBytesAt, equalBytes } from './compare-bytes.js';
+export { commonPrefixLength, commonPrefixLengthAt, compareByteRanges, compareBytes, compareBytesAt, equalBytes } from './compare-bytes.js';
 export { compareInternal } from './internal-order.js';
 export { KeyCopy } from './key-copy.js';
 export { EXPIRY_BYTES, encodeExpiringValue, expiryOf, readsAsDeleted, userValueOf } from './expiring-value.js';

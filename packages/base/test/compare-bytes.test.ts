@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareByteRanges, compareBytes, compareBytesAt, equalBytes } from '../src/index.js';
+import { commonPrefixLength, commonPrefixLengthAt, compareByteRanges, compareBytes, compareBytesAt, equalBytes } from '../src/index.js';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
@@ -62,5 +62,22 @@ describe('compareBytes', () => {
     const long = new Uint8Array(300).fill(5);
     expect(compareBytes(backing.subarray(1, 4), backing.subarray(5, 8))).toBeLessThan(0);
     expect(compareBytes(long.subarray(0, 100), long.subarray(1, 101))).toBe(0);
+  });
+
+  it('measures the shared prefix of a range in place like that of the range as its own array (commonPrefixLengthAt)', () => {
+    // Goal: the memtable fits its key head against a key where it lies in a payload.
+    // Strategy: keys over a two-symbol alphabet (so prefixes are often shared), `b` embedded
+    // at a random offset of a view with an offset. Invariants: commonPrefixLengthAt equals
+    // commonPrefixLength of the copies, which is the length of the longest shared prefix.
+    const bytes = fc.uint8Array({ maxLength: 12 }).map((array) => array.map((byte) => byte % 2));
+    fc.assert(
+      fc.property(bytes, bytes, fc.uint8Array({ maxLength: 9 }), (a, b, before) => {
+        const outer = Uint8Array.from([7, ...before, ...b, 9]).subarray(1);
+        const shared = commonPrefixLength(a, b);
+        expect(commonPrefixLengthAt(a, outer, before.length, b.length)).toBe(shared);
+        expect(a.subarray(0, shared)).toEqual(b.subarray(0, shared));
+        expect(shared === a.length || shared === b.length || a[shared] !== b[shared]).toBe(true);
+      }),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { assert, invariantsEnabled, keyPrefix, keyPrefixAt } from '@kv/base';
+import { assert, commonPrefixLengthAt, invariantsEnabled, keyPrefix, keyPrefixAt } from '@kv/base';
 import type { EntryPacker } from '@kv/base';
 import { compareToTarget } from './internal-order.js';
 import { Leaf } from './leaf.js';
@@ -160,9 +160,7 @@ export class SortedLeaves {
       this.head = new Uint8Array(bytes.subarray(start, start + Math.min(length, HEAD_BYTES_MAX)));
       return;
     }
-    const most = head.length < length ? head.length : length;
-    let shared = 0;
-    while (shared < most && head[shared] === bytes[start + shared]) shared++;
+    const shared = commonPrefixLengthAt(head, bytes, start, length);
     if (shared === head.length) return;
     this.head = head.subarray(0, shared);
     const store = this.store;
