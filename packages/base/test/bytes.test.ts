@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { moveBytes, readUint64, setUint32LE, setUint64LE, viewOf } from '../src/index.js';
+import { moveBytes, readUint32LE, readUint64, readUint64LE, setUint32LE, setUint64LE, viewOf } from '../src/index.js';
 
 describe('little-endian byte writers', () => {
   // Goal: the byte-by-byte writers used on hot paths write what a DataView writes.
@@ -19,6 +19,32 @@ describe('little-endian byte writers', () => {
         expect(bytes.subarray(offset + 16).every((b) => b === 0)).toBe(true);
       }),
     );
+  });
+
+  // Goal: the byte-by-byte readers (a batch header read per write) read what a DataView reads,
+  // and refuse a 64-bit value past 2^53 - 1 as readUint64 does. Strategy: random 8 bytes at a
+  // random offset, plus values at and around 2^53. Invariants: readUint64LE equals readUint64
+  // (undefined included) and reads back setUint64LE; readUint32LE equals getUint32.
+  it('readUint64LE and readUint32LE agree with DataView', () => {
+    const edges = [0, 1, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER].map((value) => {
+      const bytes = new Uint8Array(8);
+      setUint64LE(bytes, 0, value);
+      return bytes;
+    });
+    const past = Uint8Array.of(0, 0, 0, 0, 0, 0, 0x20, 0);
+    const raw = fc.oneof(fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.constantFrom(...edges, past));
+    fc.assert(
+      fc.property(raw, fc.nat({ max: 8 }), (eight, offset) => {
+        const bytes = new Uint8Array(24);
+        bytes.set(eight, offset);
+        const view = viewOf(bytes);
+        expect(readUint64LE(bytes, offset)).toBe(readUint64(view, offset));
+        expect(readUint32LE(bytes, offset)).toBe(view.getUint32(offset, true));
+        expect(readUint32LE(bytes, offset + 4)).toBe(view.getUint32(offset + 4, true));
+      }),
+    );
+    expect(readUint64LE(past, 0)).toBeUndefined();
+    expect(readUint64LE(edges[4] as Uint8Array, 0)).toBe(Number.MAX_SAFE_INTEGER);
   });
 });
 

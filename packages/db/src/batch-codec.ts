@@ -7,12 +7,12 @@ import {
   InvalidArgumentError,
   decodeVarint,
   encodeVarint,
-  readUint64,
+  readUint32LE,
+  readUint64LE,
   setUint32LE,
   setUint64LE,
   toSeqNum,
   varintLength,
-  viewOf,
 } from '@kv/base';
 import type { SeqNum } from '@kv/base';
 import { batchAllocator } from './byte-allocators.js';
@@ -148,9 +148,10 @@ export class BatchCursor {
 
   constructor(payload: Uint8Array, where: string) {
     if (payload.length < BATCH_HEADER_BYTES) throw new CorruptionError(where, `batch of ${payload.length} bytes is shorter than its header`);
-    const view = viewOf(payload);
-    const firstSeq = readUint64(view, 0);
-    const count = view.getUint32(8, true);
+    // Byte-by-byte reads: the write path makes a cursor per write, and a DataView and a BigInt
+    // per write would be garbage.
+    const firstSeq = readUint64LE(payload, 0);
+    const count = readUint32LE(payload, 8);
     if (firstSeq === undefined || firstSeq < 1) throw new CorruptionError(where, 'batch sequence number out of range');
     if (count > BATCH_OPS_MAX) throw new CorruptionError(where, `batch claims ${count} operations`);
     if (firstSeq + count - 1 > Number.MAX_SAFE_INTEGER) throw new CorruptionError(where, 'batch sequence numbers run past 2^53 - 1');
