@@ -169,8 +169,7 @@ export class WritePipeline {
     try {
       await started.submitted;
     } catch (error) {
-      this.pendingBytes -= costBytes;
-      this.settle();
+      this.settle(costBytes);
       throw this.walFailure(error);
     }
     this.finish(started, batch, costBytes);
@@ -187,8 +186,7 @@ export class WritePipeline {
     } catch (error) {
       throw this.walFailure(error);
     } finally {
-      this.pendingBytes -= costBytes;
-      this.settle();
+      this.settle(costBytes);
     }
     if (this.active.memoryBytes >= this.memtableSizeBytes) this.requestSwitch();
     else if (this.prepared === undefined && !this.closing && this.active.memoryBytes >= this.memtableSizeBytes / 2) this.prepareSegment();
@@ -282,7 +280,9 @@ export class WritePipeline {
     this.visibleSeq = toSeqNum(firstSeq + batch.count - 1);
   }
 
-  private settle(): void {
+  /** Ends a write that `start` counted in flight, with its estimated `costBytes`: applied or failed. */
+  private settle(costBytes: number): void {
+    this.pendingBytes -= costBytes;
     this.inFlight--;
     if (this.inFlight > 0) return;
     for (const wake of this.idleWaiters.splice(0)) wake();
