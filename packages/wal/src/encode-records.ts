@@ -3,7 +3,7 @@
  * commits its new size only after the bytes were written, so a failed write leaves its state
  * untouched.
  */
-import { AssertionError, ChunkAllocator, InvalidArgumentError, assert, crc32, maskCrc, setUint32LE } from '@kv/base';
+import { AssertionError, ChunkAllocator, InvalidArgumentError, assert, maskCrc, setUint32LE } from '@kv/base';
 import {
   BLOCK_SIZE_BYTES,
   FRAGMENT_CRC_OFFSET,
@@ -13,7 +13,7 @@ import {
   FragmentType,
   RECORD_PAYLOAD_BYTES_MAX,
 } from './format.js';
-import { logCrcSeed, typeByteCrc } from './log-crc.js';
+import { logCrcSeed, payloadCrc } from './log-crc.js';
 import type { WalPosition } from './wal-position.js';
 
 /**
@@ -114,8 +114,6 @@ function writeFragment(target: Uint8Array, headerOffset: number, type: FragmentT
   target[headerOffset + FRAGMENT_LENGTH_OFFSET + 1] = payload.length >>> 8;
   target[headerOffset + FRAGMENT_TYPE_OFFSET] = type;
   target.set(payload, headerOffset + FRAGMENT_HEADER_BYTES);
-  // The CRC covers the type byte and then the payload (see `fragmentCrc`): continued over the
-  // payload from the type byte's CRC, it needs no view of the target.
-  const crc = maskCrc(crc32(payload, typeByteCrc(seed, type)));
+  const crc = maskCrc(payloadCrc(seed, type, payload));
   setUint32LE(target, headerOffset + FRAGMENT_CRC_OFFSET, crc);
 }

@@ -4,7 +4,7 @@
  * file (a recycled or preallocated file, a stale block) never pass as this log's data.
  */
 import { crc32, writeUint64 } from '@kv/base';
-import { FRAGMENT_TYPE_OFFSET } from './format.js';
+import { FRAGMENT_HEADER_BYTES, FRAGMENT_TYPE_OFFSET } from './format.js';
 
 let lastLogNumber = -1;
 let lastSeed = 0;
@@ -28,7 +28,7 @@ const typeCrcs = new Float64Array(256).fill(-1);
 
 /**
  * The CRC of the one byte `type` continuing from `seed`: what a fragment CRC continues from
- * over the payload. Remembered per seed, so the writer's path needs no view of the type byte.
+ * over the payload (`payloadCrc`). Remembered per seed, so no view of the type byte is made.
  */
 export function typeByteCrc(seed: number, type: number): number {
   if (seed !== typeCrcSeed) {
@@ -44,11 +44,16 @@ export function typeByteCrc(seed: number, type: number): number {
 }
 
 /**
- * The unmasked CRC of the fragment whose header starts at `headerOffset` in `bytes`. The type
- * byte and the payload are adjacent on disk, so one CRC call covers both.
+ * The unmasked CRC of a fragment of `type` carrying `payload` in the log whose seed is `seed`:
+ * over the type byte, then the payload. Writers call it with the payload they frame, readers
+ * through `fragmentCrc`.
  */
+export function payloadCrc(seed: number, type: number, payload: Uint8Array): number {
+  return crc32(payload, typeByteCrc(seed, type));
+}
+
+/** The unmasked CRC of the fragment whose header starts at `headerOffset` in `bytes`. */
 export function fragmentCrc(bytes: Uint8Array, options: { headerOffset: number; payloadBytes: number; seed: number }): number {
-  const start = options.headerOffset + FRAGMENT_TYPE_OFFSET;
-  const end = start + 1 + options.payloadBytes;
-  return crc32(bytes.subarray(start, end), options.seed);
+  const payloadStart = options.headerOffset + FRAGMENT_HEADER_BYTES;
+  return payloadCrc(options.seed, bytes[options.headerOffset + FRAGMENT_TYPE_OFFSET] as number, bytes.subarray(payloadStart, payloadStart + options.payloadBytes));
 }
