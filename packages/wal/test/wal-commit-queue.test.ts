@@ -42,6 +42,12 @@ async function setup(options: { syncDelayMs?: number; groupBytesMax?: number } =
   return { vfs, writer, queue };
 }
 
+/** The payloads of the records that survive a power loss, read strictly. */
+async function durablePayloads(vfs: MemoryVfs): Promise<Uint8Array[]> {
+  const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
+  return records.map((record) => record.payload);
+}
+
 describe('WalCommitQueue', () => {
   test('coalesces 100 concurrent durable submits into far fewer syncs and settles them in order', async () => {
     const { vfs, writer, queue } = await setup({ syncDelayMs: 1 });
@@ -132,8 +138,7 @@ describe('WalCommitQueue', () => {
     const failed = await Promise.allSettled([1, 2, 3].map((i) => queue.submit(patterned(10, i), { sync: true })));
     expect(failed.map((result) => result.status === 'rejected' && isKvError(result.reason, 'NO_SPACE'))).toEqual([true, true, true]);
     await Promise.all([4, 5].map((i) => queue.submit(patterned(10, i), { sync: true })));
-    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
-    expect(records.map((record) => record.payload)).toEqual([0, 4, 5].map((i) => patterned(10, i)));
+    expect(await durablePayloads(vfs)).toEqual([0, 4, 5].map((i) => patterned(10, i)));
     await writer.close();
   });
 
@@ -186,8 +191,7 @@ describe('WalCommitQueue', () => {
     await Promise.all([durable, track(4, lone)]);
     expect(queue.stats).toEqual({ groups: 3, records: 5, syncs: 1 });
     expect(settled).toEqual([0, 1, 2, 3, 4]);
-    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
-    expect(records.map((record) => record.payload)).toEqual([0, 1, 2, 3, 4].map((i) => patterned(12, i)));
+    expect(await durablePayloads(vfs)).toEqual([0, 1, 2, 3, 4].map((i) => patterned(12, i)));
     await writer.close();
   });
 
@@ -211,8 +215,7 @@ describe('WalCommitQueue', () => {
     await drain;
     expect(drained).toBe(true);
     await queue.submit(patterned(10, 3), { sync: true });
-    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
-    expect(records.map((record) => record.payload)).toEqual([0, 2, 3].map((i) => patterned(10, i)));
+    expect(await durablePayloads(vfs)).toEqual([0, 2, 3].map((i) => patterned(10, i)));
     await writer.close();
   });
 
@@ -238,8 +241,7 @@ describe('WalCommitQueue', () => {
     await expect(Promise.resolve(queue.submitAlone(patterned(10, 2)))).rejects.toMatchObject({ code: 'IO_ERROR' });
     await queue.drain();
     await queue.submit(patterned(10, 3), { sync: true });
-    const { records } = await readLog(vfs.crashImage({ mode: 'power-loss' }), { mode: 'absoluteConsistency' });
-    expect(records.map((record) => record.payload)).toEqual([patterned(10, 3)]);
+    expect(await durablePayloads(vfs)).toEqual([patterned(10, 3)]);
     await writer.close();
   });
 
