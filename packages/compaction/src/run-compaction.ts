@@ -23,6 +23,7 @@ import { planFiles } from './compaction-plan.js';
 import { ConcatenatingIterator } from './concatenating-iterator.js';
 import { MergingIterator } from './merging-iterator.js';
 import { RetentionFilter } from './retention-filter.js';
+import { tableBuildsFinished } from './build-priority.js';
 import { tableFilePath } from './table-file-name.js';
 
 const YIELD_EVERY_ENTRIES = 4096;
@@ -118,7 +119,8 @@ async function mergeInto(opened: readonly OpenInput[], merge: { filter: Retentio
       if (writing !== undefined) await writing;
     } else if (decision === 'drop-tombstone') counts.droppedTombstones++;
     else counts.droppedVersions++;
-    if (counts.entriesIn % YIELD_EVERY_ENTRIES === 0) await yieldToEventLoop();
+    // A table build in this thread goes first (see build-priority.ts).
+    if (counts.entriesIn % YIELD_EVERY_ENTRIES === 0) await (tableBuildsFinished() ?? yieldToEventLoop());
   }
   return counts;
 }

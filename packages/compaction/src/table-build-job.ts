@@ -15,6 +15,7 @@ import { SLICE_BYTES } from './compaction-output.js';
 import { checkPackedEntries, packedEntryAt } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
+import { startTableBuild } from './build-priority.js';
 
 export interface TableBuildJobInput {
   /** The page file to create (it must not exist). */
@@ -36,6 +37,17 @@ export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput): Promis
   checkPackedEntries(entries);
   if (entries.count === 0) throw new InvalidArgumentError('table build', 'has no entries to write');
   const retention = new RetentionFilter(input.snapshots, false);
+  // Compactions in this thread pause while the build runs (see build-priority.ts).
+  const endBuild = startTableBuild();
+  try {
+    return await buildTable(vfs, input, retention);
+  } finally {
+    endBuild();
+  }
+}
+
+async function buildTable(vfs: Vfs, input: TableBuildJobInput, retention: RetentionFilter): Promise<TableProperties> {
+  const { entries } = input;
   const builder = await TableBuilder.create(vfs, input.path, input.build);
   try {
     // One entry object for the whole run; the previous key is a view of the run's own buffers.
