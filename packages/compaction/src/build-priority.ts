@@ -3,47 +3,50 @@
  *
  * A flush turns a frozen memtable into a level-0 file, and until it is done the memtable's
  * memory stays taken and writers may be waiting for room; a compaction only reshapes files
- * that are already durable. So while a build runs in this thread, a running compaction pauses
- * at its next yield point and resumes once no build is running. Without this the two
- * alternate slices, and every flush that overlaps a compaction takes about twice as long,
- * which writers see as memtable stalls.
+ * that are already durable. So while a build counted here runs, a compaction given the same
+ * `BuildPriority` pauses at its next yield point (every 4,096 entries) and resumes once no
+ * build runs. Without this the two alternate slices, and every flush that overlaps a
+ * compaction takes about twice as long, which writers see as memtable stalls. A build still
+ * waits for the compaction's current stretch of entries (and an output write in progress).
  *
- * Compaction cannot starve for long: writers stop once level 0 reaches its stop trigger, and
- * then no new memtable fills and no new build starts. A build never waits for a compaction, so
- * the pause cannot deadlock.
+ * One instance serves one database's jobs on one thread: the background worker keeps one
+ * (it runs one database's jobs), and a database whose jobs run inline keeps its own, so one
+ * database's flushes never hold back another's compactions.
  *
- * The count is per thread (module state), which is what matters: jobs in one worker, or jobs
- * run inline on the main thread, compete for the same thread.
+ * Compaction cannot starve for long: at level 0's stop trigger writers stop and no memtable is
+ * switched out, so once the frozen memtables already queued are flushed no build starts. A
+ * build never waits for a compaction, so the pause cannot deadlock.
  */
+export class BuildPriority {
+  private running = 0;
+  private finished: { promise: Promise<void>; resolve: () => void } | undefined;
 
-let buildsRunning = 0;
-let buildsDone: { promise: Promise<void>; resolve: () => void } | undefined;
-
-/** Marks a table build as running in this thread; call the returned function once it ends. */
-export function startTableBuild(): () => void {
-  buildsRunning++;
-  let ended = false;
-  return () => {
-    if (ended) return;
-    ended = true;
-    buildsRunning--;
-    if (buildsRunning === 0 && buildsDone !== undefined) {
-      const { resolve } = buildsDone;
-      buildsDone = undefined;
-      resolve();
-    }
-  };
-}
-
-/** Undefined when no table build runs in this thread; otherwise resolves once none does. */
-export function tableBuildsFinished(): Promise<void> | undefined {
-  if (buildsRunning === 0) return undefined;
-  if (buildsDone === undefined) {
-    let resolve!: () => void;
-    const promise = new Promise<void>((settle) => {
-      resolve = settle;
-    });
-    buildsDone = { promise, resolve };
+  /** Counts a table build as running; call the returned function once it ends (again is a no-op). */
+  startBuild(): () => void {
+    this.running++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.running--;
+      if (this.running === 0 && this.finished !== undefined) {
+        const { resolve } = this.finished;
+        this.finished = undefined;
+        resolve();
+      }
+    };
   }
-  return buildsDone.promise;
+
+  /** Undefined when no build runs; otherwise a promise that resolves once none does. */
+  buildsFinished(): Promise<void> | undefined {
+    if (this.running === 0) return undefined;
+    if (this.finished === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((settle) => {
+        resolve = settle;
+      });
+      this.finished = { promise, resolve };
+    }
+    return this.finished.promise;
+  }
 }

@@ -102,6 +102,16 @@ export class CompactionWorkerPool {
     return reply.result as TableProperties;
   }
 
+  /**
+   * Starts a worker now if none runs, so that the next job does not wait for a worker's start
+   * and module loading. Like any idle worker it does not keep the process alive, and with
+   * `idleMs` it stops again if no job comes. No-op after `close()`.
+   */
+  prestart(): void {
+    if (this.closed || this.slots.length > 0) return;
+    this.armIdleTimer(this.spawn());
+  }
+
   private submit(job: WorkerJob, transfer: ArrayBuffer[]): Promise<JobReply & { ok: true }> {
     if (this.closed) return Promise.reject(new NotOpenError('compaction worker pool'));
     return new Promise((resolve, reject) => {
@@ -166,6 +176,11 @@ export class CompactionWorkerPool {
     slot.jobs.delete(id);
     if (slot.jobs.size > 0) return;
     slot.worker.unref();
+    this.armIdleTimer(slot);
+  }
+
+  /** With `idleMs`, stops the (idle) worker of `slot` once it has stayed idle that long. */
+  private armIdleTimer(slot: WorkerSlot): void {
     if (this.idleMs !== undefined && slot.idleTimer === undefined) {
       slot.idleTimer = setTimeout(() => this.stopIdle(slot), this.idleMs);
       slot.idleTimer.unref();

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { nodeVfs } from '@kv/vfs';
+import { BuildPriority } from './build-priority.js';
 import { runCompaction } from './run-compaction.js';
 import { runTableBuild } from './table-build-job.js';
 import { releaseFinishedJobMemory } from './worker-heap-release.js';
@@ -24,8 +25,11 @@ async function handle(port: MessagePort, request: JobRequest): Promise<void> {
   if (request.job.kind === 'table-build') releaseFinishedJobMemory();
 }
 
+/** A worker runs one database's jobs (its pool's), so its flushes go ahead of its compactions. */
+const priority = new BuildPriority();
+
 function run(job: WorkerJob): ReturnType<typeof runCompaction> | ReturnType<typeof runTableBuild> {
-  return job.kind === 'compaction' ? runCompaction(nodeVfs, job.input) : runTableBuild(nodeVfs, job.input);
+  return job.kind === 'compaction' ? runCompaction(nodeVfs, job.input, priority) : runTableBuild(nodeVfs, job.input, priority);
 }
 
 const port = parentPort;

@@ -1,3 +1,4 @@
+export { BuildPriority } from './build-priority.js';
 export { CompactionOutput, SLICE_BYTES } from './compaction-output.js';
 export type { CompactionOutputOptions } from './compaction-output.js';
 export type { CompactionBuildOptions, CompactionJobInput, CompactionResult } from './compaction-job.js';

@@ -23,7 +23,7 @@ import { planFiles } from './compaction-plan.js';
 import { ConcatenatingIterator } from './concatenating-iterator.js';
 import { MergingIterator } from './merging-iterator.js';
 import { RetentionFilter } from './retention-filter.js';
-import { tableBuildsFinished } from './build-priority.js';
+import type { BuildPriority } from './build-priority.js';
 import { tableFilePath } from './table-file-name.js';
 
 const YIELD_EVERY_ENTRIES = 4096;
@@ -42,7 +42,7 @@ interface MergeCounts {
   droppedTombstones: number;
 }
 
-export async function runCompaction(vfs: Vfs, input: CompactionJobInput): Promise<CompactionResult> {
+export async function runCompaction(vfs: Vfs, input: CompactionJobInput, priority?: BuildPriority): Promise<CompactionResult> {
   const started = performance.now();
   const filter = new RetentionFilter(input.snapshots, input.plan.bottommost, {
     rangeTombstones: new RangeTombstoneIndex(input.rangeTombstones ?? []),
@@ -59,7 +59,7 @@ export async function runCompaction(vfs: Vfs, input: CompactionJobInput): Promis
     targetFileSizeBytes: input.targetFileSizeBytes,
   });
   try {
-    const counts = await mergeInto(opened, { filter, inputsMayRepeat: input.inputsMayRepeat === true }, output);
+    const counts = await mergeInto(opened, { filter, inputsMayRepeat: input.inputsMayRepeat === true, priority }, output);
     const added = await output.finish();
     if (added.length > 0) await vfs.syncDir(input.dir);
     return {
@@ -84,7 +84,7 @@ export async function runCompaction(vfs: Vfs, input: CompactionJobInput): Promis
  * entries than that means a damaged file. Two equal internal keys are damage too (or a file
  * listed twice), caught here instead of as the builder's order assertion.
  */
-async function mergeInto(opened: readonly OpenInput[], merge: { filter: RetentionFilter; inputsMayRepeat: boolean }, output: CompactionOutput): Promise<MergeCounts> {
+async function mergeInto(opened: readonly OpenInput[], merge: { filter: RetentionFilter; inputsMayRepeat: boolean; priority: BuildPriority | undefined }, output: CompactionOutput): Promise<MergeCounts> {
   const filter = merge.filter;
   const entriesMax = sum(opened.map(({ reader }) => reader.properties.entryCount));
   const counts: MergeCounts = { entriesIn: 0, entriesOut: 0, droppedVersions: 0, droppedTombstones: 0 };
@@ -119,8 +119,8 @@ async function mergeInto(opened: readonly OpenInput[], merge: { filter: Retentio
       if (writing !== undefined) await writing;
     } else if (decision === 'drop-tombstone') counts.droppedTombstones++;
     else counts.droppedVersions++;
-    // A table build in this thread goes first (see build-priority.ts).
-    if (counts.entriesIn % YIELD_EVERY_ENTRIES === 0) await (tableBuildsFinished() ?? yieldToEventLoop());
+    // A running table build of the same priority goes first (see build-priority.ts).
+    if (counts.entriesIn % YIELD_EVERY_ENTRIES === 0) await (merge.priority?.buildsFinished() ?? yieldToEventLoop());
   }
   return counts;
 }

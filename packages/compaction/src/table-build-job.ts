@@ -15,7 +15,7 @@ import { SLICE_BYTES } from './compaction-output.js';
 import { checkPackedEntries, packedEntryAt } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
-import { startTableBuild } from './build-priority.js';
+import type { BuildPriority } from './build-priority.js';
 
 export interface TableBuildJobInput {
   /** The page file to create (it must not exist). */
@@ -30,19 +30,19 @@ export interface TableBuildJobInput {
 /**
  * Writes, fdatasyncs and closes the page file, and returns its properties. INVALID_ARGUMENT for
  * a malformed or unordered run (nothing is left behind); on any failure the partial file is
- * removed.
+ * removed. With `priority`, the build counts there as running until it settles, and
+ * compactions given the same one pause meanwhile (see build-priority.ts).
  */
-export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput): Promise<TableProperties> {
+export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput, priority?: BuildPriority): Promise<TableProperties> {
   const { entries } = input;
   checkPackedEntries(entries);
   if (entries.count === 0) throw new InvalidArgumentError('table build', 'has no entries to write');
   const retention = new RetentionFilter(input.snapshots, false);
-  // Compactions in this thread pause while the build runs (see build-priority.ts).
-  const endBuild = startTableBuild();
+  const endBuild = priority?.startBuild();
   try {
     return await buildTable(vfs, input, retention);
   } finally {
-    endBuild();
+    endBuild?.();
   }
 }
 

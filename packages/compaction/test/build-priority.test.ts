@@ -2,8 +2,7 @@ import { EntryKind, EntryPacker, toSeqNum } from '@kv/base';
 import { MemoryVfs } from '@kv/vfs';
 import { setImmediate } from 'node:timers';
 import { describe, expect, it } from 'vitest';
-import { startTableBuild, tableBuildsFinished } from '../src/build-priority.js';
-import { outputFileCountFor, runCompaction, runTableBuild } from '../src/index.js';
+import { BuildPriority, outputFileCountFor, runCompaction, runTableBuild } from '../src/index.js';
 import type { CompactionJobInput, CompactionPlan } from '../src/index.js';
 import { DIR, buildInput, put, readFiles, sortEntries } from './helpers.js';
 import type { ModelEntry } from './helpers.js';
@@ -46,14 +45,15 @@ function packedRun(count: number): ReturnType<EntryPacker['finish']> {
   return packer.finish();
 }
 
-describe('table builds go ahead of compactions in the same thread', () => {
+describe('table builds go ahead of compactions given the same BuildPriority', () => {
   it('reports no build running, then one until every started build has ended', async () => {
-    expect(tableBuildsFinished()).toBeUndefined();
-    const endFirst = startTableBuild();
-    const endSecond = startTableBuild();
-    const finished = tableBuildsFinished();
+    const priority = new BuildPriority();
+    expect(priority.buildsFinished()).toBeUndefined();
+    const endFirst = priority.startBuild();
+    const endSecond = priority.startBuild();
+    const finished = priority.buildsFinished();
     expect(finished).toBeInstanceOf(Promise);
-    expect(tableBuildsFinished()).toBe(finished);
+    expect(priority.buildsFinished()).toBe(finished);
     let settled = false;
     void finished?.then(() => {
       settled = true;
@@ -63,19 +63,20 @@ describe('table builds go ahead of compactions in the same thread', () => {
     endFirst();
     await turns(2);
     expect(settled).toBe(false);
-    expect(tableBuildsFinished()).toBe(finished);
+    expect(priority.buildsFinished()).toBe(finished);
     endSecond();
     await turns(1);
     expect(settled).toBe(true);
-    expect(tableBuildsFinished()).toBeUndefined();
+    expect(priority.buildsFinished()).toBeUndefined();
   });
 
   it('a compaction pauses at its next yield while a build runs, and finishes the same afterwards', async () => {
     // 2 × 6,000 entries: the merge yields every 4,096, and would finish within a few turns.
     const { vfs, job, entries } = await level0Job(6000);
-    const endBuild = startTableBuild();
+    const priority = new BuildPriority();
+    const endBuild = priority.startBuild();
     let done = false;
-    const compaction = runCompaction(vfs, job).then((result) => {
+    const compaction = runCompaction(vfs, job, priority).then((result) => {
       done = true;
       return result;
     });
@@ -90,28 +91,38 @@ describe('table builds go ahead of compactions in the same thread', () => {
     expect(await readFiles(vfs, result.added)).toEqual(sortEntries(entries));
   });
 
-  it('a compaction with no build running is not held back', async () => {
-    const { vfs, job } = await level0Job(6000);
-    let done = false;
-    const compaction = runCompaction(vfs, job).then(() => {
-      done = true;
-    });
-    await turns(200);
-    expect(done).toBe(true);
-    await compaction;
+  it('a compaction is not held back by no build, nor by a build of another BuildPriority', async () => {
+    for (const withOtherBuild of [false, true]) {
+      const { vfs, job } = await level0Job(6000);
+      // Another database's flush counts in that database's own BuildPriority.
+      const other = new BuildPriority();
+      const endOther = withOtherBuild ? other.startBuild() : undefined;
+      let done = false;
+      const compaction = runCompaction(vfs, job, new BuildPriority()).then(() => {
+        done = true;
+      });
+      try {
+        await turns(200);
+        expect(done).toBe(true);
+      } finally {
+        endOther?.();
+      }
+      await compaction;
+    }
   });
 
-  it('runTableBuild holds the mark from its call until it settles, also when it fails', async () => {
+  it('runTableBuild counts as running from its call until it settles, also when it fails', async () => {
     const vfs = new MemoryVfs();
     await vfs.mkdir(DIR);
-    const built = runTableBuild(vfs, { path: `${DIR}/000007.sst`, build: BUILD, snapshots: [], entries: packedRun(100) });
-    expect(tableBuildsFinished()).toBeInstanceOf(Promise);
+    const priority = new BuildPriority();
+    const built = runTableBuild(vfs, { path: `${DIR}/000007.sst`, build: BUILD, snapshots: [], entries: packedRun(100) }, priority);
+    expect(priority.buildsFinished()).toBeInstanceOf(Promise);
     await built;
-    expect(tableBuildsFinished()).toBeUndefined();
+    expect(priority.buildsFinished()).toBeUndefined();
 
-    const failed = runTableBuild(vfs, { path: '/missing/000008.sst', build: BUILD, snapshots: [], entries: packedRun(100) });
-    expect(tableBuildsFinished()).toBeInstanceOf(Promise);
+    const failed = runTableBuild(vfs, { path: '/missing/000008.sst', build: BUILD, snapshots: [], entries: packedRun(100) }, priority);
+    expect(priority.buildsFinished()).toBeInstanceOf(Promise);
     await expect(failed).rejects.toMatchObject({ code: expect.any(String) });
-    expect(tableBuildsFinished()).toBeUndefined();
+    expect(priority.buildsFinished()).toBeUndefined();
   });
 });

@@ -133,6 +133,30 @@ describe('CompactionWorkerPool with an idle timeout', () => {
     expect((await pool.buildTable(buildJob(dir, 73, 70))).entryCount).toBe(70);
   });
 
+  it('prestart starts one worker ahead of the next job, which stops again if no job comes', async () => {
+    // Goal: a prestarted worker takes the next job, and an unused one gives its isolate back.
+    // Invariants: prestart adds a worker only when none runs; the worker count returns to 0
+    // after the idle timeout with no job; a job after a prestart runs on that one worker.
+    const dir = await newDir();
+    await until(() => pool.workerCount === 0);
+    pool.prestart();
+    expect(pool.workerCount).toBe(1);
+    pool.prestart();
+    expect(pool.workerCount).toBe(1);
+    await until(() => pool.workerCount === 0);
+    pool.prestart();
+    expect((await pool.buildTable(buildJob(dir, 74, 40))).entryCount).toBe(40);
+    expect(pool.workerCount).toBe(1);
+    await until(() => pool.workerCount === 0);
+  });
+
+  it('prestart after close starts nothing', async () => {
+    const closed = new CompactionWorkerPool({ idleMs: 20 });
+    await closed.close();
+    closed.prestart();
+    expect(closed.workerCount).toBe(0);
+  });
+
   it('rejects an idle timeout that is not a positive integer with INVALID_ARGUMENT', () => {
     for (const idleMs of [0, -1, 1.5, Number.NaN]) {
       expect(() => new CompactionWorkerPool({ idleMs })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));

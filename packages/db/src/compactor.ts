@@ -12,7 +12,7 @@
  */
 import { NotOpenError, isKvError, toFileNum, tombstoneOverlaps } from '@kv/base';
 import { outputFileCountFor, pickCompaction, planManualCompaction, planRangeTombstoneCleanup, planSpan, runCompaction, tombstonesRetiredBy, trivialMove } from '@kv/compaction';
-import type { CompactionBuildOptions, CompactionWorkerPool, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
+import type { BuildPriority, CompactionBuildOptions, CompactionWorkerPool, CompactionPlan, CompactionPolicy, CompactionResult, PickerState } from '@kv/compaction';
 import type { Manifest, VersionEdit } from '@kv/manifest';
 import type { Vfs } from '@kv/vfs';
 import { RetryBackoff, classifyFailure } from './background-retry.js';
@@ -42,6 +42,8 @@ export interface CompactorContext {
   visibleSeq(): number;
   /** Where jobs run, off the main thread (real file system only); inline when undefined. */
   pool: CompactionWorkerPool | undefined;
+  /** An inline job pauses while an inline flush counted here runs (see @kv/compaction's build-priority.ts). */
+  priority: BuildPriority;
   /** Wall-clock ms: expiring entries past it are dropped. */
   clock(): number;
   events: EngineEventSink;
@@ -190,7 +192,7 @@ export class Compactor {
       build: this.context.buildFor(plan.outputLevel), targetFileSizeBytes: policy.targetFileSizeBytes,
     };
     const planned = manifest.current;
-    const result = this.context.pool === undefined ? await runCompaction(this.context.vfs, input) : await this.context.pool.run(input);
+    const result = this.context.pool === undefined ? await runCompaction(this.context.vfs, input, this.context.priority) : await this.context.pool.run(input);
     const removedRangeTombstones = tombstonesRetiredBy(planned, plan, rangeTombstones, result.rangeTombstonesHidingKept);
     try {
       await manifest.logAndApply({ addedFiles: result.added, removedFiles: result.removed, removedRangeTombstones });

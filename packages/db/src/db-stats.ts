@@ -26,9 +26,11 @@ export interface DbStats {
   stalls: { count: number; totalMs: number; slowdowns: number };
   /** The newest sequence number visible to reads. */
   sequence: number;
+  /** Background worker threads running now: 0 or 1 (always 0 on a vfs other than the real file system, where jobs run inline). */
+  backgroundWorkers: number;
 }
 
-export function collectStats(parts: { tables: TableSet; cache: BlockCache; flusher: Flusher; compactor: Compactor; pipeline: WritePipeline; walBytes: number; memtableSizeBytes: number }): DbStats {
+export function collectStats(parts: { tables: TableSet; cache: BlockCache; flusher: Flusher; compactor: Compactor; pipeline: WritePipeline; walBytes: number; memtableSizeBytes: number; backgroundWorkers: number }): DbStats {
   const { tables, flusher, pipeline, walBytes } = parts;
   const cache = parts.cache.stats;
   const flushes = flusher.stats;
@@ -52,5 +54,6 @@ export function collectStats(parts: { tables: TableSet; cache: BlockCache; flush
     flushes: { count: flushes.count, bytesWritten: flushes.bytesWritten, totalMs: flushes.totalMs, failures: flushes.failures },
     stalls: { count: flushes.stallCount, totalMs: flushes.stallMs, slowdowns: flushes.slowdowns },
     sequence: pipeline.visibleSeq,
+    backgroundWorkers: parts.backgroundWorkers,
   };
 }

@@ -6,7 +6,7 @@
  * when it is a delete, has expired, or is older than a range tombstone covering its key.
  */
 import { IoError, toFileNum } from '@kv/base';
-import { CompactionWorkerPool } from '@kv/compaction';
+import { BuildPriority, CompactionWorkerPool } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import type { BlockCache } from '@kv/sstable';
@@ -52,18 +52,20 @@ export interface PutOptions extends WriteOptions {
 }
 
 /**
- * Background jobs one worker thread runs at once: a flush and a compaction. They interleave on
- * the worker's event loop (both yield between slices), as LevelDB's single background thread
- * takes a memtable flush between compaction steps; the pool queues table builds ahead of
- * compactions. One worker instead of one per kind of job saves an isolate and its heap.
+ * Background jobs one worker thread runs at once: a flush and a compaction. The compaction
+ * pauses at its next yield while the flush's build runs (`BuildPriority`), as LevelDB's single
+ * background thread flushes a memtable between compaction steps; the pool also queues table
+ * builds ahead of compactions. One worker instead of one per kind of job saves an isolate and
+ * its heap.
  */
 const BACKGROUND_JOBS_AT_ONCE = 2;
 
 /**
  * A background worker idle this long is stopped, and the next flush or compaction starts a
- * new one. An idle worker holds its isolate, code and heap, measured at 11–15 MiB of RSS; a
- * new one costs its first job about 150 ms (start, module load, cold code), which the memtable
- * headroom absorbs (a full memtable is switched out and writes go on into the next one).
+ * new one. An idle worker holds its isolate, code and heap, measured at 11–15 MiB of RSS. A
+ * new one is started ahead of need once the active memtable is half full
+ * (`warmBackgroundWorker`), so a flush does not wait for its start and module loading; its
+ * first jobs still run cold code.
  */
 const BACKGROUND_WORKER_IDLE_MS = 10_000;
 
@@ -109,6 +111,8 @@ export class DB extends DbReader {
     // Flushes and compactions share one worker (see BACKGROUND_JOBS_AT_ONCE).
     this.backgroundPool = options.vfs instanceof NodeVfs ? new CompactionWorkerPool({ threads: 1, jobsPerThread: BACKGROUND_JOBS_AT_ONCE, idleMs: BACKGROUND_WORKER_IDLE_MS }) : undefined;
     const pool = this.backgroundPool;
+    // Inline flushes go ahead of this database's inline compactions (a worker keeps its own).
+    const priority = new BuildPriority();
     this.flusher = new Flusher({
       vfs: options.vfs, dir: location, manifest: opened.manifest, tables: opened.tables, build,
       activeWalNumber: () => this.pipeline.wal.number,
@@ -121,6 +125,7 @@ export class DB extends DbReader {
       },
       events,
       pool,
+      priority,
     });
     this.flushOnClose = options.flushOnClose;
     this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);
@@ -130,6 +135,7 @@ export class DB extends DbReader {
       snapshots: () => this.snapshots.sequences(),
       visibleSeq: () => this.pipeline.visibleSeq,
       pool,
+      priority,
       clock: this.clock,
       events,
     });
@@ -145,7 +151,10 @@ export class DB extends DbReader {
         onWalBytes: (bytes) => (this.walBytes += bytes),
         flushBehind: () => this.flusher.behind || this.compactor.level0Files >= options.compaction.level0SlowdownTrigger,
         onSlowdown: () => this.flusher.stats.slowdowns++,
-        onApplied: () => this.lendCacheMemtableMemory(),
+        onApplied: () => {
+          this.lendCacheMemtableMemory();
+          this.warmBackgroundWorker();
+        },
         writesRefused: () => this.manifestFailure(),
       },
     });
@@ -266,7 +275,7 @@ export class DB extends DbReader {
   /** Counters and sizes for monitoring; cheap to call. */
   stats(): DbStats {
     this.ensureOpen();
-    return collectStats({ tables: this.tables, cache: this.cache, flusher: this.flusher, compactor: this.compactor, pipeline: this.pipeline, walBytes: this.walBytes, memtableSizeBytes: this.memtableSizeBytes });
+    return collectStats({ tables: this.tables, cache: this.cache, flusher: this.flusher, compactor: this.compactor, pipeline: this.pipeline, walBytes: this.walBytes, memtableSizeBytes: this.memtableSizeBytes, backgroundWorkers: this.backgroundPool?.workerCount ?? 0 });
   }
 
   /**
@@ -351,6 +360,16 @@ export class DB extends DbReader {
     let memtableBytes = this.pipeline.active.memoryBytes;
     for (const frozen of this.flusher.immutables) memtableBytes += frozen.memtable.memoryBytes;
     this.cache.setCapacity(cacheCapacityFor(this.memory, memtableBytes));
+  }
+
+  /**
+   * Starts the background worker once the active memtable is half full, so the flush that
+   * follows finds it running instead of waiting for its start and module loading.
+   */
+  private warmBackgroundWorker(): void {
+    const pool = this.backgroundPool;
+    if (pool === undefined || pool.workerCount > 0) return;
+    if (this.pipeline.active.memoryBytes * 2 >= this.memtableSizeBytes) pool.prestart();
   }
 
   /** @internal What reads see: the active memtable, the frozen ones (newest first), the page files. */

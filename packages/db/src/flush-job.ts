@@ -17,7 +17,7 @@
 import { setImmediate } from 'node:timers';
 import type { FileNum, PackedEntries } from '@kv/base';
 import { runTableBuild, toFileMeta } from '@kv/compaction';
-import type { TableBuildJobInput } from '@kv/compaction';
+import type { BuildPriority, TableBuildJobInput } from '@kv/compaction';
 import type { VersionEdit } from '@kv/manifest';
 import type { Memtable } from '@kv/memtable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
@@ -58,6 +58,8 @@ export async function flushMemtable(options: {
   allocateFileNumber: () => FileNum;
   /** Default: inline on `vfs`. */
   buildTable?: TableBuildRunner;
+  /** For an inline build: the database's own, so its inline compactions pause meanwhile. */
+  priority?: BuildPriority;
   /** The memtable's entries packed ahead (`packMemtable`); default: packed now. */
   packed?: Promise<PackedEntries>;
 }): Promise<FlushedMemtable> {
@@ -69,7 +71,7 @@ export async function flushMemtable(options: {
   const path = `${options.dir}/${tableFileName(fileNumber)}`;
   const entries = await (options.packed ?? packMemtable(memtable));
   const input: TableBuildJobInput = { path, build: options.build, snapshots: options.snapshots, entries };
-  const properties = options.buildTable === undefined ? await runTableBuild(options.vfs, input) : await options.buildTable(input);
+  const properties = options.buildTable === undefined ? await runTableBuild(options.vfs, input, options.priority) : await options.buildTable(input);
   edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
   return { edit, path, bytesWritten: properties.fileSizeBytes };
 }

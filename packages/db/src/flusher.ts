@@ -9,15 +9,16 @@
  * A failed flush is retried with backoff; the memtable stays readable meanwhile and writers
  * wait for room once the frozen memtables reach their limit.
  *
- * On the real file system the page file is encoded and written by a worker thread of its own
- * (not the compaction worker, so a flush never queues behind a long compaction); the main
- * thread only packs the memtable's entries for it (see `flush-job.ts`). A memtable is packed
+ * On the real file system the page file is encoded and written by the engine's background
+ * worker thread, which compactions share; a running compaction pauses while the build runs
+ * (`BuildPriority`), so a flush never waits for a long compaction. The main thread only packs
+ * the memtable's entries for it (see `flush-job.ts`). A memtable is packed
  * as soon as it is frozen, so the packing overlaps the flush before it. A memtable whose
  * bytes the job would copy (not shared memory) beyond `WORKER_FLUSH_DATA_BYTES_MAX` is built
  * inline.
  */
 import { toFileNum } from '@kv/base';
-import type { CompactionWorkerPool } from '@kv/compaction';
+import type { BuildPriority, CompactionWorkerPool } from '@kv/compaction';
 import type { FileNum, PackedEntries } from '@kv/base';
 import type { TableBuildJobInput } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
@@ -71,6 +72,8 @@ export interface FlusherContext {
   events: EngineEventSink;
   /** Where page files are built, off the main thread (real file system only); inline when undefined. */
   pool: CompactionWorkerPool | undefined;
+  /** Inline builds count here, so the database's inline compactions pause meanwhile. */
+  priority: BuildPriority;
 }
 
 export class Flusher {
@@ -213,7 +216,7 @@ export class Flusher {
     // the worker's next garbage collection: a memtable of many such bytes is built inline.
     const pool = unsharedBytes(await packed) <= WORKER_FLUSH_DATA_BYTES_MAX ? this.context.pool : undefined;
     const buildTable = pool === undefined ? undefined : (input: TableBuildJobInput) => pool.buildTable(input);
-    const flushed = await flushMemtable({ vfs, dir, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber, packed, ...(buildTable === undefined ? {} : { buildTable }) });
+    const flushed = await flushMemtable({ vfs, dir, memtable: frozen.memtable, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber, packed, priority: this.context.priority, ...(buildTable === undefined ? {} : { buildTable }) });
     try {
       if (flushed.path !== undefined) await vfs.syncDir(dir);
       await manifest.logAndApply({ ...flushed.edit, logNumber: this.oldestNeededWal(frozen) });

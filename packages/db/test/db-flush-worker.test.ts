@@ -176,6 +176,38 @@ describe('durable writes with blocking syncs turned off', () => {
   });
 });
 
+describe('the background worker is started ahead of the first flush', () => {
+  it('starts once the active memtable is half full, before any flush; never on another vfs', async () => {
+    // Goal: the first flush finds the worker running (no wait for its start and module load).
+    // Strategy: single puts of known size into a 256 KiB memtable; read memtable bytes and the
+    // worker count after each. Invariants: no worker while the memtable is under half full;
+    // one from the put that crosses half, while no flush has happened yet.
+    const memtableSize = 256 * 1024;
+    const db = await DB.open(tempDir(), { memtableSize });
+    try {
+      expect(db.stats().backgroundWorkers).toBe(0);
+      let i = 0;
+      while (db.stats().memtables.activeBytes * 2 < memtableSize) {
+        expect(db.stats().backgroundWorkers).toBe(0);
+        await db.put(key(i++), 'v'.repeat(200));
+      }
+      expect(db.stats().flushes.count).toBe(0);
+      expect(db.stats().backgroundWorkers).toBe(1);
+    } finally {
+      await db.close();
+    }
+
+    const inline = await DB.open('/db', { vfs: new MemoryVfs(), memtableSize });
+    try {
+      for (let j = 0; j < 2000; j++) await inline.put(key(j), 'v'.repeat(200));
+      expect(inline.stats().flushes.count).toBeGreaterThan(0);
+      expect(inline.stats().backgroundWorkers).toBe(0);
+    } finally {
+      await inline.close();
+    }
+  });
+});
+
 describe('TurnKeeper', () => {
   it('asks for a turn only once the loop has waited the budget, and a turn resets it', async () => {
     const keeper = new TurnKeeper(0.25);
