@@ -1,11 +1,5 @@
 import { assert } from './assert.js';
 
-/** Reads a little-endian 64-bit unsigned integer that must fit a safe JS number. */
-export function readUint64(view: DataView, offset: number): number | undefined {
-  const value = view.getBigUint64(offset, true);
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
-}
-
 /** Writes a safe non-negative integer as a little-endian 64-bit unsigned integer. */
 export function writeUint64(view: DataView, offset: number, value: number): void {
   assert(Number.isSafeInteger(value) && value >= 0, 'uint64 value is a non-negative safe integer');
@@ -37,8 +31,8 @@ export function readUint32LE(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * Reads 8 little-endian bytes as `setUint64LE` writes them, or undefined when the value is
- * past 2^53 - 1: `readUint64` without a DataView or a BigInt, for hot paths. Requires: the
+ * Reads 8 little-endian bytes as `setUint64LE` (or `writeUint64`) writes them, or undefined
+ * when the value is past 2^53 - 1. Byte by byte: no DataView and no BigInt. Requires: the
  * bytes exist.
  */
 export function readUint64LE(bytes: Uint8Array, offset: number): number | undefined {

@@ -30,7 +30,7 @@ const typeCrcs = new Float64Array(256).fill(-1);
  * The CRC of the one byte `type` continuing from `seed`: what a fragment CRC continues from
  * over the payload (`payloadCrc`). Remembered per seed, so no view of the type byte is made.
  */
-export function typeByteCrc(seed: number, type: number): number {
+function typeByteCrc(seed: number, type: number): number {
   if (seed !== typeCrcSeed) {
     typeCrcs.fill(-1);
     typeCrcSeed = seed;

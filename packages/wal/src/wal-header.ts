@@ -3,7 +3,7 @@
  * format (magic), its version and the log number. Magic, version and log number keep their
  * places in every version, so any reader can tell which version a file has.
  */
-import { CorruptionError, NotSupportedError, readUint64, unmaskCrc, viewOf, writeUint64 } from '@kv/base';
+import { CorruptionError, NotSupportedError, readUint64LE, unmaskCrc, viewOf, writeUint64 } from '@kv/base';
 import { encodeFragment } from './encode-records.js';
 import {
   BLOCK_SIZE_BYTES,
@@ -65,7 +65,7 @@ export function decodeHeader(block: Uint8Array, options: { where: string; expect
   if (FRAGMENT_HEADER_BYTES + payloadBytes > block.length) throw corrupt('header extends past the end of the file');
   const payload = block.subarray(FRAGMENT_HEADER_BYTES, FRAGMENT_HEADER_BYTES + payloadBytes);
   if (!WAL_MAGIC.every((byte, i) => payload[HEADER_MAGIC_OFFSET + i] === byte)) throw corrupt('bad magic: not a kv WAL file');
-  const fileLogNumber = readUint64(viewOf(payload), HEADER_LOG_NUMBER_OFFSET);
+  const fileLogNumber = readUint64LE(payload, HEADER_LOG_NUMBER_OFFSET);
   if (fileLogNumber === undefined) throw corrupt('header log number exceeds 2^53');
   const crc = fragmentCrc(block, { headerOffset: 0, payloadBytes, seed: logCrcSeed(fileLogNumber) });
   if (crc !== unmaskCrc(view.getUint32(0, true))) throw corrupt('header checksum mismatch');
