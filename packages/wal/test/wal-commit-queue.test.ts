@@ -90,6 +90,23 @@ describe('WalCommitQueue', () => {
     await writer.close();
   });
 
+  test('writers settled by one sync all join the next group, however many promise reactions their next write takes', async () => {
+    const { queue, writer } = await setup({ syncDelayMs: 1 });
+    const writersCount = 8;
+    const writesEach = 10;
+    // An engine's durable put settles its caller some reactions after the queue settles it,
+    // and the callers come back with their next put after different numbers of reactions.
+    const writers = Array.from({ length: writersCount }, async (_, w) => {
+      for (let i = 0; i < writesEach; i++) {
+        await queue.submit(patterned(32, w * 100 + i), { sync: true });
+        for (let reaction = 0; reaction < w; reaction++) await Promise.resolve();
+      }
+    });
+    await Promise.all(writers);
+    expect(queue.stats).toEqual({ groups: writesEach, records: writersCount * writesEach, syncs: writesEach });
+    await writer.close();
+  });
+
   test('submits that arrive during a sync form the next group', async () => {
     const { queue, writer } = await setup({ syncDelayMs: 5 });
     const first = queue.submit(patterned(1, 1), { sync: true });
