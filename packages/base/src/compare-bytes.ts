@@ -15,14 +15,6 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
- * `compareBytes(a, b.subarray(0, bLength))` without making the view: for a caller that keeps
- * a key in the front of a reused buffer (`KeyCopy`).
- */
-export function compareBytesTo(a: Uint8Array, b: Uint8Array, bLength: number): number {
-  return compareByteRanges(a, 0, a.length, b, 0, bLength);
-}
-
-/**
  * `compareBytes(a.subarray(aStart, aStart + aLength), b)` without making the view: for keys
  * stored as (offset, length) in a larger buffer.
  */
@@ -31,7 +23,7 @@ export function compareBytesAt(a: Uint8Array, aStart: number, aLength: number, b
 }
 
 /**
- * The one comparison behind the three above: `aLength` bytes of `a` from `aStart` against
+ * The one comparison behind the two above: `aLength` bytes of `a` from `aStart` against
  * `bLength` bytes of `b` from `bStart`, for keys stored as (offset, length) on both sides.
  */
 export function compareByteRanges(a: Uint8Array, aStart: number, aLength: number, b: Uint8Array, bStart: number, bLength: number): number {

@@ -1,5 +1,5 @@
 import { copyBytes } from './bytes.js';
-import { compareBytesTo } from './compare-bytes.js';
+import { compareByteRanges } from './compare-bytes.js';
 
 /**
  * A private copy of one key that is replaced key after key, as a merge or a builder remembers
@@ -19,15 +19,25 @@ export class KeyCopy {
 
   /** Replaces the copy with `key`'s bytes; `key` may change or be reused afterwards. */
   set(key: Uint8Array): void {
-    if (key.length > this.bytes.length) this.bytes = new Uint8Array(Math.max(key.length, 2 * this.bytes.length));
-    copyBytes(this.bytes, 0, key, 0, key.length);
-    this.length = key.length;
+    this.setRange(key, 0, key.length);
+  }
+
+  /** `set` of `length` bytes of `bytes` from `start`, without a view of them. */
+  setRange(bytes: Uint8Array, start: number, length: number): void {
+    if (length > this.bytes.length) this.bytes = new Uint8Array(Math.max(length, 2 * this.bytes.length));
+    copyBytes(this.bytes, 0, bytes, start, length);
+    this.length = length;
     this.held = true;
   }
 
   /** `compareBytes(key, copy)`: negative when `key` sorts first. Requires: `isSet`. */
   compareWith(key: Uint8Array): number {
-    return compareBytesTo(key, this.bytes, this.length);
+    return compareByteRanges(key, 0, key.length, this.bytes, 0, this.length);
+  }
+
+  /** `compareWith` of `length` bytes of `bytes` from `start`, without a view of them. */
+  compareWithRange(bytes: Uint8Array, start: number, length: number): number {
+    return compareByteRanges(bytes, start, length, this.bytes, 0, this.length);
   }
 
   /** A new array holding the key. Requires: `isSet`. */

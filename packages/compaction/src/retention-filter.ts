@@ -60,8 +60,19 @@ export class RetentionFilter {
    * may be a view that changes after the call; the filter copies the key it keeps.
    */
   decide(entry: InternalEntry): RetentionDecision {
-    if (!this.currentKey.isSet || this.currentKey.compareWith(entry.key) !== 0) {
-      this.currentKey.set(entry.key);
+    const startsKey = !this.currentKey.isSet || this.currentKey.compareWith(entry.key) !== 0;
+    if (startsKey) this.currentKey.set(entry.key);
+    return this.decideVersion(startsKey, entry);
+  }
+
+  /**
+   * `decide` for a caller that compares keys itself (a table build over a packed run):
+   * `startsKey` says whether `entry` is the first version of its user key. It reads
+   * `entry.key` only when range tombstones were given, and `entry.value` only for an expiring
+   * put, so their views can be made on demand. Call either this or `decide` on one filter.
+   */
+  decideVersion(startsKey: boolean, entry: InternalEntry): RetentionDecision {
+    if (startsKey) {
       this.previousStripe = -1;
       this.droppingRest = false;
     }

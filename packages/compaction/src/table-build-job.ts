@@ -7,12 +7,13 @@
  * inline or in a `CompactionWorkerPool` worker (`buildTable`). Pages are written in slices of
  * about `SLICE_BYTES`, which also hands the event loop back when the job runs inline.
  */
-import { InvalidArgumentError, compareInternal, newMutableEntry } from '@kv/base';
+import { InvalidArgumentError, PACKED_REF_FIELDS, compareByteRanges, toSeqNum } from '@kv/base';
+import type { EntryKind, InternalEntry, SeqNum } from '@kv/base';
 import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
-import { checkPackedEntries, packedEntryAt } from './packed-entries.js';
+import { checkPackedEntries } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
 import type { BuildPriority } from './build-priority.js';
@@ -50,22 +51,73 @@ async function buildTable(vfs: Vfs, input: TableBuildJobInput, retention: Retent
   const { entries } = input;
   const builder = await TableBuilder.create(vfs, input.path, input.build);
   try {
-    // One entry object for the whole run; the previous key is a view of the run's own buffers.
-    const entry = newMutableEntry();
-    let previousKey = entry.key;
+    // Keys and values go to the builder as ranges of one view per buffer: no view per entry.
+    const { refs, seqs, kinds } = entries;
+    const views = entries.buffers.map((buffer) => new Uint8Array(buffer));
+    const entry = new LazyPackedEntry(refs, views);
+    let previousAt = 0;
     let previousSeq = 0;
     for (let i = 0; i < entries.count; i++) {
-      packedEntryAt(entries, i, entry);
-      if (i > 0 && compareInternal(previousKey, previousSeq, entry.key, entry.seq) >= 0) throw new InvalidArgumentError('table build', `entry ${i} is not after entry ${i - 1} in internal order`);
-      previousKey = entry.key;
-      previousSeq = entry.seq;
-      if (retention.decide(entry) !== 'keep') continue;
-      builder.add(entry.key, entry.seq, entry.kind, entry.value);
+      const at = PACKED_REF_FIELDS * i;
+      const keyBytes = views[refs[at] as number] as Uint8Array;
+      const keyStart = refs[at + 1] as number;
+      const keyLength = refs[at + 2] as number;
+      const seq = toSeqNum(seqs[i] as number);
+      let startsKey = true;
+      if (i > 0) {
+        // Internal order: user key ascending, then seq descending.
+        const byKey = compareByteRanges(views[refs[previousAt] as number] as Uint8Array, refs[previousAt + 1] as number, refs[previousAt + 2] as number, keyBytes, keyStart, keyLength);
+        if (byKey > 0 || (byKey === 0 && seq >= previousSeq)) throw new InvalidArgumentError('table build', `entry ${i} is not after entry ${i - 1} in internal order`);
+        startsKey = byKey !== 0;
+      }
+      previousAt = at;
+      previousSeq = seq;
+      entry.moveTo(i, seq, kinds[i] as EntryKind);
+      if (retention.decideVersion(startsKey, entry) !== 'keep') continue;
+      builder.addRange(keyBytes, keyStart, keyLength, seq, entry.kind, views[refs[at + 3] as number] as Uint8Array, refs[at + 4] as number, refs[at + 5] as number);
       if (builder.pendingBytes >= SLICE_BYTES) await builder.writePending();
     }
     return await builder.finish();
   } catch (error) {
     await builder.abandon();
     throw error;
+  }
+}
+
+/**
+ * Entry `index` of a packed run as an `InternalEntry` whose key and value are views made only
+ * when read (the retention filter reads them only for range tombstones and expiring puts).
+ * One object serves the whole run; `moveTo` points it at the next entry.
+ */
+class LazyPackedEntry implements InternalEntry {
+  seq: SeqNum = toSeqNum(0);
+  kind: EntryKind = 0 as EntryKind;
+  private index = 0;
+  private readonly refs: Uint32Array;
+  private readonly views: readonly Uint8Array[];
+
+  constructor(refs: Uint32Array, views: readonly Uint8Array[]) {
+    this.refs = refs;
+    this.views = views;
+  }
+
+  moveTo(index: number, seq: SeqNum, kind: EntryKind): void {
+    this.index = index;
+    this.seq = seq;
+    this.kind = kind;
+  }
+
+  get key(): Uint8Array {
+    return this.field(PACKED_REF_FIELDS * this.index);
+  }
+
+  get value(): Uint8Array {
+    return this.field(PACKED_REF_FIELDS * this.index + 3);
+  }
+
+  /** The (buffer index, offset, length) at `refs[at]` as a view. */
+  private field(at: number): Uint8Array {
+    const start = this.refs[at + 1] as number;
+    return (this.views[this.refs[at] as number] as Uint8Array).subarray(start, start + (this.refs[at + 2] as number));
   }
 }

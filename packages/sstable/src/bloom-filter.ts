@@ -7,7 +7,7 @@
  */
 import { CorruptionError } from '@kv/base';
 import { BLOOM_HASH_COUNT_MAX, BLOOM_HASH_SEED, BLOOM_HEADER_BYTES } from './format.js';
-import { murmur3Hash32 } from './bloom-hash.js';
+import { murmur3Hash32, murmur3Hash32Range } from './bloom-hash.js';
 
 /** Smallest filter, so tiny files keep a sane false-positive rate. */
 const BLOOM_BITS_MIN = 64;
@@ -20,6 +20,11 @@ export function bloomHashCount(bitsPerKey: number): number {
 /** Hash of a user key as the filter uses it. */
 export function bloomKeyHash(key: Uint8Array): number {
   return murmur3Hash32(key, BLOOM_HASH_SEED);
+}
+
+/** `bloomKeyHash` of `length` bytes of `bytes` from `start`, without a view of them. */
+export function bloomKeyHashRange(bytes: Uint8Array, start: number, length: number): number {
+  return murmur3Hash32Range(bytes, start, length, BLOOM_HASH_SEED);
 }
 
 /** The probe step for a key hash: in 1..m-1, from the MurmurHash3 finalizer of a perturbed hash. */

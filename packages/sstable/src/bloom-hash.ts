@@ -7,10 +7,14 @@ const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
 export function murmur3Hash32(data: Uint8Array, seed: number): number {
+  return murmur3Hash32Range(data, 0, data.length, seed);
+}
+
+/** `murmur3Hash32` of `length` bytes of `data` from `start`, without a view of them. */
+export function murmur3Hash32Range(data: Uint8Array, start: number, length: number, seed: number): number {
   let h = seed >>> 0;
-  const length = data.length;
-  const blockEnd = length & ~3;
-  for (let i = 0; i < blockEnd; i += 4) {
+  const blockEnd = start + (length & ~3);
+  for (let i = start; i < blockEnd; i += 4) {
     let k = (data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24);
     k = Math.imul(k, C1);
     k = (k << 15) | (k >>> 17);

@@ -6,18 +6,18 @@ import { EntryKind, InvalidArgumentError } from '@kv/base';
 import { KEY_BYTES_MAX, SEQ_MAX, VALUE_BYTES_MAX } from './format.js';
 import type { TableLayout } from './table-layout.js';
 
-/** Checks one entry by its parts (no entry object: this runs once per record written). */
-export function checkEntry(layout: TableLayout, key: Uint8Array, seq: number, kind: EntryKind, value: Uint8Array): void {
+/** Checks one entry by its parts and lengths (no entry object or view: this runs once per record written). */
+export function checkEntry(layout: TableLayout, keyLength: number, seq: number, kind: EntryKind, valueLength: number): void {
   if (!Number.isSafeInteger(seq) || seq < 0 || seq > SEQ_MAX) throw new InvalidArgumentError('seq', `${seq} is not an integer in 0..2^53-1`);
   const fixed = layout.fixedWidth;
   const known = kind === EntryKind.Put || kind === EntryKind.Delete || (kind === EntryKind.PutExpiring && fixed === undefined);
   if (!known) throw new InvalidArgumentError('kind', `entry kind ${String(kind)} is not stored in ${fixed === undefined ? 'page files' : 'fixed-width page files'}`);
   if (fixed === undefined) {
-    if (key.length > KEY_BYTES_MAX) throw new InvalidArgumentError('key', `${key.length} bytes is over the ${KEY_BYTES_MAX}-byte limit`);
-    if (value.length > VALUE_BYTES_MAX) throw new InvalidArgumentError('value', `${value.length} bytes is over the ${VALUE_BYTES_MAX}-byte limit`);
+    if (keyLength > KEY_BYTES_MAX) throw new InvalidArgumentError('key', `${keyLength} bytes is over the ${KEY_BYTES_MAX}-byte limit`);
+    if (valueLength > VALUE_BYTES_MAX) throw new InvalidArgumentError('value', `${valueLength} bytes is over the ${VALUE_BYTES_MAX}-byte limit`);
     return;
   }
-  if (key.length !== fixed.keySize) throw new InvalidArgumentError('key', `${key.length} bytes in a file of ${fixed.keySize}-byte keys`);
-  const valueOk = kind === EntryKind.Put ? value.length === fixed.valueSize : value.length === 0 || value.length === fixed.valueSize;
-  if (!valueOk) throw new InvalidArgumentError('value', `${value.length} bytes in a file of ${fixed.valueSize}-byte values`);
+  if (keyLength !== fixed.keySize) throw new InvalidArgumentError('key', `${keyLength} bytes in a file of ${fixed.keySize}-byte keys`);
+  const valueOk = kind === EntryKind.Put ? valueLength === fixed.valueSize : valueLength === 0 || valueLength === fixed.valueSize;
+  if (!valueOk) throw new InvalidArgumentError('value', `${valueLength} bytes in a file of ${fixed.valueSize}-byte values`);
 }

@@ -21,12 +21,20 @@ export interface OverflowRef {
   storedBytes: number;
 }
 
-/** One record as the page stores it. A `*Ref` means the bytes live in an overflow chain. */
+/**
+ * One record as the page stores it: its key is `keyLength` bytes of `keyBytes` from `keyStart`,
+ * its value likewise (ranges of the caller's arrays, so that no view is made per record). A
+ * `*Ref` means the bytes live in an overflow chain.
+ */
 export interface SlotRecord {
-  key: Uint8Array;
+  keyBytes: Uint8Array;
+  keyStart: number;
+  keyLength: number;
   seq: number;
   kind: EntryKind;
-  value: Uint8Array;
+  valueBytes: Uint8Array;
+  valueStart: number;
+  valueLength: number;
   keyRef: OverflowRef | undefined;
   valueRef: OverflowRef | undefined;
 }
@@ -63,12 +71,12 @@ class StagedRecords {
   push(record: SlotRecord): void {
     const i = this.count++;
     // An overflow key keeps only what a shared prefix and the inline suffix can take.
-    const keyLength = record.keyRef === undefined ? record.key.length : Math.min(record.key.length, PLANNED_KEY_BYTES_MAX);
-    this.keyAt[i] = this.copy(record.key, keyLength);
-    this.keyLength[i] = record.key.length;
+    const keyLength = record.keyRef === undefined ? record.keyLength : Math.min(record.keyLength, PLANNED_KEY_BYTES_MAX);
+    this.keyAt[i] = this.copy(record.keyBytes, record.keyStart, keyLength);
+    this.keyLength[i] = record.keyLength;
     const put = record.kind !== EntryKind.Delete;
-    this.valueAt[i] = put && record.valueRef === undefined ? this.copy(record.value, record.value.length) : 0;
-    this.valueLength[i] = put ? record.value.length : 0;
+    this.valueAt[i] = put && record.valueRef === undefined ? this.copy(record.valueBytes, record.valueStart, record.valueLength) : 0;
+    this.valueLength[i] = put ? record.valueLength : 0;
     this.seq[i] = record.seq;
     this.kind[i] = record.kind;
     if (record.keyRef !== undefined) this.keyRefs.set(i, record.keyRef);
@@ -82,15 +90,15 @@ class StagedRecords {
     this.valueRefs.clear();
   }
 
-  /** Copies the first `length` bytes of `source` after the staged bytes and returns where they start. */
-  private copy(source: Uint8Array, length: number): number {
+  /** Copies `length` bytes of `source` from `start` after the staged bytes and returns where they start. */
+  private copy(source: Uint8Array, start: number, length: number): number {
     const at = this.stagedEnd;
     if (at + length > this.work.length) {
       const grown = new Uint8Array(Math.max(this.work.length * 2, at + length));
       grown.set(this.work.subarray(0, at));
       this.work = grown;
     }
-    copyBytes(this.work, at, source, 0, length);
+    copyBytes(this.work, at, source, start, length);
     this.stagedEnd = at + length;
     return at;
   }
@@ -105,7 +113,7 @@ export class DataPageBuilder {
   /** Fixed-geometry pages: bytes used by slots and heap so far. */
   private usedBytes = PAGE_HEADER_BYTES;
   /** The record `fits` measured last (reused by `add` when it is that record). */
-  private readonly measured: PlannedRecord = { key: new Uint8Array(0), seq: 0, kind: EntryKind.Put, valueLength: 0, keyOverflow: false, valueOverflow: false };
+  private readonly measured: PlannedRecord = { keyBytes: new Uint8Array(0), keyStart: 0, keyLength: 0, seq: 0, kind: EntryKind.Put, valueLength: 0, keyOverflow: false, valueOverflow: false };
   private measuredValid = false;
 
   constructor(layout: TableLayout) {
@@ -168,10 +176,12 @@ export class DataPageBuilder {
   private bytesWith(record: SlotRecord): number {
     if (this.plan !== undefined) {
       const measured = this.measured;
-      measured.key = record.key;
+      measured.keyBytes = record.keyBytes;
+      measured.keyStart = record.keyStart;
+      measured.keyLength = record.keyLength;
       measured.seq = record.seq;
       measured.kind = record.kind;
-      measured.valueLength = record.value.length;
+      measured.valueLength = record.valueLength;
       measured.keyOverflow = record.keyRef !== undefined;
       measured.valueOverflow = record.valueRef !== undefined;
       this.measuredValid = true;
@@ -179,14 +189,23 @@ export class DataPageBuilder {
     }
     const layout = this.layout;
     if (layout.fixedWidth !== undefined) return this.usedBytes + layout.slotWidthBytes;
-    const keyHeap = keyHeapBytes({ bytesAfterPrefix: record.key.length, overflow: record.keyRef !== undefined }, layout.inlineKeyBytes);
-    const valueHeap = record.valueRef !== undefined ? OVERFLOW_REF_BYTES : record.value.length;
+    const keyHeap = keyHeapBytes({ bytesAfterPrefix: record.keyLength, overflow: record.keyRef !== undefined }, layout.inlineKeyBytes);
+    const valueHeap = record.valueRef !== undefined ? OVERFLOW_REF_BYTES : record.valueLength;
     return this.usedBytes + layout.slotWidthBytes + keyHeap + valueHeap;
   }
 
   private isMeasured(record: SlotRecord): boolean {
     const m = this.measured;
-    return m.key === record.key && m.seq === record.seq && m.kind === record.kind && m.valueLength === record.value.length && m.keyOverflow === (record.keyRef !== undefined) && m.valueOverflow === (record.valueRef !== undefined);
+    return (
+      m.keyBytes === record.keyBytes &&
+      m.keyStart === record.keyStart &&
+      m.keyLength === record.keyLength &&
+      m.seq === record.seq &&
+      m.kind === record.kind &&
+      m.valueLength === record.valueLength &&
+      m.keyOverflow === (record.keyRef !== undefined) &&
+      m.valueOverflow === (record.valueRef !== undefined)
+    );
   }
 }
 

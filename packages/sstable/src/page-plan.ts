@@ -7,7 +7,7 @@
  * length. Adding a record can only widen fields, so a page is sealed when the next record
  * would not fit.
  */
-import { EntryKind, commonPrefixLength } from '@kv/base';
+import { EntryKind, commonPrefixLengthAt } from '@kv/base';
 import {
   DESCRIPTOR_BYTES,
   INLINE_KEY_BYTES_MAX,
@@ -21,9 +21,11 @@ import type { SlotFields } from './page-geometry.js';
 /** Bytes of a key the plan keeps: enough for any shared prefix plus any inline suffix. */
 export const PLANNED_KEY_BYTES_MAX: number = SHARED_PREFIX_BYTES_MAX + INLINE_KEY_BYTES_MAX;
 
-/** What the plan needs to know of a record. */
+/** What the plan needs to know of a record: its key is `keyLength` bytes of `keyBytes` from `keyStart`. */
 export interface PlannedRecord {
-  key: Uint8Array;
+  keyBytes: Uint8Array;
+  keyStart: number;
+  keyLength: number;
   seq: number;
   kind: EntryKind;
   valueLength: number;
@@ -103,8 +105,8 @@ export class PagePlan {
   /** Adds the record; `measured` says the last `bytesWith` was of this very record. */
   add(record: PlannedRecord, measured: boolean): void {
     if (!measured || !this.candidateMeasured) this.grow(record);
-    if (this.state.count === 0) this.firstKey = record.key.slice(0, PLANNED_KEY_BYTES_MAX);
-    this.keyLengths.push(record.key.length);
+    if (this.state.count === 0) this.firstKey = record.keyBytes.slice(record.keyStart, record.keyStart + Math.min(record.keyLength, PLANNED_KEY_BYTES_MAX));
+    this.keyLengths.push(record.keyLength);
     this.keyOverflowMarks.push(record.keyOverflow);
     const previous = this.state;
     this.state = this.candidate;
@@ -129,7 +131,7 @@ export class PagePlan {
     const s = this.state;
     const next = this.candidate;
     next.copyFrom(s);
-    const keyLength = record.key.length;
+    const keyLength = record.keyLength;
     const put = record.kind !== EntryKind.Delete;
     next.count = s.count + 1;
     if (s.count === 0) {
@@ -139,7 +141,7 @@ export class PagePlan {
       next.seqMin = record.seq;
       next.seqMax = record.seq;
     } else {
-      next.prefixLength = Math.min(s.prefixLength, commonPrefixLength(this.firstKey, record.key));
+      next.prefixLength = Math.min(s.prefixLength, commonPrefixLengthAt(this.firstKey, record.keyBytes, record.keyStart, keyLength));
       next.keyLengthMin = Math.min(s.keyLengthMin, keyLength);
       next.keyLengthMax = Math.max(s.keyLengthMax, keyLength);
       next.seqMin = Math.min(s.seqMin, record.seq);

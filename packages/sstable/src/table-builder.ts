@@ -1,7 +1,7 @@
 import { assert, EntryKind, KeyCopy } from '@kv/base';
 import type { SeqNum } from '@kv/base';
 import type { Vfs, VfsFile } from '@kv/vfs';
-import { bloomKeyHash } from './bloom-filter.js';
+import { bloomKeyHashRange } from './bloom-filter.js';
 import { checkEntry } from './check-entry.js';
 import { DataPageBuilder } from './data-page-builder.js';
 import type { OverflowRef, SlotRecord } from './data-page-builder.js';
@@ -88,19 +88,30 @@ export class TableBuilder {
    * or full width (zeros fill its slot).
    */
   add(key: Uint8Array, seq: SeqNum, kind: EntryKind, value: Uint8Array): void {
+    this.addRange(key, 0, key.length, seq, kind, value, 0, value.length);
+  }
+
+  /**
+   * `add` of a key that is `keyLength` bytes of `keyBytes` from `keyStart` and a value that is
+   * `valueLength` bytes of `valueBytes` from `valueStart`: for a caller whose entries lie in
+   * larger arrays (a packed run), which then makes no view per entry. Same requirements, same
+   * file.
+   */
+  addRange(keyBytes: Uint8Array, keyStart: number, keyLength: number, seq: SeqNum, kind: EntryKind, valueBytes: Uint8Array, valueStart: number, valueLength: number): void {
     assert(this.state === 'open', 'add to an open builder');
-    checkEntry(this.layout, key, seq, kind, value);
+    checkEntry(this.layout, keyLength, seq, kind, valueLength);
+    assert(keyStart >= 0 && keyStart + keyLength <= keyBytes.length && valueStart >= 0 && valueStart + valueLength <= valueBytes.length, 'key and value ranges lie inside their arrays');
     const first = this.entryCount === 0;
-    const byKey = first ? 1 : this.lastKey.compareWith(key);
+    const byKey = first ? 1 : this.lastKey.compareWithRange(keyBytes, keyStart, keyLength);
     assert(byKey > 0 || (byKey === 0 && seq < this.lastSeq), 'entries are added in strictly increasing internal order');
     const sameUserKey = byKey === 0;
-    this.placeRecord(key, seq, kind, value);
+    this.placeRecord(keyBytes, keyStart, keyLength, seq, kind, valueBytes, valueStart, valueLength);
     if (!sameUserKey) {
-      this.pushKeyHash(bloomKeyHash(key));
-      this.lastKey.set(key);
+      this.pushKeyHash(bloomKeyHashRange(keyBytes, keyStart, keyLength));
+      this.lastKey.setRange(keyBytes, keyStart, keyLength);
     }
     this.lastSeq = seq;
-    if (first) this.smallestKey = key.slice();
+    if (first) this.smallestKey = keyBytes.slice(keyStart, keyStart + keyLength);
     this.seqMin = first ? seq : Math.min(this.seqMin, seq);
     this.seqMax = first ? seq : Math.max(this.seqMax, seq);
     this.entryCount++;
@@ -174,20 +185,26 @@ export class TableBuilder {
   }
 
   /** Decides where the record's bytes go, seals the page when it is full, then adds the slot. */
-  private placeRecord(key: Uint8Array, seq: number, kind: EntryKind, given: Uint8Array): void {
+  private placeRecord(keyBytes: Uint8Array, keyStart: number, keyLength: number, seq: number, kind: EntryKind, givenBytes: Uint8Array, givenStart: number, givenLength: number): void {
     // A delete's value is never stored (and reads back empty), so it takes no room.
-    const value = kind === EntryKind.Delete ? NO_VALUE : given;
+    const isDelete = kind === EntryKind.Delete;
+    const valueBytes = isDelete ? NO_VALUE : givenBytes;
+    const valueStart = isDelete ? 0 : givenStart;
+    const valueLength = isDelete ? 0 : givenLength;
     const variable = this.layout.fixedWidth === undefined;
-    const keyOverflow = variable && key.length > this.keyLocalMax;
+    const keyOverflow = variable && keyLength > this.keyLocalMax;
     // At most this much heap: a compact page may keep part of the key in its shared prefix.
-    const keyHeap = keyHeapBytes({ bytesAfterPrefix: key.length, overflow: keyOverflow }, this.layout.inlineKeyBytes);
-    const valueOverflow = variable && this.recordOverheadMax + keyHeap + value.length > this.layout.pageSizeBytes - PAGE_HEADER_BYTES;
-    const pending = setRecord(this.pending, key, seq, kind, value, undefined, undefined);
+    const keyHeap = keyHeapBytes({ bytesAfterPrefix: keyLength, overflow: keyOverflow }, this.layout.inlineKeyBytes);
+    const valueOverflow = variable && this.recordOverheadMax + keyHeap + valueLength > this.layout.pageSizeBytes - PAGE_HEADER_BYTES;
+    const pending = setRecord(this.pending, keyBytes, keyStart, keyLength, seq, kind, valueBytes, valueStart, valueLength, undefined, undefined);
     // The chains are written after the page is sealed (if it is full), so measure with placeholders.
-    const sized = keyOverflow || valueOverflow ? setRecord(this.sized, key, seq, kind, value, keyOverflow ? PLACEHOLDER : undefined, valueOverflow ? PLACEHOLDER : undefined) : pending;
+    const sized =
+      keyOverflow || valueOverflow
+        ? setRecord(this.sized, keyBytes, keyStart, keyLength, seq, kind, valueBytes, valueStart, valueLength, keyOverflow ? PLACEHOLDER : undefined, valueOverflow ? PLACEHOLDER : undefined)
+        : pending;
     if (!this.page.fits(sized)) this.sealPage();
-    if (keyOverflow) pending.keyRef = this.writeOverflow(key);
-    if (valueOverflow) pending.valueRef = this.writeOverflow(value);
+    if (keyOverflow) pending.keyRef = this.writeOverflow(keyBytes.subarray(keyStart, keyStart + keyLength));
+    if (valueOverflow) pending.valueRef = this.writeOverflow(valueBytes.subarray(valueStart, valueStart + valueLength));
     this.page.add(pending);
   }
 
@@ -223,14 +240,30 @@ export class TableBuilder {
 }
 
 function emptyRecord(): SlotRecord {
-  return { key: NO_VALUE, seq: 0, kind: EntryKind.Put, value: NO_VALUE, keyRef: undefined, valueRef: undefined };
+  return { keyBytes: NO_VALUE, keyStart: 0, keyLength: 0, seq: 0, kind: EntryKind.Put, valueBytes: NO_VALUE, valueStart: 0, valueLength: 0, keyRef: undefined, valueRef: undefined };
 }
 
-function setRecord(record: SlotRecord, key: Uint8Array, seq: number, kind: EntryKind, value: Uint8Array, keyRef: OverflowRef | undefined, valueRef: OverflowRef | undefined): SlotRecord {
-  record.key = key;
+function setRecord(
+  record: SlotRecord,
+  keyBytes: Uint8Array,
+  keyStart: number,
+  keyLength: number,
+  seq: number,
+  kind: EntryKind,
+  valueBytes: Uint8Array,
+  valueStart: number,
+  valueLength: number,
+  keyRef: OverflowRef | undefined,
+  valueRef: OverflowRef | undefined,
+): SlotRecord {
+  record.keyBytes = keyBytes;
+  record.keyStart = keyStart;
+  record.keyLength = keyLength;
   record.seq = seq;
   record.kind = kind;
-  record.value = value;
+  record.valueBytes = valueBytes;
+  record.valueStart = valueStart;
+  record.valueLength = valueLength;
   record.keyRef = keyRef;
   record.valueRef = valueRef;
   return record;

@@ -520,11 +520,13 @@ const NO_OVERFLOW: OverflowSource = {
 const PLACEHOLDER: OverflowRef = { fileOffset: 0, storedBytes: 0 };
 
 function slotRecord(record: PlacedRecord, refs: { key: OverflowRef | undefined; value: OverflowRef | undefined }): SlotRecord {
-  return { key: record.raw.key, seq: record.raw.seq, kind: record.raw.kind, value: record.value, keyRef: refs.key, valueRef: refs.value };
+  const { key, seq, kind } = record.raw;
+  return { keyBytes: key, keyStart: 0, keyLength: key.length, seq, kind, valueBytes: record.value, valueStart: 0, valueLength: record.value.length, keyRef: refs.key, valueRef: refs.value };
 }
 
 function planned(record: PlacedRecord): PlannedRecord {
-  return { key: record.raw.key, seq: record.raw.seq, kind: record.raw.kind, valueLength: record.value.length, keyOverflow: record.keyOverflow, valueOverflow: record.valueOverflow };
+  const { key, seq, kind } = record.raw;
+  return { keyBytes: key, keyStart: 0, keyLength: key.length, seq, kind, valueLength: record.value.length, keyOverflow: record.keyOverflow, valueOverflow: record.valueOverflow };
 }
 
 interface BuiltPage {
