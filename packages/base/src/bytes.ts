@@ -49,6 +49,16 @@ export function readUint64LE(bytes: Uint8Array, offset: number): number | undefi
  */
 const COPY_LOOP_BYTES_MAX = 24;
 
+/**
+ * A new array holding `length` bytes of `source` from `start`: always a copy, also of a Node
+ * `Buffer`, whose own `slice` is a view of the caller's memory.
+ */
+export function copyOfRange(source: Uint8Array, start: number, length: number): Uint8Array {
+  const copy = new Uint8Array(length);
+  copyBytes(copy, 0, source, start, length);
+  return copy;
+}
+
 /** Copies `length` bytes of `source` from `sourceAt` into `target` at `targetAt`. */
 export function copyBytes(target: Uint8Array, targetAt: number, source: Uint8Array, sourceAt: number, length: number): void {
   if (length > COPY_LOOP_BYTES_MAX) {

@@ -1,7 +1,7 @@
 export { AssertionError, assert, invariantsEnabled, setInvariantsEnabled } from './assert.js';
 export { EntryKind, hasValue, toFileNum, toSeqNum } from './brands.js';
 export type { FileNum, SeqNum } from './brands.js';
-export { concatBytes, copyBytes, moveBytes, readUint32LE, readUint64LE, setUint32LE, setUint64LE, viewOf, writeUint64 } from './bytes.js';
+export { concatBytes, copyBytes, copyOfRange, moveBytes, readUint32LE, readUint64LE, setUint32LE, setUint64LE, viewOf, writeUint64 } from './bytes.js';
 export { ChunkAllocator } from './chunk-allocator.js';
 export type { ChunkAllocatorOptions } from './chunk-allocator.js';
 export { commonPrefixLength, commonPrefixLengthAt, compareByteRanges, compareBytes, compareBytesAt, equalBytes } from './compare-bytes.js';

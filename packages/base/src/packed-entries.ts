@@ -12,7 +12,7 @@
  *
  * In-memory only: nothing is written to disk in this shape.
  */
-import { copyBytes } from './bytes.js';
+import { copyBytes, copyOfRange } from './bytes.js';
 import { InvalidArgumentError } from './errors.js';
 import type { EntryKind, SeqNum } from './brands.js';
 import { compareByteRanges } from './compare-bytes.js';
@@ -226,8 +226,7 @@ export class EntryPacker {
     const refs = this.refs;
     if (length >= COPY_OWN_BUFFER_BYTES_MIN) {
       // A copy of its own (not `bytes.slice()`: on a Node Buffer that is a view, not a copy).
-      const copy = new Uint8Array(length);
-      copy.set(bytes);
+      const copy = copyOfRange(bytes, 0, length);
       refs[at] = this.indexOf(copy.buffer);
       refs[at + 1] = 0;
     } else {

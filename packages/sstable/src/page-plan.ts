@@ -7,7 +7,7 @@
  * length. Adding a record can only widen fields, so a page is sealed when the next record
  * would not fit.
  */
-import { EntryKind, commonPrefixLengthAt } from '@kv/base';
+import { EntryKind, commonPrefixLengthAt, copyOfRange } from '@kv/base';
 import {
   DESCRIPTOR_BYTES,
   INLINE_KEY_BYTES_MAX,
@@ -105,7 +105,8 @@ export class PagePlan {
   /** Adds the record; `measured` says the last `bytesWith` was of this very record. */
   add(record: PlannedRecord, measured: boolean): void {
     if (!measured || !this.candidateMeasured) this.grow(record);
-    if (this.state.count === 0) this.firstKey = record.keyBytes.slice(record.keyStart, record.keyStart + Math.min(record.keyLength, PLANNED_KEY_BYTES_MAX));
+    // A copy also of a Node Buffer, whose `slice` would be a view of the caller's memory.
+    if (this.state.count === 0) this.firstKey = copyOfRange(record.keyBytes, record.keyStart, Math.min(record.keyLength, PLANNED_KEY_BYTES_MAX));
     this.keyLengths.push(record.keyLength);
     this.keyOverflowMarks.push(record.keyOverflow);
     const previous = this.state;

@@ -1,4 +1,4 @@
-import { assert, EntryKind, KeyCopy } from '@kv/base';
+import { assert, copyOfRange, EntryKind, KeyCopy } from '@kv/base';
 import type { SeqNum } from '@kv/base';
 import type { Vfs, VfsFile } from '@kv/vfs';
 import { bloomKeyHashRange } from './bloom-filter.js';
@@ -100,7 +100,7 @@ export class TableBuilder {
   addRange(keyBytes: Uint8Array, keyStart: number, keyLength: number, seq: SeqNum, kind: EntryKind, valueBytes: Uint8Array, valueStart: number, valueLength: number): void {
     assert(this.state === 'open', 'add to an open builder');
     checkEntry(this.layout, keyLength, seq, kind, valueLength);
-    assert(keyStart >= 0 && keyStart + keyLength <= keyBytes.length && valueStart >= 0 && valueStart + valueLength <= valueBytes.length, 'key and value ranges lie inside their arrays');
+    assert(isRangeOf(keyBytes, keyStart, keyLength) && isRangeOf(valueBytes, valueStart, valueLength), 'key and value ranges lie inside their arrays');
     const first = this.entryCount === 0;
     const byKey = first ? 1 : this.lastKey.compareWithRange(keyBytes, keyStart, keyLength);
     assert(byKey > 0 || (byKey === 0 && seq < this.lastSeq), 'entries are added in strictly increasing internal order');
@@ -111,7 +111,8 @@ export class TableBuilder {
       this.lastKey.setRange(keyBytes, keyStart, keyLength);
     }
     this.lastSeq = seq;
-    if (first) this.smallestKey = keyBytes.slice(keyStart, keyStart + keyLength);
+    // A copy also of a Node Buffer, whose `slice` would be a view of the caller's memory.
+    if (first) this.smallestKey = copyOfRange(keyBytes, keyStart, keyLength);
     this.seqMin = first ? seq : Math.min(this.seqMin, seq);
     this.seqMax = first ? seq : Math.max(this.seqMax, seq);
     this.entryCount++;
@@ -237,6 +238,11 @@ export class TableBuilder {
     }
     this.keyHashes[this.keyHashCount++] = hash;
   }
+}
+
+/** Whether `start` and `length` are non-negative integers naming bytes inside `bytes`. */
+function isRangeOf(bytes: Uint8Array, start: number, length: number): boolean {
+  return start >>> 0 === start && length >>> 0 === length && start + length <= bytes.length;
 }
 
 function emptyRecord(): SlotRecord {
