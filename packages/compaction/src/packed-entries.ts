@@ -55,16 +55,24 @@ function refInside(refs: Uint32Array, at: number, sizes: readonly number[]): boo
  * in a new object.
  */
 export function packedEntryAt(packed: PackedEntries, i: number, into?: MutableInternalEntry): InternalEntry {
-  const { refs, buffers } = packed;
   const at = PACKED_REF_FIELDS * i;
-  const key = new Uint8Array(buffers[refs[at] as number] as ArrayBufferLike, refs[at + 1], refs[at + 2]);
+  const key = packedBytesAt(packed, at);
   const seq = toSeqNum(packed.seqs[i] as number);
   const kind = packed.kinds[i] as EntryKind;
-  const value = new Uint8Array(buffers[refs[at + 3] as number] as ArrayBufferLike, refs[at + 4], refs[at + 5]);
+  const value = packedBytesAt(packed, at + 3);
   if (into === undefined) return { key, seq, kind, value };
   into.key = key;
   into.seq = seq;
   into.kind = kind;
   into.value = value;
   return into;
+}
+
+/**
+ * The bytes whose (buffer index, offset, length) stand at `refs[at]` of a checked run, as a
+ * new view: `at` is `PACKED_REF_FIELDS × i` for entry i's key, 3 more for its value.
+ */
+export function packedBytesAt(packed: PackedEntries, at: number): Uint8Array {
+  const refs = packed.refs;
+  return new Uint8Array(packed.buffers[refs[at] as number] as ArrayBufferLike, refs[at + 1], refs[at + 2]);
 }

@@ -7,13 +7,13 @@
  * inline or in a `CompactionWorkerPool` worker (`buildTable`). Pages are written in slices of
  * about `SLICE_BYTES`, which also hands the event loop back when the job runs inline.
  */
-import { InvalidArgumentError, PACKED_REF_FIELDS, compareByteRanges, toSeqNum } from '@kv/base';
-import type { EntryKind, InternalEntry, SeqNum } from '@kv/base';
+import { EntryKind, InvalidArgumentError, PACKED_REF_FIELDS, compareByteRanges, toSeqNum } from '@kv/base';
+import type { InternalEntry, SeqNum } from '@kv/base';
 import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
-import { checkPackedEntries } from './packed-entries.js';
+import { checkPackedEntries, packedBytesAt } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
 import type { BuildPriority } from './build-priority.js';
@@ -54,7 +54,7 @@ async function buildTable(vfs: Vfs, input: TableBuildJobInput, retention: Retent
     // Keys and values go to the builder as ranges of one view per buffer: no view per entry.
     const { refs, seqs, kinds } = entries;
     const views = entries.buffers.map((buffer) => new Uint8Array(buffer));
-    const entry = new LazyPackedEntry(refs, views);
+    const entry = new LazyPackedEntry(entries);
     let previousAt = 0;
     let previousSeq = 0;
     for (let i = 0; i < entries.count; i++) {
@@ -91,14 +91,12 @@ async function buildTable(vfs: Vfs, input: TableBuildJobInput, retention: Retent
  */
 class LazyPackedEntry implements InternalEntry {
   seq: SeqNum = toSeqNum(0);
-  kind: EntryKind = 0 as EntryKind;
+  kind: EntryKind = EntryKind.Put;
   private index = 0;
-  private readonly refs: Uint32Array;
-  private readonly views: readonly Uint8Array[];
+  private readonly packed: PackedEntries;
 
-  constructor(refs: Uint32Array, views: readonly Uint8Array[]) {
-    this.refs = refs;
-    this.views = views;
+  constructor(packed: PackedEntries) {
+    this.packed = packed;
   }
 
   moveTo(index: number, seq: SeqNum, kind: EntryKind): void {
@@ -108,16 +106,10 @@ class LazyPackedEntry implements InternalEntry {
   }
 
   get key(): Uint8Array {
-    return this.field(PACKED_REF_FIELDS * this.index);
+    return packedBytesAt(this.packed, PACKED_REF_FIELDS * this.index);
   }
 
   get value(): Uint8Array {
-    return this.field(PACKED_REF_FIELDS * this.index + 3);
-  }
-
-  /** The (buffer index, offset, length) at `refs[at]` as a view. */
-  private field(at: number): Uint8Array {
-    const start = this.refs[at + 1] as number;
-    return (this.views[this.refs[at] as number] as Uint8Array).subarray(start, start + (this.refs[at + 2] as number));
+    return packedBytesAt(this.packed, PACKED_REF_FIELDS * this.index + 3);
   }
 }

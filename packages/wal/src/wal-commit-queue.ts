@@ -5,7 +5,7 @@
  * `queueMicrotask`), except a lone record (`submitAlone`, below). Submissions that arrive
  * while a group is being written or synced wait and form the next group, so N concurrent
  * durable writers cost about N / group size syncs. Once a durable group of several
- * submissions settled, the next group is taken one event-loop turn later (`runAfterTurn`), so
+ * submissions settled, the next group is taken one event-loop turn later (`afterGroup`), so
  * that it holds every submitter that comes back within promise reactions rather than the few
  * that came back first; the queue counts as busy during that turn.
  *
@@ -121,8 +121,8 @@ export class WalCommitQueue {
   /**
    * `submit` without a sync, for a record the caller knows is alone (it has no other
    * submission under way). When the queue is idle (nothing queued, being written, synced or
-   * repaired, and no `runAfterTurn` due), the record is appended before this returns (the run that takes it starts at once) and its
-   * position is returned. Otherwise, or when that append failed (the promise then rejects after
+   * repaired, and no turn after a group due), the record is appended before this returns (the
+   * run that takes it starts at once) and its position is returned. Otherwise, or when that append failed (the promise then rejects after
    * the repair, like a group's), the promise `submit` would give: the record settles in
    * submission order either way.
    */
@@ -147,7 +147,7 @@ export class WalCommitQueue {
     return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Nothing waiting, scheduled, being written, synced or repaired, and no `runAfterTurn` due. */
+  /** Nothing waiting, scheduled, being written, synced or repaired, and no turn after a group due. */
   private isIdle(): boolean {
     return !this.running && !this.scheduled && this.waiting.length === 0;
   }
@@ -172,47 +172,27 @@ export class WalCommitQueue {
    * submission. A group that needs no sync settles within the pass, so a run of such groups
    * takes no extra microtasks; a group that waits for its sync (or its repair) continues the
    * run when it settled, one event-loop turn later if it was a durable group of several
-   * submissions (`runAfterTurn`). A plain function rather than an async one: a lone record's
+   * submissions (`afterGroup`). A plain function rather than an async one: a lone record's
    * run allocates no promise of its own.
    */
   private run(): void {
     this.running = true;
     let pending: Promise<void> | undefined;
-    let durableGroup = false;
     try {
-      while (pending === undefined && this.waiting.length > 0) {
-        const group = this.takeGroup();
-        pending = this.commit(group);
-        durableGroup = group.length > 1 && group.some((submission) => submission.sync);
-      }
+      while (pending === undefined && this.waiting.length > 0) pending = this.commit(this.takeGroup());
     } finally {
       if (pending === undefined) this.stopRunning();
     }
     // `commit` settles every submission itself; its promise rejects only on a bug, which then
     // surfaces as an unhandled rejection after the queue stopped.
     void pending?.then(
-      () => {
-        if (durableGroup) setImmediate(this.runAfterTurn);
-        else this.run();
-      },
+      () => this.run(),
       (error: unknown) => {
         this.stopRunning();
         throw error;
       },
     );
   }
-
-  /**
-   * The run after a durable group of several submissions settled (synced, or failed and
-   * repaired): one event-loop turn later, so that every submitter it released whose next
-   * submission comes within promise reactions, however many, joins the next group. Taken at
-   * once, the next group would hold the few that came back first and cost a sync of its own
-   * (64 durable writers of the engine measured here: groups of 4 and 60 in turn). Submitters
-   * that wait for I/O or a timer first may still miss it.
-   */
-  private readonly runAfterTurn = (): void => {
-    this.run();
-  };
 
   private stopRunning(): void {
     this.running = false;
@@ -252,7 +232,7 @@ export class WalCommitQueue {
     try {
       positions = this.writer.appendSync(payloads);
     } catch (error) {
-      return this.fail(group, error);
+      return afterGroup(this.fail(group, error), group, sync);
     }
     this.counters.groups++;
     this.counters.records += group.length;
@@ -261,10 +241,11 @@ export class WalCommitQueue {
       return undefined;
     }
     this.counters.syncs++;
-    return this.writer.sync().then(
+    const settled = this.writer.sync().then(
       () => settle(group, positions),
       (error: unknown) => this.fail(group, error),
     );
+    return afterGroup(settled, group, true);
   }
 
   /**
@@ -276,6 +257,22 @@ export class WalCommitQueue {
     await this.writer.repair().catch(() => undefined);
     for (const submission of group) submission.reject(error);
   }
+}
+
+/**
+ * `settled`, and then, for a durable group of several submissions (synced, or failed and
+ * repaired), one event-loop turn more before the run takes the next group. So every submitter
+ * it released whose next submission comes within promise reactions, however many, joins the
+ * next group. Taken at once, the next group would hold the few that came back first and cost a
+ * sync of its own (64 durable writers of the engine measured here: groups of 4 and 60 in
+ * turn). Submitters that wait for I/O or a timer first may still miss it.
+ */
+function afterGroup(settled: Promise<void>, group: readonly Submission[], sync: boolean): Promise<void> {
+  return sync && group.length > 1 ? settled.then(nextTurn) : settled;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function settle(group: readonly Submission[], positions: readonly WalPosition[]): void {
