@@ -2,7 +2,7 @@
  * Command-line flags. Every figure of the run is a flag; `--quick` only changes defaults.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_SETTINGS, QUICK_SETTINGS } from './settings.js';
+import { CONCURRENT_SYNC_OPS_FACTOR, DEFAULT_SETTINGS, QUICK_SETTINGS } from './settings.js';
 import type { BenchSettings } from './settings.js';
 
 export interface BenchFlags {
@@ -33,6 +33,7 @@ const NUMBER_FLAGS: Readonly<Record<string, { key: keyof BenchSettings; scale?: 
   'batch': { key: 'batchSize' },
   'ops': { key: 'opsPerPhase' },
   'sync-ops': { key: 'syncOps' },
+  'concurrent-sync-ops': { key: 'concurrentSyncOps' },
   'writers': { key: 'syncWriters' },
   'fill-seconds': { key: 'fillSeconds' },
   'phase-seconds': { key: 'phaseSeconds' },
@@ -50,7 +51,8 @@ export const USAGE = `Usage: pnpm bench [-- flags]   (or: node tools/bench/dist/
   --seed N                data and key-choice seed (default 301)
   --batch N               writes per batch in fills (default 1000)
   --ops N                 operations per read/update/YCSB phase (default: --num)
-  --sync-ops N            durable puts per fillsync phase (default 20000)
+  --sync-ops N            durable puts of the one-writer fillsync phase (default 20000)
+  --concurrent-sync-ops N durable puts of fillsync-concurrent (default: 10 × --sync-ops)
   --writers N             concurrent writers of fillsync-concurrent (default 64)
   --fill-seconds S        time cap of each fill phase (default 180)
   --phase-seconds S       time cap of every other phase (default 20)
@@ -90,6 +92,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags {
     const raw = values[name];
     if (typeof raw === 'string') settings[rule.key] = readNumber(name, raw) * (rule.scale ?? 1);
   }
+  if (typeof values['concurrent-sync-ops'] !== 'string') settings.concurrentSyncOps = settings.syncOps * CONCURRENT_SYNC_OPS_FACTOR;
   // Like db_bench's `reads`, the phase length follows --num unless --ops is given.
   if (typeof values['ops'] !== 'string') settings.opsPerPhase = Math.min(settings.keyCount, quick ? (QUICK_SETTINGS.opsPerPhase ?? settings.keyCount) : settings.keyCount);
   return {

@@ -13,4 +13,11 @@ describe('parseFlags', () => {
     expect(flags.settings.keyCount).toBe(1000);
     expect(() => parseFlags(['--num', '-5'])).toThrow();
   });
+
+  it('gives the many-writer fillsync phase ten times the one writer\'s puts unless told otherwise', () => {
+    expect(parseFlags([]).settings).toMatchObject({ syncOps: 20_000, concurrentSyncOps: 200_000 });
+    expect(parseFlags(['--quick']).settings).toMatchObject({ syncOps: 1000, concurrentSyncOps: 10_000 });
+    expect(parseFlags(['--sync-ops', '300']).settings).toMatchObject({ syncOps: 300, concurrentSyncOps: 3000 });
+    expect(parseFlags(['--sync-ops', '300', '--concurrent-sync-ops', '450']).settings).toMatchObject({ syncOps: 300, concurrentSyncOps: 450 });
+  });
 });

@@ -1,7 +1,9 @@
 /**
  * fillsync: durable single puts (fsync or fdatasync before each acknowledgement) into an empty
  * directory, first from one writer awaiting each put, then from many concurrent writers, which
- * an engine with group commit can serve with one sync for many writes.
+ * an engine with group commit can serve with one sync for many writes. The many-writer phase
+ * has its own count (`concurrentSyncOps`, ten times the one writer's by default), so that it
+ * is not over before the child process has warmed up.
  */
 import { measurePhase } from '../measured-phase.js';
 import { runAsyncLoop, runConcurrentLoop } from '../phase-loop.js';
@@ -20,7 +22,8 @@ export async function runFillSyncConcurrent(context: WorkloadContext): Promise<W
 async function fillSync(context: WorkloadContext, workload: string, writers: number): Promise<WorkloadResult> {
   const { factory, dataset, job } = context;
   if (!factory.capabilities.durableWrite) return emptyResult(factory.name, workload, 'n/a', 'no durable write');
-  const limits = { count: job.settings.syncOps, capSeconds: job.settings.phaseSeconds };
+  const count = writers === 1 ? job.settings.syncOps : job.settings.concurrentSyncOps;
+  const limits = { count, capSeconds: job.settings.phaseSeconds };
   return measurePhase(context, {
     workload,
     open: {},
