@@ -48,7 +48,7 @@ export const WORKLOAD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'fillrandom': 'keys in a seeded random order into an empty database, in batches; this is the data set the reads use',
   'fillrandom-lz4': 'fillrandom with LZ4 page compression (engines with an LZ4 option), for compressed space amplification',
   'fillsync': 'one durable put at a time (fsync/fdatasync before the acknowledgement), one writer',
-  'fillsync-concurrent': 'durable puts from many concurrent writers (--writers, default 64)',
+  'fillsync-concurrent': 'durable puts from many concurrent writers (--writers, default 64), ten times as many as fillsync (--concurrent-sync-ops)',
   'readrandom': 'await get of a uniformly random present key',
   'readrandom-sync': 'the same through a synchronous get (n/a where the engine has none)',
   'readmissing': 'await get of a key that sorts between present keys but was never written',
