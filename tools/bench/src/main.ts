@@ -2,15 +2,14 @@
  * `pnpm bench`: runs every selected engine through every selected workload, each job in a child
  * process of its own, and writes JSON, markdown and SVG results. See the README for the flags.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jobsFor, planBench } from './bench-plan.js';
-import type { BenchReport } from './bench-report.js';
 import { runBench } from './bench-run.js';
 import { USAGE, parseFlags } from './flags.js';
-import { writeOutputs } from './output-files.js';
+import { readReport, writeOutputs } from './output-files.js';
 import { ProgressLine } from './progress-line.js';
 
 const DEFAULT_OUT_DIR = fileURLToPath(new URL('../results', import.meta.url));
@@ -22,8 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (flags.renderFrom !== undefined) {
-    const report = JSON.parse(readFileSync(flags.renderFrom, 'utf8')) as BenchReport;
-    const paths = writeOutputs(report, flags.outDir ?? dirname(flags.renderFrom));
+    const paths = writeOutputs(readReport(flags.renderFrom), flags.outDir ?? dirname(flags.renderFrom));
     process.stdout.write(`rendered ${paths.markdown} and ${paths.svg}\n`);
     return 0;
   }

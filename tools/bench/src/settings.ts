@@ -34,23 +34,6 @@ export interface BenchSettings {
   scanLengthMax: number;
 }
 
-export const DEFAULT_SETTINGS: BenchSettings = {
-  keyCount: 1_000_000,
-  keyBytes: 16,
-  valueBytes: 100,
-  seed: 301,
-  batchSize: 1000,
-  opsPerPhase: 1_000_000,
-  syncOps: 20_000,
-  concurrentSyncOps: 200_000,
-  syncWriters: 64,
-  fillSeconds: 180,
-  phaseSeconds: 20,
-  smallBudgetBytes: 8 * 1024 * 1024,
-  zipfTheta: 0.99,
-  scanLengthMax: 100,
-};
-
 /**
  * The many-writer fillsync phase gets this many times the one writer's puts unless
  * `--concurrent-sync-ops` says otherwise. Group commit is expected to serve many writers at
@@ -59,6 +42,25 @@ export const DEFAULT_SETTINGS: BenchSettings = {
  * second, about half of it the child process's warm-up (see tools/bench/README.md).
  */
 export const CONCURRENT_SYNC_OPS_FACTOR = 10;
+
+const SYNC_OPS_DEFAULT = 20_000;
+
+export const DEFAULT_SETTINGS: BenchSettings = {
+  keyCount: 1_000_000,
+  keyBytes: 16,
+  valueBytes: 100,
+  seed: 301,
+  batchSize: 1000,
+  opsPerPhase: 1_000_000,
+  syncOps: SYNC_OPS_DEFAULT,
+  concurrentSyncOps: SYNC_OPS_DEFAULT * CONCURRENT_SYNC_OPS_FACTOR,
+  syncWriters: 64,
+  fillSeconds: 180,
+  phaseSeconds: 20,
+  smallBudgetBytes: 8 * 1024 * 1024,
+  zipfTheta: 0.99,
+  scanLengthMax: 100,
+};
 
 /** `--quick`: a short run for a first look or CI; any explicit flag still wins. */
 export const QUICK_SETTINGS: Partial<BenchSettings> = {

@@ -36,8 +36,6 @@ export function renderMarkdown(report: BenchReport, chartFile: string | undefine
 
 function renderHeader(report: BenchReport): string {
   const s = report.settings;
-  // A results.json written before the many-writer phase had its own count used --sync-ops for both.
-  const concurrentSyncOps = (s as Partial<typeof s>).concurrentSyncOps ?? s.syncOps;
   const m = report.machine;
   const limits = report.limits === undefined
     ? 'not measured'
@@ -48,7 +46,7 @@ function renderHeader(report: BenchReport): string {
     `- Command: \`${report.command}\``,
     `- Started ${report.startedAt}, took ${(report.durationSeconds / 60).toFixed(1)} min`,
     `- Data: ${s.keyCount.toLocaleString('en-US')} records, ${s.keyBytes}-byte keys, ${s.valueBytes}-byte values (about half compressible), seed ${s.seed}; batches of ${s.batchSize}`,
-    `- Phases: ${s.opsPerPhase.toLocaleString('en-US')} ops (${s.syncOps.toLocaleString('en-US')} for fillsync, ${concurrentSyncOps.toLocaleString('en-US')} for ${s.syncWriters} concurrent writers), capped at ${s.phaseSeconds} s (fills ${s.fillSeconds} s); larger-than-memory budget ${formatMiB(s.smallBudgetBytes)}`,
+    `- Phases: ${s.opsPerPhase.toLocaleString('en-US')} ops (${s.syncOps.toLocaleString('en-US')} for fillsync, ${s.concurrentSyncOps.toLocaleString('en-US')} for ${s.syncWriters} concurrent writers), capped at ${s.phaseSeconds} s (fills ${s.fillSeconds} s); larger-than-memory budget ${formatMiB(s.smallBudgetBytes)}`,
     `- Machine: ${m.cpuCount} × ${m.cpuModel}, ${formatMiB(m.memoryBytes)} RAM, Node ${m.node}, ${m.kernel}; disk: ${m.disk}`,
     `- Machine limits (physical limit column): ${limits}\n`,
   ].join('\n');
