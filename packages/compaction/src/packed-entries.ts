@@ -1,22 +1,80 @@
 /**
- * Checking and reading a `PackedEntries` run (see @kv/base) that came from another thread, and
- * what to transfer when posting one.
+ * Checking, reading and merging `PackedEntries` runs (see @kv/base) that came from another
+ * thread, and what to transfer when posting them.
  */
-import { InvalidArgumentError, PACKED_REF_FIELDS, toSeqNum } from '@kv/base';
+import { InvalidArgumentError, PACKED_REF_FIELDS, compareByteRanges, toSeqNum } from '@kv/base';
 import type { EntryKind, InternalEntry, MutableInternalEntry, PackedEntries } from '@kv/base';
 
+/** One run, or several whose entries go into one file together (memtables flushed as one). */
+export type PackedRuns = PackedEntries | readonly PackedEntries[];
+
+/** The runs of `runs` as a list. */
+export function runsOf(runs: PackedRuns): readonly PackedEntries[] {
+  return Array.isArray(runs) ? (runs as readonly PackedEntries[]) : [runs as PackedEntries];
+}
+
 /**
- * The buffers to transfer when posting `packed` to a worker: its own arrays. The key and
+ * The buffers to transfer when posting `runs` to a worker: the runs' own arrays. The key and
  * value buffers are copied (readers may still be using them on the sending side).
  */
-export function transferListOf(packed: PackedEntries): ArrayBuffer[] {
+export function transferListOf(runs: PackedRuns): ArrayBuffer[] {
   const transfer = new Set<ArrayBuffer>();
-  const referenced = new Set(packed.buffers);
-  for (const array of [packed.seqs, packed.kinds, packed.refs]) {
-    const buffer = array.buffer;
-    if (buffer instanceof ArrayBuffer && !referenced.has(buffer)) transfer.add(buffer);
+  for (const packed of runsOf(runs)) {
+    const referenced = new Set(packed.buffers);
+    for (const array of [packed.seqs, packed.kinds, packed.refs]) {
+      const buffer = array.buffer;
+      if (buffer instanceof ArrayBuffer && !referenced.has(buffer)) transfer.add(buffer);
+    }
   }
   return [...transfer];
+}
+
+/**
+ * One run holding every entry of `runs`, each checked (`checkPackedEntries`) and in internal
+ * order, in internal order: user key ascending, then seq descending. Nothing is copied but
+ * numbers: the references point into the runs' buffers, listed one run after another. Two
+ * entries with the same key and seq stay side by side, for the consumer's order check to
+ * reject.
+ */
+export function mergePackedRuns(runs: readonly PackedEntries[]): PackedEntries {
+  if (runs.length === 0) return { count: 0, seqs: new Float64Array(0), kinds: new Uint8Array(0), refs: new Uint32Array(0), buffers: [] };
+  let merged = runs[0] as PackedEntries;
+  for (let r = 1; r < runs.length; r++) merged = mergeTwoRuns(merged, runs[r] as PackedEntries);
+  return merged;
+}
+
+function mergeTwoRuns(a: PackedEntries, b: PackedEntries): PackedEntries {
+  const count = a.count + b.count;
+  const merged: PackedEntries = { count, seqs: new Float64Array(count), kinds: new Uint8Array(count), refs: new Uint32Array(PACKED_REF_FIELDS * count), buffers: [...a.buffers, ...b.buffers] };
+  const aViews = a.buffers.map((buffer) => new Uint8Array(buffer));
+  const bViews = b.buffers.map((buffer) => new Uint8Array(buffer));
+  // b's references name its buffers after a's.
+  const bShift = a.buffers.length;
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < count; k++) {
+    const ai = PACKED_REF_FIELDS * i;
+    const bj = PACKED_REF_FIELDS * j;
+    let fromA = j === b.count;
+    if (i < a.count && !fromA) {
+      const byKey = compareByteRanges(aViews[a.refs[ai] as number] as Uint8Array, a.refs[ai + 1] as number, a.refs[ai + 2] as number, bViews[b.refs[bj] as number] as Uint8Array, b.refs[bj + 1] as number, b.refs[bj + 2] as number);
+      fromA = byKey < 0 || (byKey === 0 && (a.seqs[i] as number) >= (b.seqs[j] as number));
+    }
+    if (fromA) copyPackedEntry(a, i++, 0, merged, k);
+    else copyPackedEntry(b, j++, bShift, merged, k);
+  }
+  return merged;
+}
+
+/** Entry `from` of `source` as entry `to` of `target`, its buffer indexes raised by `bufferShift`. */
+function copyPackedEntry(source: PackedEntries, from: number, bufferShift: number, target: PackedEntries, to: number): void {
+  target.seqs[to] = source.seqs[from] as number;
+  target.kinds[to] = source.kinds[from] as number;
+  const at = PACKED_REF_FIELDS * from;
+  const into = PACKED_REF_FIELDS * to;
+  for (let f = 0; f < PACKED_REF_FIELDS; f++) target.refs[into + f] = source.refs[at + f] as number;
+  target.refs[into] = (source.refs[at] as number) + bufferShift;
+  target.refs[into + 3] = (source.refs[at + 3] as number) + bufferShift;
 }
 
 /**

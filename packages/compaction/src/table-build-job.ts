@@ -1,6 +1,7 @@
 /**
  * A table build job: one page file written from a packed run of entries in internal order
- * (the engine's flush of a frozen memtable). Versions no live snapshot can read are left out
+ * (the engine's flush of a frozen memtable), or from several runs merged into that order (a
+ * flush of two small memtables as one file). Versions no live snapshot can read are left out
  * (`RetentionFilter`, not bottommost: tombstones stay, a deeper level may hold what they hide).
  *
  * The input is plain data and the run's arrays can be transferred, so the job runs the same
@@ -13,7 +14,8 @@ import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
-import { checkPackedEntries, packedBytesAt } from './packed-entries.js';
+import { checkPackedEntries, mergePackedRuns, packedBytesAt, runsOf } from './packed-entries.js';
+import type { PackedRuns } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
 import type { BuildPriority } from './build-priority.js';
@@ -24,8 +26,11 @@ export interface TableBuildJobInput {
   build: TableBuildOptions;
   /** Live snapshots' sequence numbers, ascending, the last being the current visible seq. */
   snapshots: readonly number[];
-  /** At least one entry, in strictly increasing internal order. */
-  entries: PackedEntries;
+  /**
+   * At least one entry, in strictly increasing internal order: one run, or several (the
+   * memtables of one flush) that the job merges into that order first.
+   */
+  entries: PackedRuns;
 }
 
 /**
@@ -35,21 +40,21 @@ export interface TableBuildJobInput {
  * compactions given the same one pause meanwhile (see build-priority.ts).
  */
 export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput, priority?: BuildPriority): Promise<TableProperties> {
-  const { entries } = input;
-  checkPackedEntries(entries);
+  const runs = runsOf(input.entries);
+  for (const run of runs) checkPackedEntries(run);
+  const entries = runs.length === 1 ? (runs[0] as PackedEntries) : mergePackedRuns(runs);
   if (entries.count === 0) throw new InvalidArgumentError('table build', 'has no entries to write');
   const retention = new RetentionFilter(input.snapshots, false);
   const endBuild = priority?.startBuild();
   try {
-    return await buildTable(vfs, input, retention);
+    return await buildTable(vfs, input.path, input.build, entries, retention);
   } finally {
     endBuild?.();
   }
 }
 
-async function buildTable(vfs: Vfs, input: TableBuildJobInput, retention: RetentionFilter): Promise<TableProperties> {
-  const { entries } = input;
-  const builder = await TableBuilder.create(vfs, input.path, input.build);
+async function buildTable(vfs: Vfs, path: string, options: TableBuildOptions, entries: PackedEntries, retention: RetentionFilter): Promise<TableProperties> {
+  const builder = await TableBuilder.create(vfs, path, options);
   try {
     // Keys and values go to the builder as ranges of one view per buffer: no view per entry.
     const { refs, seqs, kinds } = entries;

@@ -106,6 +106,25 @@ describe('CompactionWorkerPool.buildTable', () => {
     );
   });
 
+  it('builds several runs sent together (a paired flush) into the file one run of their entries gives', async () => {
+    // Two memtables' runs, sharing keys (the newer one's versions of even keys) and one
+    // payload buffer between them, as consecutive memtables' batch payloads can.
+    const older = bigRun(600, 60);
+    const newer = older.filter((_, i) => i % 2 === 0).map((version) => ({ ...version, seq: version.seq + 5000, value: new TextEncoder().encode(`new ${version.seq}`) }));
+    const dir = await nextDir();
+    const sent = [packRun(older, 2), packRun(newer, 1)];
+    const shared = sent[0]?.buffers[0] as ArrayBufferLike;
+    (sent[1] as PackedEntries).buffers.push(shared);
+    const threaded = await pool.buildTable({ path: join(dir, '000001.sst'), build: { pageSizeBytes: 4096 }, snapshots: [], entries: sent });
+    for (const run of sent) for (const array of [run.seqs, run.kinds, run.refs]) expect(array.length).toBe(0);
+    const all = [...older, ...newer].sort(internalOrder);
+    const inline = await runTableBuild(nodeVfs, { path: join(dir, '000002.sst'), build: { pageSizeBytes: 4096 }, snapshots: [], entries: packRun(all, 2) });
+    expect(threaded).toEqual(inline);
+    expect(Buffer.from(await nodeVfs.readFile(join(dir, '000001.sst'))).equals(Buffer.from(await nodeVfs.readFile(join(dir, '000002.sst'))))).toBe(true);
+    // No snapshot: each even key keeps only its newer version.
+    expect(threaded.entryCount).toBe(older.length);
+  });
+
   it('detaches the sent run’s arrays but keeps its key and value buffers usable', async () => {
     const run = bigRun(2000, 100);
     const sent = packRun(run, 3);

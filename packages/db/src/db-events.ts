@@ -7,10 +7,12 @@
 import type { EventEmitter } from 'node:events';
 
 export interface FlushEvent {
-  /** The level-0 file written; undefined when the memtable held only range deletions. */
+  /** The level-0 file written; undefined when the memtables held only range deletions. */
   fileNumber: number | undefined;
   /** Bytes written to the page file. */
   bytesWritten: number;
+  /** Memtables the file holds: 1, or 2 when small memtables are flushed in pairs. */
+  memtables: number;
   entries: number;
   rangeTombstones: number;
   durationMs: number;

@@ -23,7 +23,7 @@ import type { ReadState } from './db-reader.js';
 import { collectStats } from './db-stats.js';
 import type { DbStats } from './db-stats.js';
 import { destroyDatabase } from './destroy-database.js';
-import { Flusher } from './flusher.js';
+import { Flusher, PAIRED_FLUSH_BELOW_BYTES } from './flusher.js';
 import { checkLocation, toKey } from './input-bytes.js';
 import type { ClearOptions } from './key-range.js';
 import { cacheCapacityFor } from './memory-plan.js';
@@ -126,6 +126,7 @@ export class DB extends DbReader {
       events,
       pool,
       priority,
+      pairFlushes: this.memtableSizeBytes < PAIRED_FLUSH_BELOW_BYTES,
     });
     this.flushOnClose = options.flushOnClose;
     this.flushTimer = options.flushIntervalMs === undefined ? undefined : this.startFlushTimer(options.flushIntervalMs);
@@ -304,6 +305,8 @@ export class DB extends DbReader {
       const active = this.pipeline.active;
       if (!active.isEmpty && active === seen?.deref()) this.pipeline.requestSwitch();
       seen = new WeakRef(active);
+      // A small memtable frozen a tick ago may still wait for a partner to be flushed with.
+      this.flusher.flushWaiting(intervalMs);
     }, intervalMs);
     timer.unref();
     return timer;

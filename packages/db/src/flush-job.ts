@@ -1,6 +1,7 @@
 /**
- * Flushing a memtable: its entries go to a new level-0 page file, its range tombstones to the
- * manifest edit that records the file.
+ * Flushing memtables: their entries go to a new level-0 page file, their range tombstones to
+ * the manifest edit that records the file. A flush usually writes one memtable; small ones
+ * are written two at a time (see flusher.ts), merged by the table build job.
  *
  * The main thread only packs the entries into a `PackedEntries` run (the memtable's `packer`
  * copies seqs, kinds and references out of its store in internal order; the keys and values
@@ -40,19 +41,20 @@ export async function packMemtable(memtable: Memtable): Promise<PackedEntries> {
 export interface FlushedMemtable {
   /** The added level-0 file and the range tombstones, plus `lastSequence`. */
   edit: VersionEdit;
-  /** The new file's path, or undefined when the memtable held only range tombstones. */
+  /** The new file's path, or undefined when the memtables held only range tombstones. */
   path: string | undefined;
   bytesWritten: number;
 }
 
 /**
- * Writes `memtable` as a level-0 file (none when it holds no entries) and returns the edit
- * that records it. The caller syncs the directory when `path` is set, then logs the edit.
+ * Writes `memtables` (consecutive frozen memtables, any order) as one level-0 file (none
+ * when they hold no entries) and returns the edit that records it with all their range
+ * tombstones. The caller syncs the directory when `path` is set, then logs the edit.
  */
-export async function flushMemtable(options: {
+export async function flushMemtables(options: {
   vfs: Vfs;
   dir: string;
-  memtable: Memtable;
+  memtables: readonly Memtable[];
   build: TableBuildOptions;
   snapshots: readonly number[];
   allocateFileNumber: () => FileNum;
@@ -60,17 +62,19 @@ export async function flushMemtable(options: {
   buildTable?: TableBuildRunner;
   /** For an inline build: the database's own, so its inline compactions pause meanwhile. */
   priority?: BuildPriority;
-  /** The memtable's entries packed ahead (`packMemtable`); default: packed now. */
-  packed?: Promise<PackedEntries>;
+  /** The memtables' entries packed ahead (`packMemtable`), one per memtable; default: packed now. */
+  packed?: readonly Promise<PackedEntries>[];
 }): Promise<FlushedMemtable> {
-  const { memtable } = options;
-  const edit: VersionEdit = { lastSequence: memtable.seqMax ?? 0 };
-  if (memtable.rangeTombstones.length > 0) edit.addedRangeTombstones = [...memtable.rangeTombstones];
-  if (memtable.entryCount === 0) return { edit, path: undefined, bytesWritten: 0 };
+  const { memtables } = options;
+  const edit: VersionEdit = { lastSequence: Math.max(0, ...memtables.map((memtable) => memtable.seqMax ?? 0)) };
+  const rangeTombstones = memtables.flatMap((memtable) => memtable.rangeTombstones);
+  if (rangeTombstones.length > 0) edit.addedRangeTombstones = rangeTombstones;
+  if (memtables.every((memtable) => memtable.entryCount === 0)) return { edit, path: undefined, bytesWritten: 0 };
   const fileNumber = options.allocateFileNumber();
   const path = `${options.dir}/${tableFileName(fileNumber)}`;
-  const entries = await (options.packed ?? packMemtable(memtable));
-  const input: TableBuildJobInput = { path, build: options.build, snapshots: options.snapshots, entries };
+  const packs = await Promise.all(options.packed ?? memtables.map(packMemtable));
+  const runs = packs.filter((packed) => packed.count > 0);
+  const input: TableBuildJobInput = { path, build: options.build, snapshots: options.snapshots, entries: runs.length === 1 ? (runs[0] as PackedEntries) : runs };
   const properties = options.buildTable === undefined ? await runTableBuild(options.vfs, input, options.priority) : await options.buildTable(input);
   edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
   return { edit, path, bytesWritten: properties.fileSizeBytes };

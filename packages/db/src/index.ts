@@ -13,6 +13,7 @@ export type { Compression, DbOptions, ReadOnlyOpenOptions } from './options.js';
 export type { DbStats } from './db-stats.js';
 export type { VerifyReport } from './table-set.js';
 export { IMMUTABLE_MEMTABLES_MAX, MEMORY_BUDGET_DEFAULT_BYTES } from './memory-plan.js';
+export { PAIRED_FLUSH_BELOW_BYTES } from './flusher.js';
 export { WAL_PREALLOCATE_BYTES_MAX } from './wal-segment.js';
 export type { BatchOp } from './write-op.js';
 export { KvError, isKvError } from '@kv/base';

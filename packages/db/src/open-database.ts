@@ -16,7 +16,7 @@ import type { Vfs, VfsLock } from '@kv/vfs';
 import { HEADER_RECORD_BYTES_V1, SyncLatencyGate } from '@kv/wal';
 import { checkCreationRecord, creationRecord } from './creation-options.js';
 import { classifyFileName, logFileName } from './file-names.js';
-import { flushMemtable } from './flush-job.js';
+import { flushMemtables } from './flush-job.js';
 import { LOCK_FILE_NAME } from './format.js';
 import { removeObsoleteFiles } from './obsolete-files.js';
 import { compressionForLevel } from './options.js';
@@ -147,7 +147,7 @@ async function recoverUnderLock(dir: string, options: ResolvedOptions, lock: Vfs
   let edit: VersionEdit = { logNumber: wal.number, lastSequence: replayed.lastSeq };
   if (!replayed.memtable.isEmpty) {
     const build = { pageSizeBytes: record.pageSizeBytes, compression: compressionForLevel(options.compression, 0), bloomBitsPerKey: options.bloomBitsPerKey, ...(record.fixedWidth === undefined ? {} : { fixedWidth: record.fixedWidth }) };
-    const flushed = await flushMemtable({ vfs, dir, memtable: replayed.memtable, build, snapshots: [], allocateFileNumber: allocate });
+    const flushed = await flushMemtables({ vfs, dir, memtables: [replayed.memtable], build, snapshots: [], allocateFileNumber: allocate });
     if (flushed.path !== undefined) await vfs.syncDir(dir);
     edit = { ...flushed.edit, ...edit };
   }

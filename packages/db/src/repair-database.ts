@@ -21,7 +21,7 @@ import type { DatabaseOptionsRecord, TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { classifyFileName } from './file-names.js';
-import { flushMemtable } from './flush-job.js';
+import { flushMemtables } from './flush-job.js';
 import { LOCK_FILE_NAME } from './format.js';
 import { PAGE_SIZE_DEFAULT_BYTES } from './creation-options.js';
 import { recoverWal } from './recover-wal.js';
@@ -71,7 +71,7 @@ async function repairUnderLock(vfs: Vfs, dir: string): Promise<RepairReport> {
   // version as they are; the merge below keeps every entry, so they still hide what they hid.
   const rangeTombstones = [...(recorded?.version.rangeTombstones ?? [])];
   if (replayed !== undefined && !replayed.memtable.isEmpty) {
-    const flushed = await flushMemtable({ vfs, dir, memtable: replayed.memtable, build, snapshots: [], allocateFileNumber: allocate });
+    const flushed = await flushMemtables({ vfs, dir, memtables: [replayed.memtable], build, snapshots: [], allocateFileNumber: allocate });
     survivors.metas.push(...(flushed.edit.addedFiles ?? []));
     rangeTombstones.push(...(flushed.edit.addedRangeTombstones ?? []).filter((t) => !rangeTombstones.some((known) => known.seq === t.seq)));
     survivors.maxSeq = Math.max(survivors.maxSeq, flushed.edit.lastSequence ?? 0);

@@ -198,18 +198,22 @@ describe(`a real ${TMPFS_SIZE} tmpfs filled to ENOSPC`, () => {
   it.skipIf(!canMount)(
     `resumes writes once space is freed even when a compaction of all of level 0 needs more free space than was freed${canMount ? '' : ` (skipped: ${reason})`}`,
     async () => {
-      // Level 0 grows to 8 files of a 128 KiB memtable (about 1.1 MiB) before compaction may
-      // start, and a level-0 job takes every level-0 file. It cannot fit on the full disk, nor
-      // after the 640 KiB ballast is deleted. Retrying the same job can never succeed; a smaller
-      // job (the oldest few level-0 files) would, and would free space.
+      // Level 0 grows to 8 files of two 64 KiB memtables each (small memtables are flushed in
+      // pairs; about 1.1 MiB in all) before compaction may start, and a level-0 job takes every
+      // level-0 file. It cannot fit on the full disk, nor after the 640 KiB ballast is deleted.
+      // Retrying the same job can never succeed; a smaller job (the oldest few level-0 files)
+      // would, and would free space. The disk (2432 KiB) is small enough that the halved job
+      // fails too before the ballast goes: on 2560 KiB it fitted, moved half of level 0 to level
+      // 1 first, and the level-1 files that every later job rewrites (scattered keys) left no
+      // job small enough for the 640 KiB freed.
       // Regression (docs/failures.md, "Fixed gaps" 2): a level-0 job that hit NO_SPACE used to
       // be retried whole, needing more free space than was ever freed.
       // Sizes: a level-0 job also rewrites the level-1 files it overlaps (with scattered keys,
       // all of level 1: about 0.3 MiB once the first halved job has run), so the smallest job
       // needs about 0.5 MiB. A 256 KiB ballast on 2 MiB let writes resume only when a flush
       // still in flight at the moment of the full disk finished after the delete: by timing.
-      const { location, ballast } = freshTmpfs(640 * 1024, '2560k');
-      const options: DbOptions = { memtableSize: 128 * 1024, compaction: { level0CompactionTrigger: 8, level0SlowdownTrigger: 8, level0StopTrigger: 8, targetFileSizeBytes: 64 * 1024 } };
+      const { location, ballast } = freshTmpfs(640 * 1024, '2432k');
+      const options: DbOptions = { memtableSize: 64 * 1024, compaction: { level0CompactionTrigger: 8, level0SlowdownTrigger: 8, level0StopTrigger: 8, targetFileSizeBytes: 64 * 1024 } };
       const db = await DB.open(location, options);
       const errors = recordErrors(db);
       const acked: Acked = new Map();
