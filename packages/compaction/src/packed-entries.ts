@@ -18,11 +18,13 @@ export function runsOf(runs: PackedRuns): readonly PackedEntries[] {
  * value buffers are copied (readers may still be using them on the sending side).
  */
 export function transferListOf(runs: PackedRuns): ArrayBuffer[] {
+  // Anything malformed is left for the worker's `checkPackedEntries` to refuse.
+  const list = runsOf(runs).filter((packed) => typeof packed === 'object' && packed !== null);
+  const referenced = new Set(list.flatMap((packed) => (Array.isArray(packed.buffers) ? packed.buffers : [])));
   const transfer = new Set<ArrayBuffer>();
-  for (const packed of runsOf(runs)) {
-    const referenced = new Set(packed.buffers);
+  for (const packed of list) {
     for (const array of [packed.seqs, packed.kinds, packed.refs]) {
-      const buffer = array.buffer;
+      const buffer = ArrayBuffer.isView(array) ? array.buffer : undefined;
       if (buffer instanceof ArrayBuffer && !referenced.has(buffer)) transfer.add(buffer);
     }
   }
@@ -38,9 +40,14 @@ export function transferListOf(runs: PackedRuns): ArrayBuffer[] {
  */
 export function mergePackedRuns(runs: readonly PackedEntries[]): PackedEntries {
   if (runs.length === 0) return { count: 0, seqs: new Float64Array(0), kinds: new Uint8Array(0), refs: new Uint32Array(0), buffers: [] };
-  let merged = runs[0] as PackedEntries;
-  for (let r = 1; r < runs.length; r++) merged = mergeTwoRuns(merged, runs[r] as PackedEntries);
-  return merged;
+  // Neighbours two at a time, so each entry is copied once per halving: O(entries × log runs).
+  let round = [...runs];
+  while (round.length > 1) {
+    const next: PackedEntries[] = [];
+    for (let r = 0; r < round.length; r += 2) next.push(r + 1 < round.length ? mergeTwoRuns(round[r] as PackedEntries, round[r + 1] as PackedEntries) : (round[r] as PackedEntries));
+    round = next;
+  }
+  return round[0] as PackedEntries;
 }
 
 function mergeTwoRuns(a: PackedEntries, b: PackedEntries): PackedEntries {
@@ -83,8 +90,9 @@ function copyPackedEntry(source: PackedEntries, from: number, bufferShift: numbe
  * Order and kinds are the consumer's to check (`runTableBuild`, the table builder).
  */
 export function checkPackedEntries(packed: PackedEntries): void {
-  const { count, seqs, kinds, refs, buffers } = packed;
   const problem = (detail: string): InvalidArgumentError => new InvalidArgumentError('packed entries', detail);
+  if (typeof packed !== 'object' || packed === null) throw problem(`a run must be an object, got ${packed === null ? 'null' : typeof packed}`);
+  const { count, seqs, kinds, refs, buffers } = packed;
   if (!Number.isSafeInteger(count) || count < 0) throw problem(`count ${count} is not a non-negative integer`);
   if (!(seqs instanceof Float64Array) || !(kinds instanceof Uint8Array) || !(refs instanceof Uint32Array) || !Array.isArray(buffers)) {
     throw problem('seqs, kinds, refs and buffers must be a Float64Array, a Uint8Array, a Uint32Array and an array');

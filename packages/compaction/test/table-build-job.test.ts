@@ -211,14 +211,14 @@ describe('runTableBuild', () => {
   });
 
   it('builds the same file from several runs (memtables flushed together) as from their entries in one run', async () => {
-    // Goal: a flush of two or three memtables writes what one memtable holding all their
-    // entries would. Strategy: the scenarios above, each version dealt to one of 1-3 runs
+    // Goal: a flush of two or more memtables writes what one memtable holding all their
+    // entries would. Strategy: the scenarios above, each version dealt to one of 1-5 runs
     // (each run in internal order, packed into its own payloads, so equal keys meet across
     // runs), built with the runs given as a list and with one run of all the versions.
     // Invariants: the two files are byte for byte the same; mergePackedRuns gives a checked
     // run of every entry in internal order, referencing the runs' own buffers; the runs are
     // read, not changed; transferListOf lists every run's own arrays.
-    const runsArbitrary = fc.record({ scenario: scenarioArbitrary, deal: fc.array(fc.nat(2), { maxLength: 120 }), runCount: fc.integer({ min: 1, max: 3 }) });
+    const runsArbitrary = fc.record({ scenario: scenarioArbitrary, deal: fc.array(fc.nat(2), { maxLength: 120 }), runCount: fc.integer({ min: 1, max: 5 }) });
     await fc.assert(
       fc.asyncProperty(runsArbitrary, async ({ scenario, deal, runCount }) => {
         const all = [...scenario.versions].sort(internalOrder);
@@ -241,7 +241,7 @@ describe('runTableBuild', () => {
     );
   });
 
-  it('rejects runs that repeat a (key, seq) between them with INVALID_ARGUMENT and creates no file', async () => {
+  it('rejects runs that repeat a (key, seq) between them, and lists that are not runs, with INVALID_ARGUMENT and creates no file', async () => {
     const vfs = await emptyVfs();
     const error = await runTableBuild(vfs, input([packRun([put('a', 5), put('b', 4)]), packRun([put('a', 5, 'again')])])).catch((caught: unknown) => caught);
     expect(codeOf(error)).toBe('INVALID_ARGUMENT');
@@ -250,8 +250,13 @@ describe('runTableBuild', () => {
     expect(codeOf(none)).toBe('INVALID_ARGUMENT');
     const malformed = packRun([put('c', 1)]);
     malformed.count = 2;
-    const bad = await runTableBuild(vfs, input([packRun([put('a', 2)]), malformed])).catch((caught: unknown) => caught);
-    expect(codeOf(bad)).toBe('INVALID_ARGUMENT');
+    const notRuns = [[packRun([put('a', 2)]), malformed], [null], [packRun([put('a', 2)]), undefined], [, packRun([put('a', 2)])], [7]] as unknown as PackedEntries[][];
+    for (const runs of notRuns) {
+      // Posting them to a worker does not throw either: the worker's check refuses them.
+      expect(() => transferListOf(runs)).not.toThrow();
+      const bad = await runTableBuild(vfs, input(runs)).catch((caught: unknown) => caught);
+      expect(codeOf(bad)).toBe('INVALID_ARGUMENT');
+    }
     expect(await vfs.list(DIR)).toEqual([]);
   });
 

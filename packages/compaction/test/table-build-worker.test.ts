@@ -36,6 +36,11 @@ function packRun(versions: readonly Version[], payloads = 2): PackedEntries {
   return packer.finish();
 }
 
+/** Entries `from` to `to` (exclusive) of `packed` as a run of their own, over the same buffers. */
+function subRun(packed: PackedEntries, from: number, to: number): PackedEntries {
+  return { count: to - from, seqs: packed.seqs.slice(from, to), kinds: packed.kinds.slice(from, to), refs: packed.refs.slice(6 * from, 6 * to), buffers: [...packed.buffers] };
+}
+
 async function readEntries(path: string, properties: TableProperties): Promise<string[]> {
   const reader = await TableReader.open(nodeVfs, path, { fileNumber: 1, expectedSizeBytes: properties.fileSizeBytes });
   const entries: string[] = [];
@@ -107,14 +112,14 @@ describe('CompactionWorkerPool.buildTable', () => {
   });
 
   it('builds several runs sent together (a paired flush) into the file one run of their entries gives', async () => {
-    // Two memtables' runs, sharing keys (the newer one's versions of even keys) and one
-    // payload buffer between them, as consecutive memtables' batch payloads can.
+    // Two memtables' runs, sharing keys (the newer one's versions of even keys) and their
+    // payload buffers (consecutive memtables' batches can share a payload chunk): both are cut
+    // from one packing, so each run's references point into the same buffers.
     const older = bigRun(600, 60);
     const newer = older.filter((_, i) => i % 2 === 0).map((version) => ({ ...version, seq: version.seq + 5000, value: new TextEncoder().encode(`new ${version.seq}`) }));
+    const together = packRun([...older, ...newer], 2);
+    const sent = [subRun(together, 0, older.length), subRun(together, older.length, older.length + newer.length)];
     const dir = await nextDir();
-    const sent = [packRun(older, 2), packRun(newer, 1)];
-    const shared = sent[0]?.buffers[0] as ArrayBufferLike;
-    (sent[1] as PackedEntries).buffers.push(shared);
     const threaded = await pool.buildTable({ path: join(dir, '000001.sst'), build: { pageSizeBytes: 4096 }, snapshots: [], entries: sent });
     for (const run of sent) for (const array of [run.seqs, run.kinds, run.refs]) expect(array.length).toBe(0);
     const all = [...older, ...newer].sort(internalOrder);
@@ -123,6 +128,7 @@ describe('CompactionWorkerPool.buildTable', () => {
     expect(Buffer.from(await nodeVfs.readFile(join(dir, '000001.sst'))).equals(Buffer.from(await nodeVfs.readFile(join(dir, '000002.sst'))))).toBe(true);
     // No snapshot: each even key keeps only its newer version.
     expect(threaded.entryCount).toBe(older.length);
+    expect(await readEntries(join(dir, '000001.sst'), threaded)).toEqual(await readEntries(join(dir, '000002.sst'), inline));
   });
 
   it('detaches the sent run’s arrays but keeps its key and value buffers usable', async () => {

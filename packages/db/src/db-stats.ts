@@ -22,7 +22,7 @@ export interface DbStats {
   /** Bytes the engine wrote to disk: WAL records plus page files from flushes and compactions. */
   bytesWritten: number;
   flushes: { count: number; bytesWritten: number; totalMs: number; failures: number };
-  /** Writers made to wait (count, total time) or slowed by 1 ms (slowdowns) because flushes fell behind. */
+  /** Writers made to wait (count, total time) or slowed by 1 ms (slowdowns) because flushes fell behind (or a pair is being written). */
   stalls: { count: number; totalMs: number; slowdowns: number };
   /** The newest sequence number visible to reads. */
   sequence: number;

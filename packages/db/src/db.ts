@@ -305,8 +305,9 @@ export class DB extends DbReader {
       const active = this.pipeline.active;
       if (!active.isEmpty && active === seen?.deref()) this.pipeline.requestSwitch();
       seen = new WeakRef(active);
-      // A small memtable frozen a tick ago may still wait for a partner to be flushed with.
-      this.flusher.flushWaiting(intervalMs);
+      // A small memtable frozen since the last tick may still wait for a partner: it goes now.
+      // (Half the interval: the switch a tick requests completes a little after the tick.)
+      this.flusher.flushWaiting(intervalMs / 2);
     }, intervalMs);
     timer.unref();
     return timer;

@@ -117,10 +117,14 @@ export class Flusher {
   private readonly backoff = new RetryBackoff();
   /** The flush whose manifest edit is logged but whose install has not finished. */
   private committed: CommittedFlush | undefined;
-  /** Flush a memtable without a partner: set by `drain` and `flushWaiting` until the flushes run out. */
-  private flushAlone = false;
-  /** When the one frozen memtable started waiting for a partner (pairs only). */
-  private waitingSince: number | undefined;
+  /**
+   * Set by `drain` and `flushWaiting`: this memtable and every older one are flushed without
+   * waiting for a partner. Memtables frozen later pair again (a `flush()` in the middle of a
+   * fill does not turn pairing off).
+   */
+  private flushThrough: FrozenMemtable | undefined;
+  /** When each frozen memtable was frozen (`flushWaiting` asks how long one has waited). */
+  private readonly frozenAt = new Map<FrozenMemtable, number>();
   /** Frozen memtables' entries, packed (or being packed) ahead of their flush. */
   private readonly packs = new Map<FrozenMemtable, Promise<PackedEntries>>();
 
@@ -130,7 +134,7 @@ export class Flusher {
 
   add(frozen: FrozenMemtable): void {
     this.immutables.unshift(frozen);
-    this.waitingSince = this.immutables.length === 1 ? performance.now() : undefined;
+    this.frozenAt.set(frozen, performance.now());
     if (this.fatalError !== undefined) return;
     const packed = packMemtable(frozen.memtable);
     // A failure shows where the flush takes the pack.
@@ -139,10 +143,12 @@ export class Flusher {
     this.start();
   }
 
-  /** Flushes, by itself, a memtable that has waited at least `waitedMs` for a partner. */
+  /** Flushes, by itself, a memtable frozen at least `waitedMs` ago that waits for a partner. */
   flushWaiting(waitedMs: number): void {
-    if (this.waitingSince === undefined || this.immutables.length === 0 || performance.now() - this.waitingSince < waitedMs) return;
-    this.flushAlone = true;
+    const waiting = this.immutables.length === 1 ? this.immutables[0] : undefined;
+    const frozenAt = waiting === undefined ? undefined : this.frozenAt.get(waiting);
+    if (frozenAt === undefined || performance.now() - frozenAt < waitedMs) return;
+    this.flushThrough = waiting;
     this.start();
   }
 
@@ -172,11 +178,14 @@ export class Flusher {
     }
   }
 
-  /** Resolves when nothing is waiting to be flushed; rejects with the error of the next failed flush. */
+  /**
+   * Resolves once every memtable frozen before the call is flushed (a waiting one by itself);
+   * rejects with the error of the next failed flush.
+   */
   drain(): Promise<void> {
     if (this.fatalError !== undefined && this.immutables.length > 0) return Promise.reject(this.fatalError);
     if (this.immutables.length > 0) {
-      this.flushAlone = true;
+      this.flushThrough = this.immutables[0];
       this.start();
     }
     if (this.running === undefined) return Promise.resolve();
@@ -191,10 +200,17 @@ export class Flusher {
     await this.running;
   }
 
+  /** Runs the flushes due (none after a fatal error), unless they are running. */
   private start(): void {
+    if (this.fatalError !== undefined) return;
     this.running ??= this.run().finally(() => {
       this.running = undefined;
-      this.flushAlone = false;
+      // A flush that fell due after `run` found none (a `drain` in that gap asked for the
+      // waiting memtable) gets a new run; the drain resolves when that one ends.
+      if (!this.stopped && this.fatalError === undefined && this.nextGroup() !== undefined) {
+        this.start();
+        return;
+      }
       for (const waiter of this.drainWaiters.splice(0)) waiter.resolve();
     });
   }
@@ -208,7 +224,7 @@ export class Flusher {
     const oldest = this.immutables[count - 1] as FrozenMemtable;
     if (!this.context.pairFlushes) return [oldest];
     if (count >= 2) return [oldest, this.immutables[count - 2] as FrozenMemtable];
-    return this.flushAlone ? [oldest] : undefined;
+    return oldest === this.flushThrough ? [oldest] : undefined;
   }
 
   private async run(): Promise<void> {
@@ -250,11 +266,18 @@ export class Flusher {
     await tables.install(manifest.current);
     this.committed = undefined;
     this.immutables.splice(this.immutables.length - group.length, group.length);
+    if (this.flushThrough !== undefined && group.includes(this.flushThrough)) this.flushThrough = undefined;
+    for (const frozen of group) this.frozenAt.delete(frozen);
     this.context.onInstalled();
     for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
-    // The segments are obsolete now (the manifest says so); one that cannot be removed here
-    // is removed by the next open.
-    for (const frozen of group) await vfs.unlink(`${dir}/${logFileName(frozen.walNumber)}`).catch(() => undefined);
+    // The segments are obsolete now (the manifest says so), and go oldest first. One that
+    // cannot be removed here is removed by the next open, and so are the newer ones: a
+    // read-only reader of the previous manifest must never find an older segment without a
+    // newer one (it would replay around the gap).
+    for (const frozen of group) {
+      const removed = await vfs.unlink(`${dir}/${logFileName(frozen.walNumber)}`).then(() => true, () => false);
+      if (!removed) break;
+    }
     this.stats.count++;
     const durationMs = performance.now() - started;
     this.stats.bytesWritten += outcome.bytesWritten;
@@ -307,6 +330,6 @@ export class Flusher {
 /** Bytes of the buffers the runs reference that posting them to a worker would copy. */
 function unsharedBytes(runs: readonly PackedEntries[]): number {
   let bytes = 0;
-  for (const packed of runs) for (const buffer of packed.buffers) if (!(buffer instanceof SharedArrayBuffer)) bytes += buffer.byteLength;
+  for (const buffer of new Set(runs.flatMap((packed) => packed.buffers))) if (!(buffer instanceof SharedArrayBuffer)) bytes += buffer.byteLength;
   return bytes;
 }
