@@ -52,13 +52,15 @@ export const WORKER_FLUSH_DATA_BYTES_MAX: number = 32 * 1024 * 1024;
 
 /**
  * Memtables smaller than this (`memtableSize`) are flushed two at a time. Measured with the
- * benchmark's 1M random fill at an 8 MiB budget (2 MiB memtables, level-0 files of about 1 MB
- * alone): pairs wrote 2.8 times the user bytes to page files instead of 3.6–3.9 and ran about
- * a third faster. At the default budget's 16 MiB memtables the flush is the bottleneck of a
- * fill, and a memtable waiting for a partner would leave the worker idle, so large memtables
- * are flushed one by one.
+ * benchmark's 1M random fill (three interleaved rounds per size; docs/bench/history.md):
+ * pairs ran 30-40% faster with 2 MiB memtables (an 8 MiB budget), about 20% with 4 and
+ * 10 MiB, and 15% with 8 MiB, writing less each time; there level-0 compactions stalled
+ * writers, and a level-0 file twice the size halves them. With 12 and 16 MiB memtables (48
+ * and 64 MiB budgets) pairs were 25-30% slower: the fill made few level-0 files, the flush was
+ * the bottleneck, and a memtable waiting for a partner left the worker idle. So the default
+ * budget's 16 MiB memtables are flushed one by one.
  */
-export const PAIRED_FLUSH_BELOW_BYTES: number = 4 * 1024 * 1024;
+export const PAIRED_FLUSH_BELOW_BYTES: number = 12 * 1024 * 1024;
 
 export interface FlushStats {
   count: number;
