@@ -18,7 +18,7 @@ export type { LevelTarget } from './level-targets.js';
 export { planManualCompaction } from './manual-compaction.js';
 export type { ManualRange } from './manual-compaction.js';
 export { MergingIterator } from './merging-iterator.js';
-export { checkPackedEntries, mergePackedRuns, packedEntryAt, runsOf, transferListOf } from './packed-entries.js';
+export { checkPackedEntries, mergePackedRuns, packedEntryAt, transferListOf } from './packed-entries.js';
 export type { PackedRuns } from './packed-entries.js';
 export { pickCompaction } from './pick-compaction.js';
 export type { PickerState } from './pick-compaction.js';

@@ -34,9 +34,9 @@ export function transferListOf(runs: PackedRuns): ArrayBuffer[] {
 /**
  * One run holding every entry of `runs`, each checked (`checkPackedEntries`) and in internal
  * order, in internal order: user key ascending, then seq descending. Nothing is copied but
- * numbers: the references point into the runs' buffers, listed one run after another. Two
- * entries with the same key and seq stay side by side, for the consumer's order check to
- * reject.
+ * numbers: the references point into the runs' buffers, listed one run after another. A
+ * single run is returned as it is. Two entries with the same key and seq stay side by side,
+ * for the consumer's order check to reject.
  */
 export function mergePackedRuns(runs: readonly PackedEntries[]): PackedEntries {
   if (runs.length === 0) return { count: 0, seqs: new Float64Array(0), kinds: new Uint8Array(0), refs: new Uint32Array(0), buffers: [] };
@@ -53,8 +53,8 @@ export function mergePackedRuns(runs: readonly PackedEntries[]): PackedEntries {
 function mergeTwoRuns(a: PackedEntries, b: PackedEntries): PackedEntries {
   const count = a.count + b.count;
   const merged: PackedEntries = { count, seqs: new Float64Array(count), kinds: new Uint8Array(count), refs: new Uint32Array(PACKED_REF_FIELDS * count), buffers: [...a.buffers, ...b.buffers] };
-  const aViews = a.buffers.map((buffer) => new Uint8Array(buffer));
-  const bViews = b.buffers.map((buffer) => new Uint8Array(buffer));
+  const aViews = bufferViews(a);
+  const bViews = bufferViews(b);
   // b's references name its buffers after a's.
   const bShift = a.buffers.length;
   let i = 0;
@@ -64,13 +64,27 @@ function mergeTwoRuns(a: PackedEntries, b: PackedEntries): PackedEntries {
     const bj = PACKED_REF_FIELDS * j;
     let fromA = j === b.count;
     if (i < a.count && !fromA) {
-      const byKey = compareByteRanges(aViews[a.refs[ai] as number] as Uint8Array, a.refs[ai + 1] as number, a.refs[ai + 2] as number, bViews[b.refs[bj] as number] as Uint8Array, b.refs[bj + 1] as number, b.refs[bj + 2] as number);
+      const byKey = comparePackedKeys(aViews, a.refs, ai, bViews, b.refs, bj);
       fromA = byKey < 0 || (byKey === 0 && (a.seqs[i] as number) >= (b.seqs[j] as number));
     }
     if (fromA) copyPackedEntry(a, i++, 0, merged, k);
     else copyPackedEntry(b, j++, bShift, merged, k);
   }
   return merged;
+}
+
+/** A view of each buffer of a checked run, indexed as its references name them. */
+export function bufferViews(packed: PackedEntries): Uint8Array[] {
+  return packed.buffers.map((buffer) => new Uint8Array(buffer));
+}
+
+/**
+ * Compares the key whose reference starts at `aRefs[aAt]` (`aViews` being its run's
+ * `bufferViews`) with the one at `bRefs[bAt]`, as `compareByteRanges` does, without a view of
+ * either.
+ */
+export function comparePackedKeys(aViews: readonly Uint8Array[], aRefs: Uint32Array, aAt: number, bViews: readonly Uint8Array[], bRefs: Uint32Array, bAt: number): number {
+  return compareByteRanges(aViews[aRefs[aAt] as number] as Uint8Array, aRefs[aAt + 1] as number, aRefs[aAt + 2] as number, bViews[bRefs[bAt] as number] as Uint8Array, bRefs[bAt + 1] as number, bRefs[bAt + 2] as number);
 }
 
 /** Entry `from` of `source` as entry `to` of `target`, its buffer indexes raised by `bufferShift`. */

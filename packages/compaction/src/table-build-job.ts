@@ -8,13 +8,13 @@
  * inline or in a `CompactionWorkerPool` worker (`buildTable`). Pages are written in slices of
  * about `SLICE_BYTES`, which also hands the event loop back when the job runs inline.
  */
-import { EntryKind, InvalidArgumentError, PACKED_REF_FIELDS, compareByteRanges, toSeqNum } from '@kv/base';
+import { EntryKind, InvalidArgumentError, PACKED_REF_FIELDS, toSeqNum } from '@kv/base';
 import type { InternalEntry, SeqNum } from '@kv/base';
 import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
-import { checkPackedEntries, mergePackedRuns, packedBytesAt, runsOf } from './packed-entries.js';
+import { bufferViews, checkPackedEntries, comparePackedKeys, mergePackedRuns, packedBytesAt, runsOf } from './packed-entries.js';
 import type { PackedRuns } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
@@ -42,7 +42,7 @@ export interface TableBuildJobInput {
 export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput, priority?: BuildPriority): Promise<TableProperties> {
   const runs = runsOf(input.entries);
   for (const run of runs) checkPackedEntries(run);
-  const entries = runs.length === 1 ? (runs[0] as PackedEntries) : mergePackedRuns(runs);
+  const entries = mergePackedRuns(runs);
   if (entries.count === 0) throw new InvalidArgumentError('table build', 'has no entries to write');
   const retention = new RetentionFilter(input.snapshots, false);
   const endBuild = priority?.startBuild();
@@ -58,7 +58,7 @@ async function buildTable(vfs: Vfs, path: string, options: TableBuildOptions, en
   try {
     // Keys and values go to the builder as ranges of one view per buffer: no view per entry.
     const { refs, seqs, kinds } = entries;
-    const views = entries.buffers.map((buffer) => new Uint8Array(buffer));
+    const views = bufferViews(entries);
     const entry = new LazyPackedEntry(entries);
     let previousAt = 0;
     let previousSeq = 0;
@@ -71,7 +71,7 @@ async function buildTable(vfs: Vfs, path: string, options: TableBuildOptions, en
       let startsKey = true;
       if (i > 0) {
         // Internal order: user key ascending, then seq descending.
-        const byKey = compareByteRanges(views[refs[previousAt] as number] as Uint8Array, refs[previousAt + 1] as number, refs[previousAt + 2] as number, keyBytes, keyStart, keyLength);
+        const byKey = comparePackedKeys(views, refs, previousAt, views, refs, at);
         if (byKey > 0 || (byKey === 0 && seq >= previousSeq)) throw new InvalidArgumentError('table build', `entry ${i} is not after entry ${i - 1} in internal order`);
         startsKey = byKey !== 0;
       }

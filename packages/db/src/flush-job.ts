@@ -73,8 +73,8 @@ export async function flushMemtables(options: {
   const fileNumber = options.allocateFileNumber();
   const path = `${options.dir}/${tableFileName(fileNumber)}`;
   const packs = await Promise.all(options.packed ?? memtables.map(packMemtable));
-  const runs = packs.filter((packed) => packed.count > 0);
-  const input: TableBuildJobInput = { path, build: options.build, snapshots: options.snapshots, entries: runs.length === 1 ? (runs[0] as PackedEntries) : runs };
+  // A memtable of range tombstones only has no entries to merge.
+  const input: TableBuildJobInput = { path, build: options.build, snapshots: options.snapshots, entries: packs.filter((packed) => packed.count > 0) };
   const properties = options.buildTable === undefined ? await runTableBuild(options.vfs, input, options.priority) : await options.buildTable(input);
   edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
   return { edit, path, bytesWritten: properties.fileSizeBytes };

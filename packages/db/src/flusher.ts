@@ -125,8 +125,6 @@ export class Flusher {
    * fill does not turn pairing off).
    */
   private flushThrough: FrozenMemtable | undefined;
-  /** When each frozen memtable was frozen (`flushWaiting` asks how long one has waited). */
-  private readonly frozenAt = new Map<FrozenMemtable, number>();
   /** Frozen memtables' entries, packed (or being packed) ahead of their flush. */
   private readonly packs = new Map<FrozenMemtable, Promise<PackedEntries>>();
 
@@ -136,7 +134,6 @@ export class Flusher {
 
   add(frozen: FrozenMemtable): void {
     this.immutables.unshift(frozen);
-    this.frozenAt.set(frozen, performance.now());
     if (this.fatalError !== undefined) return;
     const packed = packMemtable(frozen.memtable);
     // A failure shows where the flush takes the pack.
@@ -148,8 +145,7 @@ export class Flusher {
   /** Flushes, by itself, a memtable frozen at least `waitedMs` ago that waits for a partner. */
   flushWaiting(waitedMs: number): void {
     const waiting = this.immutables.length === 1 ? this.immutables[0] : undefined;
-    const frozenAt = waiting === undefined ? undefined : this.frozenAt.get(waiting);
-    if (frozenAt === undefined || performance.now() - frozenAt < waitedMs) return;
+    if (waiting === undefined || performance.now() - waiting.frozenAt < waitedMs) return;
     this.flushThrough = waiting;
     this.start();
   }
@@ -269,7 +265,6 @@ export class Flusher {
     this.committed = undefined;
     this.immutables.splice(this.immutables.length - group.length, group.length);
     if (this.flushThrough !== undefined && group.includes(this.flushThrough)) this.flushThrough = undefined;
-    for (const frozen of group) this.frozenAt.delete(frozen);
     this.context.onInstalled();
     for (const waiter of this.roomWaiters.splice(0)) waiter.resolve();
     // The segments are obsolete now (the manifest says so), and go oldest first. One that

@@ -42,6 +42,8 @@ export interface FrozenMemtable {
   memtable: Memtable;
   /** The WAL segment holding exactly this memtable's writes. */
   walNumber: FileNum;
+  /** When it was frozen (`performance.now()`). */
+  frozenAt: number;
 }
 
 interface StartedWrite {
@@ -331,7 +333,7 @@ export class WritePipeline {
       throw error;
     });
     const segment = await this.takeSegment();
-    const old: FrozenMemtable = { memtable: this.active, walNumber: this.wal.number };
+    const old: FrozenMemtable = { memtable: this.active, walNumber: this.wal.number, frozenAt: performance.now() };
     const oldWal = this.wal;
     this.active = newEngineMemtable();
     this.wal = segment;

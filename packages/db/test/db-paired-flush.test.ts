@@ -6,6 +6,7 @@ import type { DbOptions, FlushEvent } from '../src/index.js';
 import { recordErrors } from './support/background-errors.js';
 import { armWhen, pageFile } from './support/fault-arming.js';
 import { collect } from './support/sorted-model.js';
+import { waitFor } from './support/wait-for.js';
 
 // Memtables smaller than PAIRED_FLUSH_BELOW_BYTES are flushed two at a time: the first frozen
 // memtable waits for the second, and one level-0 file and one manifest edit take both.
@@ -19,7 +20,6 @@ const SMALL: DbOptions = { memtableSize: 8 * 1024, compaction: { level0Compactio
 const turns = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const level0Files = (db: DB): number => db.stats().levels[0]?.files ?? 0;
 const walNames = async (vfs: MemoryVfs): Promise<string[]> => (await vfs.list('/db')).filter((name) => name.endsWith('.log'));
-const walSegments = async (vfs: MemoryVfs): Promise<number> => (await walNames(vfs)).length;
 
 /** Entries in the database's only page file. */
 async function entriesOnDisk(vfs: MemoryVfs): Promise<number> {
@@ -60,7 +60,7 @@ async function writeOverflowingBatch(db: DB, first: number): Promise<number> {
   const ops = [];
   for (let i = first; i < first + 30; i++) ops.push({ type: 'put' as const, key: key(i), value: value(i) });
   await db.write(ops);
-  for (let wait = 0; wait < 400 && db.stats().memtables.immutableCount === frozenBefore && db.stats().memtables.activeBytes > 0; wait++) await turns(5);
+  await waitFor('the switch after the batch', () => db.stats().memtables.immutableCount !== frozenBefore || db.stats().memtables.activeBytes === 0);
   return first + 30;
 }
 
@@ -135,9 +135,9 @@ describe('small memtables flushed in pairs', () => {
     const flushes = recordFlushes(db);
     const next = await writeOverflowingBatch(db, 0);
     expect(db.stats().memtables).toMatchObject({ immutableCount: 1, activeBytes: 0 });
-    for (let i = 0; i < 400 && flushes.length === 0; i++) await turns(5);
+    await waitFor('a flush', () => flushes.length > 0);
     expect(flushes.map((event) => event.memtables)).toEqual([1]);
-    expect(await walSegments(vfs)).toBe(1);
+    expect(await walNames(vfs)).toHaveLength(1);
     await expectAll(db, next);
     await db.close();
   });
@@ -154,7 +154,7 @@ describe('small memtables flushed in pairs', () => {
     await db.put('k', 'second');
     await db.put('gone', 'second');
     await writeOverflowingBatch(db, next);
-    for (let wait = 0; wait < 400 && flushes.length === 0; wait++) await turns(5);
+    await waitFor('a flush', () => flushes.length > 0);
     expect(flushes.map((event) => event.memtables)).toEqual([2]);
     expect(flushes[0]?.entries).toBe(64);
     // Of the 64 versions, only 'gone' = 'first' is left out: written after the snapshot and
@@ -228,13 +228,17 @@ describe('small memtables flushed in pairs', () => {
         next++;
       }
     })();
-    for (let wait = 0; wait < 400 && flushes.length < 2; wait++) await turns(5);
-    await db.flush();
-    // What flush() asked for is written (some of it alone); what is frozen afterwards pairs.
-    const asked = flushes.length;
-    for (let wait = 0; wait < 400 && flushes.length < asked + 3; wait++) await turns(5);
-    stop = true;
-    await writer;
+    let asked = 0;
+    try {
+      await waitFor('two flushes', () => flushes.length >= 2);
+      await db.flush();
+      // What flush() asked for is written (some of it alone); what is frozen afterwards pairs.
+      asked = flushes.length;
+      await waitFor('three more flushes', () => flushes.length >= asked + 3);
+    } finally {
+      stop = true;
+      await writer;
+    }
     expect(flushes.slice(asked).map((event) => event.memtables).slice(0, 3)).toEqual([2, 2, 2]);
     await expectAll(db, next);
     await db.close();
@@ -247,7 +251,7 @@ describe('small memtables flushed in pairs', () => {
     const big = 'x'.repeat(4000);
     let i = 0;
     while (db.stats().memtables.immutableCount === 0 && flushes.length === 0) await db.put(key(i++), big);
-    for (let wait = 0; wait < 400 && flushes.length === 0; wait++) await turns(5);
+    await waitFor('a flush', () => flushes.length > 0);
     expect(flushes.map((event) => event.memtables)).toEqual([1]);
     await db.close();
   });
