@@ -10,7 +10,7 @@ import { InvalidArgumentError, KeyCopy, toSeqNum } from '@kv/base';
 import type { InternalEntry } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableBuilder } from '@kv/sstable';
-import type { TableBuildOptions } from '@kv/sstable';
+import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { toFileMeta } from './file-meta.js';
 import { tableFilePath } from './table-file-name.js';
@@ -31,6 +31,16 @@ export class CompactionOutput {
   private readonly options: CompactionOutputOptions;
   private builder: TableBuilder | undefined;
   private builderFileNumber = 0;
+  /**
+   * The previous file's finish (its last writes, fdatasync and close), which runs while the
+   * next file fills: the thread then merges instead of waiting for the disk. At most one file
+   * finishes at a time. The promise never rejects; a failure is kept in `finishFailure` and
+   * thrown by the next `add` that starts a file, or by `finish`.
+   */
+  private finishing: Promise<void> = Promise.resolve();
+  /** The builder `finishing` finishes, until it has: `abandon` removes its file if the finish failed. */
+  private finishingBuilder: TableBuilder | undefined;
+  private finishFailure: { error: unknown } | undefined;
   private writtenBytes = 0;
   /** The last key added, to start new files only at a key boundary. */
   private readonly lastKey = new KeyCopy();
@@ -64,14 +74,16 @@ export class CompactionOutput {
     if (newKey) this.lastKey.set(entry.key);
   }
 
-  private writeSlice(builder: TableBuilder): Promise<void> {
+  /** Writes the slice while the merge goes on; waits only for the slice before it (see `writePendingBehind`). */
+  private writeSlice(builder: TableBuilder): Promise<void> | undefined {
     this.writtenBytes += builder.pendingBytes;
-    return builder.writePending();
+    return builder.writePendingBehind();
   }
 
-  /** Finishes the open file, if any. Each finished file is fdatasynced; the caller syncs the directory. */
+  /** Finishes the open file, if any, and waits for every file to be finished: each is fdatasynced; the caller syncs the directory. */
   async finish(): Promise<TableFileMeta[]> {
-    if (this.builder !== undefined) await this.finishFile();
+    await this.finishFile();
+    await this.previousFinished();
     return this.finished;
   }
 
@@ -80,6 +92,9 @@ export class CompactionOutput {
     const builder = this.builder;
     this.builder = undefined;
     if (builder !== undefined) await builder.abandon();
+    await this.finishing;
+    // Set only when its finish failed; a finished file is in `finished`.
+    await this.finishingBuilder?.abandon();
     for (const file of this.finished) {
       await this.options.vfs.unlink(tableFilePath(this.options.dir, file.fileNumber)).catch(() => undefined);
     }
@@ -103,11 +118,29 @@ export class CompactionOutput {
     return builder;
   }
 
+  /** Starts finishing the open file, if any, once the previous one has finished (see `finishing`). */
   private async finishFile(): Promise<void> {
     const builder = this.builder;
     if (builder === undefined) return;
-    const properties = await builder.finish();
+    // Before the open file is let go of, so that `abandon` still finds it if this throws.
+    await this.previousFinished();
     this.builder = undefined;
-    this.finished.push(toFileMeta(this.options.level, this.builderFileNumber, properties));
+    const fileNumber = this.builderFileNumber;
+    this.finishingBuilder = builder;
+    this.finishing = builder.finish().then(
+      (properties: TableProperties) => {
+        this.finished.push(toFileMeta(this.options.level, fileNumber, properties));
+        this.finishingBuilder = undefined;
+      },
+      (error: unknown) => {
+        this.finishFailure = { error };
+      },
+    );
+  }
+
+  /** Waits for the file finishing in the background, if any; throws its failure. */
+  private async previousFinished(): Promise<void> {
+    await this.finishing;
+    if (this.finishFailure !== undefined) throw this.finishFailure.error;
   }
 }

@@ -6,19 +6,37 @@
  * Sources are few (the active memtable, a bounded number of immutable memtables and level-0
  * files, one file per deeper level), so the smallest or largest is found by a linear scan,
  * which beats a heap at this size and needs no rebalancing when a source is re-seeked.
+ *
+ * With `sharedKeyBytes` (a length every key of every source is known to share, such as the
+ * common prefix of the smallest and largest key of a compaction's inputs), each source's
+ * current key also has a number: its `keyPrefix` after those bytes, taken once when the
+ * source moves. The scan then compares numbers and reads key bytes only when two tie. A key
+ * that did not share those bytes would be merged out of order, which the consumer must check
+ * (a compaction does, and reports it as damage).
  */
-import { assert, compareInternal } from '@kv/base';
+import { assert, compareInternal, keyPrefix } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
 
 type Direction = 'forward' | 'backward';
 
+export interface MergingIteratorOptions {
+  /** Leading key bytes every key of every source shares (see the class comment); default 0, numbers off. */
+  sharedKeyBytes?: number;
+}
+
 export class MergingIterator implements InternalIterator {
   private readonly sources: readonly InternalIterator[];
   private current: InternalIterator | undefined;
+  private currentIndex = -1;
   private direction: Direction = 'forward';
+  /** With numbers on: each valid source's current key prefix after `sharedKeyBytes`; else all 0. */
+  private readonly prefixes: Float64Array;
+  private readonly sharedKeyBytes: number | undefined;
 
-  constructor(sources: readonly InternalIterator[]) {
+  constructor(sources: readonly InternalIterator[], options: MergingIteratorOptions = {}) {
     this.sources = sources;
+    this.prefixes = new Float64Array(sources.length);
+    this.sharedKeyBytes = options.sharedKeyBytes;
   }
 
   get valid(): boolean {
@@ -32,21 +50,25 @@ export class MergingIterator implements InternalIterator {
 
   seekToFirst(): void {
     for (const source of this.sources) source.seekToFirst();
+    this.notePrefixes();
     this.pickSmallest();
   }
 
   seekToLast(): void {
     for (const source of this.sources) source.seekToLast();
+    this.notePrefixes();
     this.pickLargest();
   }
 
   seek(key: Uint8Array, seq?: SeqNum): void {
     for (const source of this.sources) source.seek(key, seq);
+    this.notePrefixes();
     this.pickSmallest();
   }
 
   seekForPrev(key: Uint8Array, seq?: SeqNum): void {
     for (const source of this.sources) source.seekForPrev(key, seq);
+    this.notePrefixes();
     this.pickLargest();
   }
 
@@ -55,6 +77,7 @@ export class MergingIterator implements InternalIterator {
     assert(current !== undefined, 'next on an invalid merging iterator');
     if (this.direction === 'backward') this.turnForward(current);
     current.next();
+    this.notePrefix(this.currentIndex);
     this.pickSmallest();
   }
 
@@ -63,6 +86,7 @@ export class MergingIterator implements InternalIterator {
     assert(current !== undefined, 'prev on an invalid merging iterator');
     if (this.direction === 'forward') this.turnBackward(current);
     current.prev();
+    this.notePrefix(this.currentIndex);
     this.pickLargest();
   }
 
@@ -79,30 +103,66 @@ export class MergingIterator implements InternalIterator {
   private turnForward(current: InternalIterator): void {
     const { key, seq } = current.entry;
     for (const source of this.sources) if (source !== current) source.seek(key, seq);
+    this.notePrefixes();
   }
 
   /** Places every other source on its last entry before the current one. */
   private turnBackward(current: InternalIterator): void {
     const { key, seq } = current.entry;
     for (const source of this.sources) if (source !== current) source.seekForPrev(key, seq);
+    this.notePrefixes();
+  }
+
+  /** Takes source i's key prefix after it moved (numbers on, source valid). */
+  private notePrefix(i: number): void {
+    const shared = this.sharedKeyBytes;
+    if (shared === undefined) return;
+    const source = this.sources[i] as InternalIterator;
+    if (source.valid) this.prefixes[i] = keyPrefix(source.entry.key, shared);
+  }
+
+  private notePrefixes(): void {
+    for (let i = 0; i < this.sources.length; i++) this.notePrefix(i);
   }
 
   private pickSmallest(): void {
     this.direction = 'forward';
-    let best: InternalIterator | undefined;
-    for (const source of this.sources) {
-      if (source.valid && (best === undefined || compareEntries(source.entry, best.entry) < 0)) best = source;
-    }
-    this.current = best;
+    this.pick(-1);
   }
 
   private pickLargest(): void {
     this.direction = 'backward';
-    let best: InternalIterator | undefined;
-    for (const source of this.sources) {
-      if (source.valid && (best === undefined || compareEntries(source.entry, best.entry) > 0)) best = source;
+    this.pick(1);
+  }
+
+  /** Makes current the valid source whose entry comes first with `sign` -1, last with 1. */
+  private pick(sign: number): void {
+    const sources = this.sources;
+    const prefixes = this.prefixes;
+    let best = -1;
+    let bestPrefix = 0;
+    let bestEntry: InternalEntry | undefined;
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i] as InternalIterator;
+      if (!source.valid) continue;
+      const prefix = prefixes[i] as number;
+      if (best >= 0) {
+        if (prefix !== bestPrefix) {
+          if ((prefix - bestPrefix) * sign < 0) continue;
+          bestEntry = undefined;
+        } else {
+          // Equal numbers (or numbers off): the keys decide; the entry is made once per position.
+          bestEntry ??= (sources[best] as InternalIterator).entry;
+          const entry = source.entry;
+          if (compareEntries(entry, bestEntry) * sign <= 0) continue;
+          bestEntry = entry;
+        }
+      }
+      best = i;
+      bestPrefix = prefix;
     }
-    this.current = best;
+    this.currentIndex = best;
+    this.current = best < 0 ? undefined : sources[best];
   }
 }
 

@@ -11,7 +11,7 @@
 // The real setImmediate even under an application's fake timers: a job must not wait for a
 // clock nobody advances.
 import { setImmediate } from 'node:timers';
-import { CorruptionError, EntryKind, KeyCopy, RangeTombstoneIndex, compareBytes } from '@kv/base';
+import { CorruptionError, EntryKind, KeyCopy, RangeTombstoneIndex, commonPrefixLength, compareBytes } from '@kv/base';
 import type { InternalIterator } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
 import { TableReader } from '@kv/sstable';
@@ -28,7 +28,9 @@ import { tableFilePath } from './table-file-name.js';
 
 const YIELD_EVERY_ENTRIES = 4096;
 const EMPTY = new Uint8Array(0);
-const SCAN: TableIteratorOptions = { reuseEntry: true };
+/** Bytes of an input file each read takes: sixteen 4 KiB pages (see `readaheadBytes`). */
+const INPUT_READAHEAD_BYTES = 64 * 1024;
+const SCAN: TableIteratorOptions = { reuseEntry: true, readaheadBytes: INPUT_READAHEAD_BYTES };
 
 interface OpenInput {
   meta: TableFileMeta;
@@ -88,7 +90,7 @@ async function mergeInto(opened: readonly OpenInput[], merge: { filter: Retentio
   const filter = merge.filter;
   const entriesMax = sum(opened.map(({ reader }) => reader.properties.entryCount));
   const counts: MergeCounts = { entriesIn: 0, entriesOut: 0, droppedVersions: 0, droppedTombstones: 0 };
-  const merged = new MergingIterator(sourcesOf(opened));
+  const merged = new MergingIterator(sourcesOf(opened), { sharedKeyBytes: sharedKeyBytesOf(opened) });
   const previousKey = new KeyCopy();
   let previousSeq = 0;
   // With inputsMayRepeat: the previous entry's kind and value, to tell a copy from damage.
@@ -141,6 +143,22 @@ function sourcesOf(opened: readonly OpenInput[]): InternalIterator[] {
     sources.push(new ConcatenatingIterator(parts));
   }
   return sources;
+}
+
+/**
+ * How many leading bytes every input key shares: those of the smallest and largest key of all
+ * inputs (from their verified properties), as every key lies between the two. A file holding a
+ * key outside its own bounds would be merged out of order, which `mergeInto` reports as damage.
+ */
+function sharedKeyBytesOf(opened: readonly OpenInput[]): number {
+  if (opened.length === 0) return 0;
+  let smallest = (opened[0] as OpenInput).reader.properties.smallestKey;
+  let largest = (opened[0] as OpenInput).reader.properties.largestKey;
+  for (const { reader } of opened) {
+    if (compareBytes(reader.properties.smallestKey, smallest) < 0) smallest = reader.properties.smallestKey;
+    if (compareBytes(reader.properties.largestKey, largest) > 0) largest = reader.properties.largestKey;
+  }
+  return commonPrefixLength(smallest, largest);
 }
 
 /** Opens every input, checking each file's size against the manifest; closes them all on failure. */

@@ -80,7 +80,11 @@ async function buildTable(vfs: Vfs, path: string, options: TableBuildOptions, en
       entry.moveTo(i, seq, kinds[i] as EntryKind);
       if (retention.decideVersion(startsKey, entry) !== 'keep') continue;
       builder.addRange(keyBytes, keyStart, keyLength, seq, entry.kind, views[refs[at + 3] as number] as Uint8Array, refs[at + 4] as number, refs[at + 5] as number);
-      if (builder.pendingBytes >= SLICE_BYTES) await builder.writePending();
+      if (builder.pendingBytes >= SLICE_BYTES) {
+        // The slice is written while the next one is encoded.
+        const writing = builder.writePendingBehind();
+        if (writing !== undefined) await writing;
+      }
     }
     return await builder.finish();
   } catch (error) {

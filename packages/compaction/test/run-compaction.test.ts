@@ -123,6 +123,35 @@ describe('runCompaction', () => {
     expectSameFiles(vfs.snapshotFiles(), before);
   });
 
+  it('leaves only its inputs when any one write, sync or open of an output fails, also while the next output fills', async () => {
+    // An output's last writes and fdatasync run while the next output fills (CompactionOutput's
+    // `finishing`), so a failure can land in either file.
+    const entries = Array.from({ length: 3000 }, (_, i) => put(key(i), i + 1, 'v'.repeat(60)));
+    const { vfs, files } = await setUp([{ level: 0, entries }]);
+    const before = vfs.snapshotFiles();
+    for (const kind of ['write', 'sync', 'open'] as const) {
+      let failures = 0;
+      for (let nth = 1; ; nth++) {
+        vfs.failOperation({ kind, nth, error: nth % 2 === 0 ? 'ENOSPC' : 'EIO', pathSuffix: '.sst' });
+        const outcome = await runCompaction(vfs, jobFor(level0Plan(files))).then(
+          (result) => result,
+          (error: unknown) => error as { code?: string },
+        );
+        vfs.clearFaults();
+        if ('added' in outcome) {
+          // Past the job's last operation of this kind: it succeeded; remove its outputs.
+          for (const file of outcome.added) await vfs.unlink(`${DIR}/${tableFileName(file.fileNumber)}`);
+          break;
+        }
+        failures++;
+        expect(outcome.code).toBe(nth % 2 === 0 ? 'NO_SPACE' : 'IO_ERROR');
+        expectSameFiles(vfs.snapshotFiles(), before);
+      }
+      // Several outputs, each written in more than one slice: every file's operations were hit.
+      expect(failures).toBeGreaterThan(kind === 'write' ? 10 : 5);
+    }
+  });
+
   it('treats a repeated (key, seq) as damage, unless the job says inputs may repeat and the copies are equal', async () => {
     // A repair merges a compaction's leftover inputs with the output that copied them.
     const groups = [

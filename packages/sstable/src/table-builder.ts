@@ -42,6 +42,8 @@ export class TableBuilder {
   private keyHashCount = 0;
   private state: BuilderState = 'open';
   private writeChain: Promise<void> = Promise.resolve();
+  /** The last write `writePendingBehind` started, until it finishes. */
+  private lastWrite: Promise<void> | undefined = undefined;
   private writeFailure: unknown = undefined;
   private entryCount = 0;
   private tombstoneCount = 0;
@@ -131,6 +133,27 @@ export class TableBuilder {
       this.writeFailure ??= error;
     });
     return run;
+  }
+
+  /**
+   * `writePending` for a caller that goes on encoding while the write runs: it starts the
+   * write and returns the one before it, or undefined when that one has finished. A caller
+   * that awaits what it gets has at most one write running while it encodes the next slice,
+   * instead of waiting for each write to end. A failed write rejects the promise it is
+   * returned in, or else `finish`.
+   */
+  writePendingBehind(): Promise<void> | undefined {
+    const previous = this.lastWrite;
+    const write = this.writePending();
+    this.lastWrite = write;
+    write.then(
+      () => {
+        if (this.lastWrite === write) this.lastWrite = undefined;
+      },
+      // Kept in `writeFailure` by `writePending`: thrown by the next caller or by `finish`.
+      () => undefined,
+    );
+    return previous;
   }
 
   /** Writes the last page, the metadata and the footer; fdatasyncs and closes the file. */

@@ -30,6 +30,21 @@ function scratchOf(length: number): Uint8Array {
   return scratch;
 }
 
+/**
+ * File bytes a forward scan read ahead of the page it needed (see `TableFile.loadPageAhead`):
+ * one per iterator. `bytes` holds the file from `fileStart`. Every refill reads into a new
+ * array, so the pages decoded from the previous one stay valid for whoever still holds them.
+ */
+export class ReadaheadWindow {
+  readonly sizeBytes: number;
+  bytes: Uint8Array = new Uint8Array(0);
+  fileStart = 0;
+
+  constructor(sizeBytes: number) {
+    this.sizeBytes = sizeBytes;
+  }
+}
+
 export class TableFile implements OverflowSource {
   readonly path: string;
   readonly fileNumber: number;
@@ -85,6 +100,27 @@ export class TableFile implements OverflowSource {
     if (cache.admits(this.fileNumber, i)) cache.insert(this.fileNumber, i, page, this.rawPages);
     else if (this.rawPages) cache.adoptWhenUnpinned(page);
     return page;
+  }
+
+  /**
+   * Data page `i` for a forward scan that reads every page once: with a cache this is
+   * `loadPagePinned`; without one, the page comes from `window`, which is refilled from the
+   * page on (`window.sizeBytes`, or the page when it is larger, up to the end of the data
+   * region) when it does not hold the whole page. One read then serves the next pages too,
+   * instead of one read (and one buffer) per page.
+   */
+  loadPageAhead(i: number, window: ReadaheadWindow): DataPage {
+    if (this.cache !== undefined) return this.loadPagePinned(i);
+    const fileOffset = this.index.fileOffsets[i] ?? 0;
+    const storedBytes = this.index.storedBytes[i] ?? 0;
+    let start = fileOffset - window.fileStart;
+    if (start < 0 || start + storedBytes > window.bytes.length) {
+      const length = Math.max(storedBytes, Math.min(window.sizeBytes, this.dataRegionBytes - fileOffset));
+      window.bytes = this.readSync(fileOffset, new Uint8Array(length), i);
+      window.fileStart = fileOffset;
+      start = 0;
+    }
+    return this.decodePage(window.bytes.subarray(start, start + storedBytes), i);
   }
 
   /** Whether `loadPagePinned` pins pages (it does when the file is read through a cache). */

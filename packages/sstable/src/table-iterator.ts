@@ -17,6 +17,7 @@ import type { DataPage } from './data-page.js';
 import { KeyScratch } from './key-scratch.js';
 import { countRetiredPages } from './retired-pages.js';
 import { SEQ_MAX } from './format.js';
+import { ReadaheadWindow } from './table-file.js';
 import type { TableFile } from './table-file.js';
 
 /**
@@ -31,6 +32,13 @@ const RETIRED_PAGES_MAX = 64;
 export interface TableIteratorOptions {
   /** Rewrite one entry object and key array at each step (see the class comment). */
   reuseEntry?: boolean;
+  /**
+   * For a scan that reads each page once, forward, from a file opened without a block cache
+   * (a compaction's inputs): read this many bytes of the file at once when stepping to a page
+   * that was not read yet, so one read serves the next pages too (`TableFile.loadPageAhead`).
+   * Backward steps, and files read through a cache, read page by page. Default: no readahead.
+   */
+  readaheadBytes?: number;
 }
 
 export class TableIterator implements InternalIterator {
@@ -43,10 +51,13 @@ export class TableIterator implements InternalIterator {
   private readonly retired: (DataPage | undefined)[] = [];
   private retiredCount = 0;
   private readonly reused: { entry: MutableInternalEntry; scratch: KeyScratch } | undefined;
+  private readonly window: ReadaheadWindow | undefined;
 
   constructor(table: TableFile, options: TableIteratorOptions = {}) {
     this.table = table;
     this.reused = options.reuseEntry === true ? { entry: newMutableEntry(), scratch: new KeyScratch() } : undefined;
+    const readahead = options.readaheadBytes ?? 0;
+    this.window = readahead > 0 ? new ReadaheadWindow(readahead) : undefined;
   }
 
   get valid(): boolean {
@@ -134,7 +145,7 @@ export class TableIterator implements InternalIterator {
       return false;
     }
     this.page = undefined;
-    const page = this.table.loadPagePinned(p);
+    const page = this.window !== undefined && end === 'first' ? this.table.loadPageAhead(p, this.window) : this.table.loadPagePinned(p);
     this.page = page;
     this.pageIndex = p;
     this.slot = end === 'first' ? 0 : page.slotCount - 1;

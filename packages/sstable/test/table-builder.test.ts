@@ -72,6 +72,41 @@ describe('TableBuilder', () => {
     await reader.close();
   });
 
+  test('writePendingBehind keeps one write running behind the encoding, and reports a failed write', async () => {
+    // Writes in order and whole: the file reads back exactly, with at most one write awaited per slice.
+    const { vfs, builder } = await newBuilder({ pageSizeBytes: 4096 });
+    const entries = Array.from({ length: 12_000 }, (_, i) => ({ key: text(`key${String(i).padStart(8, '0')}`), seq: 1, kind: EntryKind.Put, value: patterned(100, i) }));
+    let returned = 0;
+    for (const entry of entries) {
+      builder.add(entry.key, seqOf(entry.seq), entry.kind, entry.value);
+      if (builder.pendingBytes >= 64 * 1024) {
+        const previous = builder.writePendingBehind();
+        if (previous !== undefined) {
+          returned++;
+          await previous;
+        }
+      }
+    }
+    expect(returned).toBeGreaterThan(0);
+    await builder.finish();
+    const reader = await openTable(vfs);
+    expect(collectForward(reader.iterator()).map(plain)).toEqual(entries.map(plain));
+    await reader.close();
+
+    // A failed write rejects the next call's promise, and finish too.
+    for (const failAt of ['next call', 'finish'] as const) {
+      const failing = await newBuilder({ pageSizeBytes: 4096 });
+      for (let i = 0; i < 3000; i++) failing.builder.add(text(`key${String(i).padStart(8, '0')}`), seqOf(1), EntryKind.Put, patterned(100, i));
+      failing.vfs.failOperation({ kind: 'write', nth: 1, error: 'ENOSPC' });
+      expect(failing.builder.writePendingBehind()).toBeUndefined();
+      for (let i = 3000; i < 3100; i++) failing.builder.add(text(`key${String(i).padStart(8, '0')}`), seqOf(1), EntryKind.Put, patterned(100, i));
+      if (failAt === 'next call') await expect(failing.builder.writePendingBehind()).rejects.toMatchObject({ code: 'NO_SPACE' });
+      await expect(failing.builder.finish()).rejects.toMatchObject({ code: 'NO_SPACE' });
+      await failing.builder.abandon();
+      expect(await failing.vfs.stat(TABLE_PATH)).toBeUndefined();
+    }
+  });
+
   test('finish fdatasyncs: the content survives a crash once the caller synced the directory', async () => {
     const { vfs, builder } = await newBuilder();
     builder.add(text('k'), seqOf(1), EntryKind.Put, text('v'));
