@@ -10,7 +10,7 @@ export { KeyCopy } from './key-copy.js';
 export { EXPIRY_BYTES, encodeExpiringValue, expiryOf, readsAsDeleted, userValueOf } from './expiring-value.js';
 export { KEY_PREFIX_BYTES, keyPrefix, keyPrefixAt } from './key-prefix.js';
 export { EntryPacker, PACKED_BUFFER_BYTES_MAX, PACKED_REF_FIELDS } from './packed-entries.js';
-export type { PackedEntries } from './packed-entries.js';
+export type { IndexedEntries, PackedEntries } from './packed-entries.js';
 export { crc32, maskCrc, unmaskCrc } from './crc32.js';
 export {
   CorruptionError,

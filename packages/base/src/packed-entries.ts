@@ -1,8 +1,9 @@
 /**
  * Internal entries as a few flat arrays plus the buffers that hold their bytes: no object per
  * entry. The memtable keeps its entries this way (in the order they were added), and a frozen
- * memtable crosses to a worker thread this way (in internal order) to be written to a page
- * file.
+ * memtable crosses to a worker thread this way, with its ids in internal order beside
+ * (`IndexedEntries`), to be written to a page file; runs in internal order are made from
+ * those and merged there.
  *
  *   seqs[i]    the seq of entry i
  *   kinds[i]   its `EntryKind`
@@ -24,6 +25,17 @@ export interface PackedEntries {
   kinds: Uint8Array;
   refs: Uint32Array;
   buffers: ArrayBufferLike[];
+}
+
+/**
+ * Entries kept in the order they were added, and the order to read them in: entry i of the
+ * run is entry `order[i]` of `entries`. A frozen memtable crosses to the table build job this
+ * way: the thread that sorted it only copies its sorted ids, and the job gathers the entries
+ * (`gatherPackedEntries` in @kv/compaction).
+ */
+export interface IndexedEntries {
+  entries: PackedEntries;
+  order: Int32Array;
 }
 
 /** u32 fields per entry in `refs`. */
@@ -176,38 +188,16 @@ export class EntryPacker {
   }
 
   /**
-   * An empty run with room for `count` entries, sharing this packer's buffers; fill it with
-   * `copyTo`. The way to hand over the entries in another order.
+   * The entries added so far, in the order added: views of the packer's arrays (trimmed to
+   * the entries added) and its buffer list, so valid only until the next append. Reads go on.
    */
-  newRun(count: number): PackedEntries {
-    return {
-      count,
-      seqs: new Float64Array(count),
-      kinds: new Uint8Array(count),
-      refs: new Uint32Array(PACKED_REF_FIELDS * count),
-      buffers: this.buffers.slice(),
-    };
-  }
-
-  /** Copies entry i to position `position` of `run` (from `newRun`). */
-  copyTo(i: number, run: PackedEntries, position: number): void {
-    run.seqs[position] = this.seqs[i] as number;
-    run.kinds[position] = this.kinds[i] as number;
-    const refs = this.refs;
-    const into = run.refs;
-    const from = PACKED_REF_FIELDS * i;
-    const to = PACKED_REF_FIELDS * position;
-    for (let field = 0; field < PACKED_REF_FIELDS; field++) into[to + field] = refs[from + field] as number;
-  }
-
-  /** The packed run in the order added: the arrays trimmed to the entries added. The packer must not be used afterwards. */
-  finish(): PackedEntries {
+  entries(): PackedEntries {
     return {
       count: this.count,
       seqs: this.seqs.subarray(0, this.count),
       kinds: this.kinds.subarray(0, this.count),
       refs: this.refs.subarray(0, PACKED_REF_FIELDS * this.count),
-      buffers: this.buffers,
+      buffers: this.buffers.slice(),
     };
   }
 

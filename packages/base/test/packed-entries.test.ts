@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryKind, EntryPacker, compareBytes, toSeqNum } from '../src/index.js';
-import type { InternalEntry } from '../src/index.js';
+import type { InternalEntry, SeqNum } from '../src/index.js';
 
 /** Entries whose keys and values are views at random places of a few shared buffers. */
 const entriesArbitrary = fc
@@ -44,7 +44,7 @@ describe('EntryPacker', () => {
           expect(packer.keyAt(i).byteOffset).toBe(e.key.byteOffset);
           expect(Math.sign(packer.compareKeyAt(i, probe))).toBe(Math.sign(compareBytes(e.key, probe)));
         });
-        expect(new Set(packer.finish().buffers).size).toBe(packer.finish().buffers.length);
+        expect(new Set(packer.entries().buffers).size).toBe(packer.entries().buffers.length);
       }),
     );
   });
@@ -82,21 +82,26 @@ describe('EntryPacker', () => {
     );
   });
 
-  it('copies entries into a run in any order, sharing its buffers', () => {
+  it('gives the entries added so far as views of its arrays, and goes on reading and appending', () => {
     fc.assert(
-      fc.property(entriesArbitrary.chain((entries) => fc.tuple(fc.constant(entries), fc.shuffledSubarray(entries.map((_, i) => i), { minLength: entries.length }))), ([entries, order]) => {
-        const packer = new EntryPacker(entries.length);
-        for (const e of entries) packer.add(e);
-        const run = packer.newRun(order.length);
-        order.forEach((id, position) => packer.copyTo(id, run, position));
-        const reread = new EntryPacker(0);
-        const runBytes = run.buffers.map((buffer) => new Uint8Array(buffer));
-        for (let i = 0; i < run.count; i++) {
+      fc.property(entriesArbitrary, (entries) => {
+        const packer = new EntryPacker(1);
+        const half = Math.floor(entries.length / 2);
+        entries.slice(0, half).forEach((e) => packer.add(e));
+        const first = packer.entries();
+        expect(first.count).toBe(half);
+        expect(first.seqs.length).toBe(half);
+        expect(first.refs.length).toBe(6 * half);
+        entries.slice(half).forEach((e) => packer.add(e));
+        const all = packer.entries();
+        const runBytes = all.buffers.map((buffer) => new Uint8Array(buffer));
+        const reread = Array.from({ length: all.count }, (_, i) => {
           const at = 6 * i;
-          const view = (field: number): Uint8Array => (runBytes[run.refs[at + field] as number] as Uint8Array).subarray(run.refs[at + field + 1], (run.refs[at + field + 1] as number) + (run.refs[at + field + 2] as number));
-          reread.append(view(0), run.seqs[i] as number, run.kinds[i] as EntryKind, view(3));
-        }
-        expect(Array.from({ length: run.count }, (_, i) => plain(reread.entryAt(i)))).toEqual(order.map((id) => plain(entries[id] as InternalEntry)));
+          const view = (field: number): Uint8Array => (runBytes[all.refs[at + field] as number] as Uint8Array).subarray(all.refs[at + field + 1], (all.refs[at + field + 1] as number) + (all.refs[at + field + 2] as number));
+          return plain({ key: view(0), seq: all.seqs[i] as SeqNum, kind: all.kinds[i] as EntryKind, value: view(3) });
+        });
+        expect(reread).toEqual(entries.map((e) => plain(e)));
+        expect(entries.map((_, i) => plain(packer.entryAt(i)))).toEqual(entries.map((e) => plain(e)));
       }),
     );
   });

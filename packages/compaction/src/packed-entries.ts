@@ -3,32 +3,78 @@
  * thread, and what to transfer when posting them.
  */
 import { InvalidArgumentError, PACKED_REF_FIELDS, compareByteRanges, toSeqNum } from '@kv/base';
-import type { EntryKind, InternalEntry, MutableInternalEntry, PackedEntries } from '@kv/base';
+import type { EntryKind, IndexedEntries, InternalEntry, MutableInternalEntry, PackedEntries } from '@kv/base';
+
+/** A run in internal order, or an indexed one: entries in the order added and the order to read them in. */
+export type PackedRun = PackedEntries | IndexedEntries;
 
 /** One run, or several whose entries go into one file together (memtables flushed as one). */
-export type PackedRuns = PackedEntries | readonly PackedEntries[];
+export type PackedRuns = PackedRun | readonly PackedRun[];
 
 /** The runs of `runs` as a list. */
-export function runsOf(runs: PackedRuns): readonly PackedEntries[] {
-  return Array.isArray(runs) ? (runs as readonly PackedEntries[]) : [runs as PackedEntries];
+export function runsOf(runs: PackedRuns): readonly PackedRun[] {
+  return Array.isArray(runs) ? (runs as readonly PackedRun[]) : [runs as PackedRun];
+}
+
+/** Whether `run` is indexed (anything else is checked as a run in internal order). */
+function isIndexed(run: PackedRun): run is IndexedEntries {
+  return typeof run === 'object' && run !== null && 'order' in run;
 }
 
 /**
- * The buffers to transfer when posting `runs` to a worker: the runs' own arrays. The key and
- * value buffers are copied (readers may still be using them on the sending side).
+ * The buffers to transfer when posting `runs` to a worker: the arrays of runs in internal
+ * order (made for the post) and the order of indexed runs. An indexed run's entries are its
+ * memtable's own arrays, and the key and value buffers may still be read on the sending side:
+ * those are copied.
  */
 export function transferListOf(runs: PackedRuns): ArrayBuffer[] {
   // Anything malformed is left for the worker's `checkPackedEntries` to refuse.
-  const list = runsOf(runs).filter((packed) => typeof packed === 'object' && packed !== null);
-  const referenced = new Set(list.flatMap((packed) => (Array.isArray(packed.buffers) ? packed.buffers : [])));
+  const list = runsOf(runs).filter((run) => typeof run === 'object' && run !== null);
+  const entriesOf = (run: PackedRun): Partial<PackedEntries> => (isIndexed(run) ? (typeof run.entries === 'object' && run.entries !== null ? run.entries : {}) : run);
+  const referenced = new Set(list.flatMap((run) => {
+    const buffers = entriesOf(run).buffers;
+    return Array.isArray(buffers) ? buffers : [];
+  }));
   const transfer = new Set<ArrayBuffer>();
-  for (const packed of list) {
-    for (const array of [packed.seqs, packed.kinds, packed.refs]) {
+  for (const run of list) {
+    const arrays: unknown[] = isIndexed(run) ? [run.order] : [run.seqs, run.kinds, run.refs];
+    for (const array of arrays) {
       const buffer = ArrayBuffer.isView(array) ? array.buffer : undefined;
       if (buffer instanceof ArrayBuffer && !referenced.has(buffer)) transfer.add(buffer);
     }
   }
+  // An indexed run's own arrays are never transferred, even when another run names them.
+  for (const run of list) {
+    if (!isIndexed(run)) continue;
+    const { seqs, kinds, refs } = entriesOf(run);
+    for (const array of [seqs, kinds, refs]) if (ArrayBuffer.isView(array)) transfer.delete(array.buffer as ArrayBuffer);
+  }
   return [...transfer];
+}
+
+/**
+ * `run` in internal order, checked (`checkPackedEntries`): a run in internal order as it is,
+ * an indexed one gathered into new arrays (its references still point into its buffers).
+ * INVALID_ARGUMENT when the order is not an Int32Array of one index per entry, each inside
+ * the entries. An index given twice leaves another entry out, and puts one entry twice in the
+ * run, which the consumer's order check rejects.
+ */
+export function sortedRunOf(run: PackedRun): PackedEntries {
+  if (!isIndexed(run)) {
+    checkPackedEntries(run);
+    return run;
+  }
+  const { entries, order } = run;
+  checkPackedEntries(entries);
+  const count = entries.count;
+  if (!(order instanceof Int32Array) || order.length !== count) throw new InvalidArgumentError('packed entries', `the order must be an Int32Array of ${count} indexes`);
+  const sorted: PackedEntries = { count, seqs: new Float64Array(count), kinds: new Uint8Array(count), refs: new Uint32Array(PACKED_REF_FIELDS * count), buffers: entries.buffers };
+  for (let i = 0; i < count; i++) {
+    const from = order[i] as number;
+    if (from < 0 || from >= count) throw new InvalidArgumentError('packed entries', `order ${i}: index ${from} is outside the ${count} entries`);
+    copyPackedEntry(entries, from, 0, sorted, i);
+  }
+  return sorted;
 }
 
 /**

@@ -14,7 +14,7 @@ import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
-import { bufferViews, checkPackedEntries, comparePackedKeys, mergePackedRuns, packedBytesAt, runsOf } from './packed-entries.js';
+import { bufferViews, comparePackedKeys, mergePackedRuns, packedBytesAt, runsOf, sortedRunOf } from './packed-entries.js';
 import type { PackedRuns } from './packed-entries.js';
 import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
@@ -28,7 +28,9 @@ export interface TableBuildJobInput {
   snapshots: readonly number[];
   /**
    * At least one entry, in strictly increasing internal order: one run, or several (the
-   * memtables of one flush) that the job merges into that order first.
+   * memtables of one flush) that the job merges into that order first. A run is in that order
+   * or indexed (`IndexedEntries`: a memtable's store and its ids in that order), which the
+   * job gathers first (`sortedRunOf`).
    */
   entries: PackedRuns;
 }
@@ -40,9 +42,8 @@ export interface TableBuildJobInput {
  * compactions given the same one pause meanwhile (see build-priority.ts).
  */
 export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput, priority?: BuildPriority): Promise<TableProperties> {
-  const runs = runsOf(input.entries);
-  for (const run of runs) checkPackedEntries(run);
-  const entries = mergePackedRuns(runs);
+  // Array.from, not map: a hole in the list is checked (and refused) like any other run.
+  const entries = mergePackedRuns(Array.from(runsOf(input.entries), sortedRunOf));
   if (entries.count === 0) throw new InvalidArgumentError('table build', 'has no entries to write');
   const retention = new RetentionFilter(input.snapshots, false);
   const endBuild = priority?.startBuild();

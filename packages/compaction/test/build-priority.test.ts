@@ -37,12 +37,12 @@ async function level0Job(perFile: number): Promise<{ vfs: MemoryVfs; job: Compac
   return { vfs, job, entries };
 }
 
-function packedRun(count: number): ReturnType<EntryPacker['finish']> {
+function packedRun(count: number): ReturnType<EntryPacker['entries']> {
   const packer = new EntryPacker(count);
   for (let i = 0; i < count; i++) {
     packer.add({ key: new TextEncoder().encode(key(i)), seq: toSeqNum(i + 1), kind: EntryKind.Put, value: new TextEncoder().encode(`v${i}`) });
   }
-  return packer.finish();
+  return packer.entries();
 }
 
 describe('table builds go ahead of compactions given the same BuildPriority', () => {

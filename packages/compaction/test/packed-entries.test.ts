@@ -67,7 +67,7 @@ function materialize(spec: RunSpec): Run {
 function pack(entries: readonly InternalEntry[], expectedEntries = entries.length): PackedEntries {
   const packer = new EntryPacker(expectedEntries);
   for (const entry of entries) packer.add(entry);
-  return packer.finish();
+  return packer.entries();
 }
 
 function hex(bytes: Uint8Array): string {
@@ -151,7 +151,7 @@ describe('EntryPacker and packedEntryAt', () => {
     // A huge estimate (a recovery memtable of tiny deletes) is capped, not refused.
     const packer = new EntryPacker(1e12);
     packer.add({ key: new Uint8Array([1]), seq: toSeqNum(1), kind: EntryKind.Put, value: new Uint8Array([2]) });
-    expect(packer.finish().count).toBe(1);
+    expect(packer.entries().count).toBe(1);
   });
 
   it('packs a thousand entries from an estimate of zero', () => {

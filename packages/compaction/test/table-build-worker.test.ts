@@ -33,7 +33,7 @@ function packRun(versions: readonly Version[], payloads = 2): PackedEntries {
     const buffer = buffers[i % payloads] as ArrayBuffer;
     packer.add({ key: new Uint8Array(buffer, spot.key, version.key.length), seq: toSeqNum(version.seq), kind: version.kind, value: new Uint8Array(buffer, spot.value, version.value.length) });
   });
-  return packer.finish();
+  return packer.entries();
 }
 
 /** Entries `from` to `to` (exclusive) of `packed` as a run of their own, over the same buffers. */
@@ -111,6 +111,27 @@ describe('CompactionWorkerPool.buildTable', () => {
     );
   });
 
+  it('builds an indexed run (a memtable\'s store and its order) into the file its sorted entries give, detaching only the order', async () => {
+    // A memtable's store is still read by the engine while the flush runs: posting the run
+    // copies its arrays and transfers only the order.
+    const versions = bigRun(900, 40);
+    const arrival = versions.map((_, i) => (i * 577) % versions.length);
+    const stored = packRun(arrival.map((i) => versions[i] as Version), 3);
+    const order = new Int32Array(versions.length);
+    arrival.forEach((sortedIndex, arrivedAt) => {
+      order[sortedIndex] = arrivedAt;
+    });
+    const seqs = Array.from(stored.seqs);
+    const dir = await nextDir();
+    const threaded = await pool.buildTable({ path: join(dir, '000001.sst'), build: { pageSizeBytes: 4096 }, snapshots: [], entries: { entries: stored, order } });
+    expect(order.length).toBe(0);
+    expect(Array.from(stored.seqs)).toEqual(seqs);
+    expect(stored.refs.length).toBe(6 * versions.length);
+    const inline = await runTableBuild(nodeVfs, { path: join(dir, '000002.sst'), build: { pageSizeBytes: 4096 }, snapshots: [], entries: packRun(versions, 2) });
+    expect(threaded).toEqual(inline);
+    expect(Buffer.from(await nodeVfs.readFile(join(dir, '000001.sst'))).equals(Buffer.from(await nodeVfs.readFile(join(dir, '000002.sst'))))).toBe(true);
+  });
+
   it('builds several runs sent together (a paired flush) into the file one run of their entries gives', async () => {
     // Two memtables' runs, sharing keys (the newer one's versions of even keys) and their
     // payload buffers (consecutive memtables' batches can share a payload chunk): both are cut
@@ -181,7 +202,7 @@ describe('CompactionWorkerPool.buildTable', () => {
     expect(codeOf(lateDisorder)).toBe('INVALID_ARGUMENT');
     const descending = await pool.buildTable(job('000003.sst', packRun([put('b', 2), put('a', 1)]))).catch((error: unknown) => error);
     expect(codeOf(descending)).toBe('INVALID_ARGUMENT');
-    const empty = await pool.buildTable(job('000004.sst', new EntryPacker(4).finish())).catch((error: unknown) => error);
+    const empty = await pool.buildTable(job('000004.sst', new EntryPacker(4).entries())).catch((error: unknown) => error);
     expect(codeOf(empty)).toBe('INVALID_ARGUMENT');
     const malformed = packRun([put('a', 2), put('b', 1)]);
     malformed.refs[6] = 5;

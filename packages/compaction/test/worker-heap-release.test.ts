@@ -54,7 +54,7 @@ describe('releaseFinishedJobMemory', () => {
       for (let file = 1; file <= 3; file++) {
         const packer = new EntryPacker(10);
         for (let i = 0; i < 10; i++) packer.add({ key: Buffer.from('k' + i), seq: toSeqNum(10 - i), kind: EntryKind.Put, value: Buffer.from('v') });
-        await pool.buildTable({ path: join(dir, file + '.sst'), build: {}, snapshots: [], entries: packer.finish() });
+        await pool.buildTable({ path: join(dir, file + '.sst'), build: {}, snapshots: [], entries: packer.entries() });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
       await pool.close();

@@ -78,7 +78,7 @@ function packPuts(count: number): PackedEntries {
   for (let i = 0; i < count; i++) {
     packer.add({ key: Buffer.from(`k${String(i).padStart(5, '0')}`), seq: toSeqNum(count - i), kind: EntryKind.Put, value: Buffer.from(`value-${i}`) });
   }
-  return packer.finish();
+  return packer.entries();
 }
 
 function buildJob(dir: string, fileNumber: number, count: number): TableBuildJobInput {

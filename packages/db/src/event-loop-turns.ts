@@ -4,9 +4,8 @@
  * A write that needs no I/O to wait for (no fsync) settles in microtasks: its WAL record is
  * appended synchronously and its memtable insert is synchronous. An application that awaits
  * such writes back to back therefore never lets the event loop reach timers, I/O callbacks or
- * worker messages — including the engine's own: a flush packs its memtable in `setImmediate`
- * slices and waits for its worker and its file writes, so it would only progress while the
- * writer is stalled. `TurnKeeper` notices when the loop has not turned for a while, and the
+ * worker messages — including the engine's own: a flush waits for its worker and its file
+ * writes, so it would only progress while the writer is stalled. `TurnKeeper` notices when the loop has not turned for a while, and the
  * write path then settles the write after one turn (`setImmediate`).
  *
  * Whether the loop turned is seen by a marker: an immediate scheduled by the first check after

@@ -3,20 +3,16 @@
  * the manifest edit that records the file. A flush usually writes one memtable; small ones
  * are written two at a time (see flusher.ts), merged by the table build job.
  *
- * The main thread only packs the entries into a `PackedEntries` run (the memtable's `packer`
- * copies seqs, kinds and references out of its store in internal order; the keys and values
- * stay where they are), in slices of `PACK_SLICE_ENTRIES` with the event loop handed back
- * between slices. Encoding and writing the page file is a
- * table build job (`runTableBuild`), which the engine runs in a worker thread when it has
- * one, so a flush costs the write path almost nothing; without one it runs inline, writing in
- * slices too.
+ * The main thread only hands over each memtable's store and its ids in internal order
+ * (`Memtable.indexed`: one id copied per entry; the keys and values stay where they are).
+ * Gathering the entries in that order, encoding and writing the page file is a table build
+ * job (`runTableBuild`), which the engine runs in a worker thread when it has one, so a flush
+ * costs the write path almost nothing; without one it runs inline, writing in slices too.
  *
  * Older versions of a key are written only where a live snapshot can still read them (see
  * `RetentionFilter`); iterators keep the memtables they started with and need nothing here.
  */
-// The real setImmediate even under an application's fake timers (see event-loop-turns.ts).
-import { setImmediate } from 'node:timers';
-import type { FileNum, PackedEntries } from '@kv/base';
+import type { FileNum, IndexedEntries } from '@kv/base';
 import { runTableBuild, toFileMeta } from '@kv/compaction';
 import type { BuildPriority, TableBuildJobInput } from '@kv/compaction';
 import type { VersionEdit } from '@kv/manifest';
@@ -27,16 +23,6 @@ import { tableFileName } from './file-names.js';
 
 /** Runs a table build job: inline (`runTableBuild`) or in a worker (`CompactionWorkerPool.buildTable`). */
 export type TableBuildRunner = (input: TableBuildJobInput) => Promise<TableProperties>;
-
-/** Entries packed between two turns of the event loop: about 0.2 ms of work (50 ns an entry). */
-const PACK_SLICE_ENTRIES = 4096;
-
-/** Packs every entry of the frozen `memtable` (in internal order), yielding to the event loop between slices. */
-export async function packMemtable(memtable: Memtable): Promise<PackedEntries> {
-  const packer = memtable.packer();
-  while (!packer.pack(PACK_SLICE_ENTRIES)) await new Promise<void>((resolve) => setImmediate(resolve));
-  return packer.finish();
-}
 
 export interface FlushedMemtable {
   /** The added level-0 file and the range tombstones, plus `lastSequence`. */
@@ -62,8 +48,8 @@ export async function flushMemtables(options: {
   buildTable?: TableBuildRunner;
   /** For an inline build: the database's own, so its inline compactions pause meanwhile. */
   priority?: BuildPriority;
-  /** The memtables' entries packed ahead (`packMemtable`), one per memtable; default: packed now. */
-  packed?: readonly Promise<PackedEntries>[];
+  /** The memtables' entries (`Memtable.indexed`), one per memtable; default: taken now. */
+  runs?: readonly IndexedEntries[];
 }): Promise<FlushedMemtable> {
   const { memtables } = options;
   const edit: VersionEdit = { lastSequence: Math.max(0, ...memtables.map((memtable) => memtable.seqMax ?? 0)) };
@@ -72,9 +58,9 @@ export async function flushMemtables(options: {
   if (memtables.every((memtable) => memtable.entryCount === 0)) return { edit, path: undefined, bytesWritten: 0 };
   const fileNumber = options.allocateFileNumber();
   const path = `${options.dir}/${tableFileName(fileNumber)}`;
-  const packs = await Promise.all(options.packed ?? memtables.map(packMemtable));
+  const runs = options.runs ?? memtables.map((memtable) => memtable.indexed());
   // A memtable of range tombstones only has no entries to merge.
-  const input: TableBuildJobInput = { path, build: options.build, snapshots: options.snapshots, entries: packs.filter((packed) => packed.count > 0) };
+  const input: TableBuildJobInput = { path, build: options.build, snapshots: options.snapshots, entries: runs.filter((run) => run.entries.count > 0) };
   const properties = options.buildTable === undefined ? await runTableBuild(options.vfs, input, options.priority) : await options.buildTable(input);
   edit.addedFiles = [toFileMeta(0, fileNumber, properties)];
   return { edit, path, bytesWritten: properties.fileSizeBytes };

@@ -19,22 +19,21 @@
  *
  * On the real file system the page file is encoded and written by the engine's background
  * worker thread, which compactions share; a running compaction pauses while the build runs
- * (`BuildPriority`), so a flush never waits for a long compaction. The main thread only packs
- * the memtable's entries for it (see `flush-job.ts`). A memtable is packed
- * as soon as it is frozen, so the packing overlaps the flush before it. A memtable whose
- * bytes the job would copy (not shared memory) beyond `WORKER_FLUSH_DATA_BYTES_MAX` is built
- * inline.
+ * (`BuildPriority`), so a flush never waits for a long compaction. The main thread only hands
+ * over the memtable's store and its ids in internal order (see `flush-job.ts`). A memtable
+ * whose bytes the job would copy (not shared memory) beyond `WORKER_FLUSH_DATA_BYTES_MAX` is
+ * built inline.
  */
 import { toFileNum } from '@kv/base';
 import type { BuildPriority, CompactionWorkerPool } from '@kv/compaction';
-import type { FileNum, PackedEntries } from '@kv/base';
+import type { FileNum, IndexedEntries } from '@kv/base';
 import type { TableBuildJobInput } from '@kv/compaction';
 import type { Manifest } from '@kv/manifest';
 import type { TableBuildOptions } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { RetryBackoff, classifyFailure } from './background-retry.js';
 import { logFileName } from './file-names.js';
-import { flushMemtables, packMemtable } from './flush-job.js';
+import { flushMemtables } from './flush-job.js';
 import { IMMUTABLE_MEMTABLES_MAX } from './memory-plan.js';
 import type { TableSet } from './table-set.js';
 import type { EngineEventSink } from './db-events.js';
@@ -125,9 +124,6 @@ export class Flusher {
    * fill does not turn pairing off).
    */
   private flushThrough: FrozenMemtable | undefined;
-  /** Frozen memtables' entries, packed (or being packed) ahead of their flush. */
-  private readonly packs = new Map<FrozenMemtable, Promise<PackedEntries>>();
-
   constructor(context: FlusherContext) {
     this.context = context;
   }
@@ -135,10 +131,6 @@ export class Flusher {
   add(frozen: FrozenMemtable): void {
     this.immutables.unshift(frozen);
     if (this.fatalError !== undefined) return;
-    const packed = packMemtable(frozen.memtable);
-    // A failure shows where the flush takes the pack.
-    packed.catch(() => undefined);
-    this.packs.set(frozen, packed);
     this.start();
   }
 
@@ -295,15 +287,14 @@ export class Flusher {
   private async writeAndRecord(group: readonly FrozenMemtable[]): Promise<FlushOutcome> {
     const { vfs, dir, manifest } = this.context;
     const allocateFileNumber = (): FileNum => toFileNum(manifest.allocateFileNumber());
-    // A pack is used once: a worker takes its arrays, so a retry packs again.
-    const packed = group.map((frozen) => this.packs.get(frozen) ?? packMemtable(frozen.memtable));
-    for (const frozen of group) this.packs.delete(frozen);
+    // Taken for each attempt: a worker takes the order's array, so a retry takes it again.
+    const runs = group.map((frozen) => frozen.memtable.indexed());
     // Posting a run copies its unshared buffers into the worker, where the copy lives until
     // the worker's next garbage collection: memtables of many such bytes are built inline.
-    const pool = unsharedBytes(await Promise.all(packed)) <= WORKER_FLUSH_DATA_BYTES_MAX ? this.context.pool : undefined;
+    const pool = unsharedBytes(runs) <= WORKER_FLUSH_DATA_BYTES_MAX ? this.context.pool : undefined;
     const buildTable = pool === undefined ? undefined : (input: TableBuildJobInput) => pool.buildTable(input);
     const memtables = group.map((frozen) => frozen.memtable);
-    const flushed = await flushMemtables({ vfs, dir, memtables, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber, packed, priority: this.context.priority, ...(buildTable === undefined ? {} : { buildTable }) });
+    const flushed = await flushMemtables({ vfs, dir, memtables, build: this.context.build, snapshots: this.context.snapshots(), allocateFileNumber, runs, priority: this.context.priority, ...(buildTable === undefined ? {} : { buildTable }) });
     try {
       if (flushed.path !== undefined) await vfs.syncDir(dir);
       await manifest.logAndApply({ ...flushed.edit, logNumber: this.oldestNeededWal(group) });
@@ -325,8 +316,8 @@ export class Flusher {
 }
 
 /** Bytes of the buffers the runs reference that posting them to a worker would copy. */
-function unsharedBytes(runs: readonly PackedEntries[]): number {
+function unsharedBytes(runs: readonly IndexedEntries[]): number {
   let bytes = 0;
-  for (const buffer of new Set(runs.flatMap((packed) => packed.buffers))) if (!(buffer instanceof SharedArrayBuffer)) bytes += buffer.byteLength;
+  for (const buffer of new Set(runs.flatMap((run) => run.entries.buffers))) if (!(buffer instanceof SharedArrayBuffer)) bytes += buffer.byteLength;
   return bytes;
 }

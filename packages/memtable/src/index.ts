@@ -2,4 +2,3 @@ export { ENTRY_OVERHEAD_BYTES, LEAF_ENTRY_COUNT_MAX_DEFAULT, Memtable } from './
 export type { MemtableOptions } from './memtable.js';
 export type { MemtableEntry } from './memtable-entry.js';
 export type { MemtableIterator } from './memtable-iterator.js';
-export type { SortedRunPacker } from './sorted-run-packer.js';

@@ -1,10 +1,9 @@
 import { EntryPacker, RangeTombstoneIndex, assert, hasValue } from '@kv/base';
-import type { EntryKind, RangeTombstone, SeqNum } from '@kv/base';
+import type { EntryKind, IndexedEntries, RangeTombstone, SeqNum } from '@kv/base';
 import type { MemtableEntry } from './memtable-entry.js';
 import { LeafIterator } from './memtable-iterator.js';
 import type { MemtableIterator } from './memtable-iterator.js';
 import { SortedLeaves } from './sorted-leaves.js';
-import { SortedRunPacker } from './sorted-run-packer.js';
 
 /**
  * Memory per entry beyond its key and value bytes, as the table keeps entries by default
@@ -45,8 +44,8 @@ const STORE_ENTRIES_INITIAL = 1024;
  *
  * Entries live in an `EntryPacker` (the store: seqs, kinds and references to the key and
  * value bytes, in flat arrays) and the tree orders their ids, so the table holds no object per
- * entry: nothing for the garbage collector to trace or promote, and a frozen table is packed
- * for a flush by copying numbers (`packer`).
+ * entry: nothing for the garbage collector to trace or promote, and a frozen table goes to a
+ * flush as its store and its ids in order (`indexed`).
  */
 export class Memtable {
   private readonly store: EntryPacker = new EntryPacker(STORE_ENTRIES_INITIAL);
@@ -149,13 +148,15 @@ export class Memtable {
   }
 
   /**
-   * Packs the entries in internal order into a `PackedEntries` run that shares the table's
-   * buffers, a slice at a time (see `SortedRunPacker`). Requires: frozen, so nothing is added
-   * while packing.
+   * The entries as they lie in the table's store (in the order added, sharing its arrays and
+   * buffers) and the ids in internal order: all a table build needs to write them in order,
+   * for the cost of copying one id per entry here (`IndexedEntries`). Requires: frozen, so the
+   * store no longer changes. The arrays are the table's own: a consumer on another thread gets
+   * copies (a structured clone), never a transfer.
    */
-  packer(): SortedRunPacker {
-    assert(this.isFrozen, 'a memtable is packed once frozen');
-    return new SortedRunPacker(this.tree, this.count);
+  indexed(): IndexedEntries {
+    assert(this.isFrozen, 'a memtable is indexed once frozen');
+    return { entries: this.store.entries(), order: this.tree.ids(this.count) };
   }
 
   /** A new iterator, initially invalid; it may be used while entries are added. */

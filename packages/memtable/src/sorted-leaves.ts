@@ -131,6 +131,19 @@ export class SortedLeaves {
     if (leaf.count > this.leafEntryCountMax) this.split(leafIndex, index === leaf.count - 1);
   }
 
+  /** The ids of all `count` entries (the table's entry count), in internal order. */
+  ids(count: number): Int32Array {
+    const ids = new Int32Array(count);
+    let at = 0;
+    for (let leaf: Leaf | null = this.firstLeaf; leaf !== null; leaf = leaf.next) {
+      assert(at + leaf.count <= count, 'the tree holds more entries than counted');
+      ids.set(leaf.ids.subarray(0, leaf.count), at);
+      at += leaf.count;
+    }
+    assert(at === count, 'the tree holds fewer entries than counted');
+    return ids;
+  }
+
   /**
    * Splits an overfull leaf in half, except that an append to the last leaf moves only the new
    * entry: a sequential load then leaves full leaves behind instead of half-empty ones.

@@ -1,28 +1,30 @@
 import { AssertionError, EntryKind, PACKED_REF_FIELDS, toSeqNum } from '@kv/base';
-import type { PackedEntries } from '@kv/base';
+import type { IndexedEntries } from '@kv/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Memtable } from '../src/index.js';
 import type { MemtableEntry } from '../src/index.js';
 import { NaiveModel, entriesArbitrary } from './naive-model.js';
 
-/** Entry i of a packed run, its key and value read back through the run's buffers. */
-function unpack(run: PackedEntries, i: number): { key: number[]; seq: number; kind: number; value: number[] } {
-  const at = PACKED_REF_FIELDS * i;
-  const view = (field: number): number[] => Array.from(new Uint8Array(run.buffers[run.refs[at + field] as number] as ArrayBuffer, run.refs[at + field + 1], run.refs[at + field + 2]));
-  return { key: view(0), seq: run.seqs[i] as number, kind: run.kinds[i] as number, value: view(3) };
+/** Entry i in internal order of an indexed run, its key and value read back through the run's buffers. */
+function unpack(run: IndexedEntries, i: number): { key: number[]; seq: number; kind: number; value: number[] } {
+  const { entries } = run;
+  const id = run.order[i] as number;
+  const at = PACKED_REF_FIELDS * id;
+  const view = (field: number): number[] => Array.from(new Uint8Array(entries.buffers[entries.refs[at + field] as number] as ArrayBuffer, entries.refs[at + field + 1], entries.refs[at + field + 2]));
+  return { key: view(0), seq: entries.seqs[id] as number, kind: entries.kinds[id] as number, value: view(3) };
 }
 
 const plain = (e: MemtableEntry): { key: number[]; seq: number; kind: number; value: number[] } => ({ key: Array.from(e.key), seq: e.seq, kind: e.kind, value: Array.from(e.value) });
 
-describe('Memtable.packer', () => {
-  it('packs every entry in internal order, whatever the slice sizes and leaf size', () => {
+describe('Memtable.indexed', () => {
+  it('gives the entries as stored and their ids in internal order, whatever the leaf size', () => {
     // Goal: a flush writes exactly the table's entries, in the order the page file needs.
-    // Strategy: random entries into a table and the sorted-array model; pack in random slices.
-    // Invariants: the run lists the model's entries in order (key, seq, kind, value bytes);
-    // pack() reports done exactly once the last entry is in.
+    // Strategy: random entries into a table and the sorted-array model; index the frozen table.
+    // Invariants: the entries are the store's, in the order added; reading them through the
+    // order lists the model's entries (key, seq, kind, value bytes), each id once.
     fc.assert(
-      fc.property(entriesArbitrary, fc.integer({ min: 2, max: 9 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1 }), (entries, leafSize, slices) => {
+      fc.property(entriesArbitrary, fc.integer({ min: 2, max: 9 }), (entries, leafSize) => {
         const table = new Memtable({ leafEntryCountMax: leafSize });
         const model = new NaiveModel();
         for (const e of entries) {
@@ -30,38 +32,40 @@ describe('Memtable.packer', () => {
           model.add(e);
         }
         table.freeze();
-        const packer = table.packer();
-        let round = 0;
-        while (!packer.pack(slices[round++ % slices.length] as number)) expect(round).toBeLessThanOrEqual(entries.length);
-        const run = packer.finish();
-        expect(run.count).toBe(entries.length);
-        expect(Array.from({ length: run.count }, (_, i) => unpack(run, i))).toEqual(model.entries.map(plain));
+        const run = table.indexed();
+        expect(run.entries.count).toBe(entries.length);
+        expect(Array.from(run.entries.seqs)).toEqual(entries.map((e) => e.seq));
+        expect(run.order).toBeInstanceOf(Int32Array);
+        expect(new Set(run.order).size).toBe(entries.length);
+        expect(Array.from({ length: run.order.length }, (_, i) => unpack(run, i))).toEqual(model.entries.map(plain));
+        // Reads go on after indexing, and a second call gives the same.
+        for (const e of entries) expect(table.get(e.key, e.seq)?.seq).toBeGreaterThanOrEqual(e.seq);
+        expect(Array.from(table.indexed().order)).toEqual(Array.from(run.order));
       }),
     );
   });
 
-  it('references the bytes where they lie: entries sharing one buffer pack with that one buffer', () => {
+  it('references the bytes where they lie: entries sharing one buffer index that one buffer', () => {
     const shared = new Uint8Array(64);
     for (let i = 0; i < 64; i++) shared[i] = i;
     const table = new Memtable({ referenceBytes: true });
     table.add(shared.subarray(10, 12), toSeqNum(2), EntryKind.Put, shared.subarray(20, 25));
     table.add(shared.subarray(0, 3), toSeqNum(1), EntryKind.Put, shared.subarray(40, 41));
     table.freeze();
-    const packer = table.packer();
-    expect(packer.pack(100)).toBe(true);
-    const run = packer.finish();
-    expect(run.buffers).toEqual([shared.buffer]);
-    expect(Array.from(run.refs)).toEqual([0, 0, 3, 0, 40, 1, 0, 10, 2, 0, 20, 5]);
-    expect(Array.from(run.seqs)).toEqual([1, 2]);
+    const run = table.indexed();
+    expect(run.entries.buffers).toEqual([shared.buffer]);
+    expect(Array.from(run.entries.refs)).toEqual([0, 10, 2, 0, 20, 5, 0, 0, 3, 0, 40, 1]);
+    expect(Array.from(run.entries.seqs)).toEqual([2, 1]);
+    expect(Array.from(run.order)).toEqual([1, 0]);
   });
 
-  it('packs an empty table as an empty run, and refuses a table that is not frozen', () => {
+  it('indexes an empty table as no entries, and refuses a table that is not frozen', () => {
     const table = new Memtable();
-    expect(() => table.packer()).toThrow(AssertionError);
+    expect(() => table.indexed()).toThrow(AssertionError);
     table.freeze();
-    const packer = table.packer();
-    expect(packer.done).toBe(true);
-    expect(packer.finish().count).toBe(0);
+    const run = table.indexed();
+    expect(run.entries.count).toBe(0);
+    expect(run.order.length).toBe(0);
   });
 });
 
@@ -83,9 +87,7 @@ describe('Memtable bytes', () => {
     // Copies share the table's chunks: a thousand entries, one buffer.
     for (let i = 0; i < 1000; i++) table.add(Uint8Array.of(3, i >> 8, i & 0xff), toSeqNum(10 + i), EntryKind.Put, new Uint8Array(20));
     table.freeze();
-    const packer = table.packer();
-    packer.pack(2000);
-    expect(packer.finish().buffers.length).toBe(1);
+    expect(table.indexed().entries.buffers.length).toBe(1);
   });
 
   it('keeps a value of a quarter chunk or more in a buffer of its own', () => {
