@@ -32,16 +32,33 @@ function scratchOf(length: number): Uint8Array {
 
 /**
  * File bytes a forward scan read ahead of the page it needed (see `TableFile.loadPageAhead`):
- * one per iterator. `bytes` holds the file from `fileStart`. Every refill reads into a new
- * array, so the pages decoded from the previous one stay valid for whoever still holds them.
+ * one per iterator. `bytes` holds the file from `fileStart`.
+ *
+ * With `reuse` (for an iterator whose entries are valid only until it moves, so nobody holds
+ * a page it left), every refill reads into the same array and each page is decoded into the
+ * same page object: a scan then allocates nothing per window or page, and its garbage does
+ * not hold the worker's memory up between collections. Without it every refill reads into a
+ * new array and every page is a new object, so pages decoded earlier stay valid.
  */
 export class ReadaheadWindow {
   readonly sizeBytes: number;
+  readonly reuse: boolean;
   bytes: Uint8Array = new Uint8Array(0);
   fileStart = 0;
+  /** With `reuse`: the array windows are read into (at least `sizeBytes`), and the last page decoded. */
+  buffer: Uint8Array = new Uint8Array(0);
+  page: DataPage | undefined = undefined;
 
-  constructor(sizeBytes: number) {
+  constructor(sizeBytes: number, reuse: boolean) {
     this.sizeBytes = sizeBytes;
+    this.reuse = reuse;
+  }
+
+  /** An array of `length` bytes to read the next window into. */
+  arrayFor(length: number): Uint8Array {
+    if (!this.reuse) return new Uint8Array(length);
+    if (this.buffer.length < length) this.buffer = new Uint8Array(Math.max(length, this.sizeBytes));
+    return this.buffer.subarray(0, length);
   }
 }
 
@@ -107,7 +124,8 @@ export class TableFile implements OverflowSource {
    * `loadPagePinned`; without one, the page comes from `window`, which is refilled from the
    * page on (`window.sizeBytes`, or the page when it is larger, up to the end of the data
    * region) when it does not hold the whole page. One read then serves the next pages too,
-   * instead of one read (and one buffer) per page.
+   * instead of one read (and one buffer) per page. With `window.reuse` the page returned
+   * before is rewritten (see `ReadaheadWindow`).
    */
   loadPageAhead(i: number, window: ReadaheadWindow): DataPage {
     if (this.cache !== undefined) return this.loadPagePinned(i);
@@ -116,11 +134,13 @@ export class TableFile implements OverflowSource {
     let start = fileOffset - window.fileStart;
     if (start < 0 || start + storedBytes > window.bytes.length) {
       const length = Math.max(storedBytes, Math.min(window.sizeBytes, this.dataRegionBytes - fileOffset));
-      window.bytes = this.readSync(fileOffset, new Uint8Array(length), i);
+      window.bytes = this.readSync(fileOffset, window.arrayFor(length), i);
       window.fileStart = fileOffset;
       start = 0;
     }
-    return this.decodePage(window.bytes.subarray(start, start + storedBytes), i);
+    const page = this.decodePage(window.bytes.subarray(start, start + storedBytes), i, window.page);
+    if (window.reuse) window.page = page;
+    return page;
   }
 
   /** Whether `loadPagePinned` pins pages (it does when the file is read through a cache). */

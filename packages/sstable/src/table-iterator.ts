@@ -57,7 +57,8 @@ export class TableIterator implements InternalIterator {
     this.table = table;
     this.reused = options.reuseEntry === true ? { entry: newMutableEntry(), scratch: new KeyScratch() } : undefined;
     const readahead = options.readaheadBytes ?? 0;
-    this.window = readahead > 0 ? new ReadaheadWindow(readahead) : undefined;
+    // With reuseEntry nobody holds a page the iterator left, so the window reuses its array and page.
+    this.window = readahead > 0 ? new ReadaheadWindow(readahead, this.reused !== undefined) : undefined;
   }
 
   get valid(): boolean {

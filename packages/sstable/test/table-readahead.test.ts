@@ -52,20 +52,20 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 describe('readahead (TableIteratorOptions.readaheadBytes)', () => {
   test('a scan with readahead reads back exactly what one without it reads, through any mix of steps', async () => {
     // Goal: reading several pages at once changes how pages are read, never what an iterator
-    // sees, for any page size, compression, overflow chains or window size, and whether the
+    // sees, for any page size, compression, overflow chains or window size, whether the
     // iterator only steps forward (a compaction) or also seeks and steps back (which read page
-    // by page).
+    // by page), and whether it reuses its entry (then the window reuses its array and page).
     // Strategy: random variable- and fixed-width tables opened without a cache; a full forward
     // scan per window size, then a random walk of next, prev, seekToFirst and seeks to
     // present entries, on an iterator with readahead and on the model side by side.
     // Invariants: the scan equals the model; after every step validity and the entry agree.
     await fc.assert(
-      fc.asyncProperty(fc.oneof(variableCaseArb, fixedCaseArb), fc.constantFrom(...READAHEAD_SIZES), fc.array(stepArb, { maxLength: 80 }), async ({ entries, options }, readaheadBytes, steps) => {
+      fc.asyncProperty(fc.oneof(variableCaseArb, fixedCaseArb), fc.constantFrom(...READAHEAD_SIZES), fc.boolean(), fc.array(stepArb, { maxLength: 80 }), async ({ entries, options }, readaheadBytes, reuseEntry, steps) => {
         const { vfs } = await buildTable(entries, options);
         const reader = await openTable(vfs);
         try {
           const scan: ModelEntry[] = [];
-          const it = reader.iterator({ reuseEntry: true, readaheadBytes });
+          const it = reader.iterator({ reuseEntry, readaheadBytes });
           for (it.seekToFirst(); it.valid; it.next()) scan.push(copyEntry(it.entry));
           expect(scan.map(plain)).toEqual(entries.map(plain));
           let position = -1;
