@@ -21,6 +21,8 @@ const SLAB_BYTES_START_MAX = 1024 * 1024;
 
 export class OutputQueue {
   private slab: Uint8Array = new Uint8Array(0);
+  /** The slab of a finished write (`recycle`), taken by the next slab that fits in it. */
+  private spare: Uint8Array | undefined = undefined;
   /** The size the next slab starts at. */
   private slabBytes = SLAB_BYTES_STEP;
   private queuedBytes = 0;
@@ -62,10 +64,23 @@ export class OutputQueue {
     return batch;
   }
 
+  /**
+   * Hands back the bytes of a batch from `take` once its write has finished and nothing
+   * refers to them: the next slab reuses its array when it fits. A builder that writes slice
+   * after slice then allocates no slab per write, so the buffers it leaves behind do not pile
+   * up as garbage between collections.
+   */
+  recycle(data: Uint8Array): void {
+    if (data.byteOffset === 0 && (this.spare === undefined || this.spare.length < data.buffer.byteLength)) this.spare = new Uint8Array(data.buffer);
+  }
+
   /** A slab for at least `needed` bytes, keeping the queued ones. */
   private grow(needed: number): void {
     while (this.slabBytes < needed) this.slabBytes *= 2;
-    const slab = new Uint8Array(this.slabBytes);
+    const spare = this.spare;
+    const fits = spare !== undefined && spare.length >= this.slabBytes && spare !== this.slab;
+    const slab = fits ? spare : new Uint8Array(this.slabBytes);
+    if (fits) this.spare = undefined;
     slab.set(this.slab.subarray(0, this.queuedBytes));
     this.slab = slab;
   }

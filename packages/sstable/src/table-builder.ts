@@ -127,7 +127,10 @@ export class TableBuilder {
     assert(this.state === 'open' || this.state === 'finishing', 'writePending on an open builder');
     const batch = this.output.take();
     const run = this.writeChain.then(async () => {
-      if (batch !== undefined) await this.file.write(batch);
+      if (batch === undefined) return;
+      await this.file.write(batch);
+      // The file system keeps nothing of a finished write's array: the next slab may reuse it.
+      this.output.recycle(batch.data);
     });
     this.writeChain = run.catch((error: unknown) => {
       this.writeFailure ??= error;

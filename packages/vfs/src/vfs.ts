@@ -12,6 +12,8 @@
  *   returns (it survives the process being killed) but survives power loss only after
  *   `sync()` on the file. A file's creation, rename or removal survives power loss only after
  *   `syncDir()` on its directory.
+ * - A backend keeps no reference to a write's `data` once the write has returned or settled:
+ *   the caller may reuse the array (the sstable builder reuses its write slabs).
  */
 
 /** One open file. Positions and lengths are in bytes. */
