@@ -30,8 +30,9 @@ export interface PackedEntries {
 /**
  * Entries kept in the order they were added, and the order to read them in: entry i of the
  * run is entry `order[i]` of `entries`. A frozen memtable crosses to the table build job this
- * way: the thread that sorted it only copies its sorted ids, and the job gathers the entries
- * (`gatherPackedEntries` in @kv/compaction).
+ * way: the thread that sorted it copies its store's arrays as they are and its sorted ids
+ * (sequential copies), and the job gathers the entries in order (`sortedRunOf` in
+ * @kv/compaction), which reads them at random.
  */
 export interface IndexedEntries {
   entries: PackedEntries;
@@ -190,6 +191,8 @@ export class EntryPacker {
   /**
    * The entries added so far, in the order added: views of the packer's arrays (trimmed to
    * the entries added) and its buffer list, so valid only until the next append. Reads go on.
+   * Never transfer these arrays to another thread: that would detach the packer's own (use
+   * `entriesCopy`).
    */
   entries(): PackedEntries {
     return {
@@ -199,6 +202,16 @@ export class EntryPacker {
       refs: this.refs.subarray(0, PACKED_REF_FIELDS * this.count),
       buffers: this.buffers.slice(),
     };
+  }
+
+  /**
+   * `entries()` with copies of the arrays, exactly as long as the entries (one sequential
+   * copy): the caller owns them and may transfer them to another thread; the keys and values
+   * stay in the packer's buffers.
+   */
+  entriesCopy(): PackedEntries {
+    const views = this.entries();
+    return { ...views, seqs: views.seqs.slice(), kinds: views.kinds.slice(), refs: views.refs.slice() };
   }
 
   /** Takes the next index (growing the arrays when full) and stores its seq and kind. */

@@ -106,6 +106,19 @@ describe('EntryPacker', () => {
     );
   });
 
+  it('copies its arrays for a caller that transfers them, exactly as long as the entries', () => {
+    const packer = new EntryPacker(16);
+    for (let i = 0; i < 5; i++) packer.append(Uint8Array.of(i), i + 1, EntryKind.Put, Uint8Array.of(9));
+    const copy = packer.entriesCopy();
+    expect([copy.count, copy.seqs.length, copy.kinds.length, copy.refs.length]).toEqual([5, 5, 5, 30]);
+    expect([copy.seqs.buffer.byteLength, copy.refs.buffer.byteLength]).toEqual([40, 120]);
+    // Transferring the copy leaves the packer's own arrays usable.
+    structuredClone(copy, { transfer: [copy.seqs.buffer, copy.kinds.buffer, copy.refs.buffer] as ArrayBuffer[] });
+    expect(copy.seqs.length).toBe(0);
+    expect(Array.from(packer.entries().seqs)).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(packer.keyAt(4))).toEqual([4]);
+  });
+
   it('refuses an expected count that is not a non-negative integer', () => {
     for (const expected of [-1, 1.5, Number.NaN]) expect(() => new EntryPacker(expected)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });

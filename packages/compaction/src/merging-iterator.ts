@@ -14,13 +14,17 @@
  * that did not share those bytes would be merged out of order, which the consumer must check
  * (a compaction does, and reports it as damage).
  */
-import { assert, compareInternal, keyPrefix } from '@kv/base';
+import { InvalidArgumentError, assert, compareInternal, keyPrefix } from '@kv/base';
 import type { InternalEntry, InternalIterator, SeqNum } from '@kv/base';
 
 type Direction = 'forward' | 'backward';
 
 export interface MergingIteratorOptions {
-  /** Leading key bytes every key of every source shares (see the class comment); default 0, numbers off. */
+  /**
+   * Leading key bytes every key of every source shares (see the class comment), a
+   * non-negative integer (INVALID_ARGUMENT otherwise); 0 takes the numbers from the first
+   * byte. Default: no numbers, every pick compares keys.
+   */
   sharedKeyBytes?: number;
 }
 
@@ -36,7 +40,9 @@ export class MergingIterator implements InternalIterator {
   constructor(sources: readonly InternalIterator[], options: MergingIteratorOptions = {}) {
     this.sources = sources;
     this.prefixes = new Float64Array(sources.length);
-    this.sharedKeyBytes = options.sharedKeyBytes;
+    const shared = options.sharedKeyBytes;
+    if (shared !== undefined && (!Number.isSafeInteger(shared) || shared < 0)) throw new InvalidArgumentError('merging iterator sharedKeyBytes', `${shared} is not a non-negative integer`);
+    this.sharedKeyBytes = shared;
   }
 
   get valid(): boolean {

@@ -8,9 +8,6 @@
  * `YIELD_EVERY_ENTRIES` entries and at every slice write, so an inline job never blocks for
  * long. In a worker the same yields cost almost nothing.
  */
-// The real setImmediate even under an application's fake timers: a job must not wait for a
-// clock nobody advances.
-import { setImmediate } from 'node:timers';
 import { CorruptionError, EntryKind, KeyCopy, RangeTombstoneIndex, commonPrefixLength, compareBytes } from '@kv/base';
 import type { InternalIterator } from '@kv/base';
 import type { TableFileMeta } from '@kv/manifest';
@@ -25,6 +22,7 @@ import { MergingIterator } from './merging-iterator.js';
 import { RetentionFilter } from './retention-filter.js';
 import type { BuildPriority } from './build-priority.js';
 import { tableFilePath } from './table-file-name.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 const YIELD_EVERY_ENTRIES = 4096;
 const EMPTY = new Uint8Array(0);
@@ -198,8 +196,4 @@ function sum(values: readonly number[]): number {
   let total = 0;
   for (const value of values) total += value;
   return total;
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -9,16 +9,16 @@
  * about `SLICE_BYTES`, which also hands the event loop back when the job runs inline.
  */
 import { EntryKind, InvalidArgumentError, PACKED_REF_FIELDS, toSeqNum } from '@kv/base';
-import type { InternalEntry, SeqNum } from '@kv/base';
+import type { InternalEntry, PackedEntries, SeqNum } from '@kv/base';
 import { TableBuilder } from '@kv/sstable';
 import type { TableBuildOptions, TableProperties } from '@kv/sstable';
 import type { Vfs } from '@kv/vfs';
 import { SLICE_BYTES } from './compaction-output.js';
-import { bufferViews, comparePackedKeys, mergePackedRuns, packedBytesAt, runsOf, sortedRunOf } from './packed-entries.js';
+import { bufferViews, comparePackedKeys, mergePackedRuns, packedBytesAt, runsOf, startGather } from './packed-entries.js';
 import type { PackedRuns } from './packed-entries.js';
-import type { PackedEntries } from '@kv/base';
 import { RetentionFilter } from './retention-filter.js';
 import type { BuildPriority } from './build-priority.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 
 export interface TableBuildJobInput {
   /** The page file to create (it must not exist). */
@@ -42,16 +42,29 @@ export interface TableBuildJobInput {
  * compactions given the same one pause meanwhile (see build-priority.ts).
  */
 export async function runTableBuild(vfs: Vfs, input: TableBuildJobInput, priority?: BuildPriority): Promise<TableProperties> {
-  // Array.from, not map: a hole in the list is checked (and refused) like any other run.
-  const entries = mergePackedRuns(Array.from(runsOf(input.entries), sortedRunOf));
-  if (entries.count === 0) throw new InvalidArgumentError('table build', 'has no entries to write');
-  const retention = new RetentionFilter(input.snapshots, false);
   const endBuild = priority?.startBuild();
   try {
-    return await buildTable(vfs, input.path, input.build, entries, retention);
+    const entries = mergePackedRuns(await sortedRunsOf(input.entries));
+    if (entries.count === 0) throw new InvalidArgumentError('table build', 'has no entries to write');
+    return await buildTable(vfs, input.path, input.build, entries, new RetentionFilter(input.snapshots, false));
   } finally {
     endBuild?.();
   }
+}
+
+/** Entries gathered between two turns of the event loop: well under a millisecond of work. */
+const GATHER_SLICE_ENTRIES = 4096;
+
+/**
+ * Every run of `runs` checked and in internal order, the indexed ones gathered a slice at a
+ * time with the event loop handed back between slices (an inline build shares the engine's
+ * thread).
+ */
+async function sortedRunsOf(runs: PackedRuns): Promise<PackedEntries[]> {
+  // Array.from, not map or for...of over holes: a hole is checked (and refused) like any other run.
+  const gathers = Array.from(runsOf(runs), startGather);
+  for (const gather of gathers) while (!gather.next(GATHER_SLICE_ENTRIES)) await yieldToEventLoop();
+  return gathers.map((gather) => gather.sorted);
 }
 
 async function buildTable(vfs: Vfs, path: string, options: TableBuildOptions, entries: PackedEntries, retention: RetentionFilter): Promise<TableProperties> {

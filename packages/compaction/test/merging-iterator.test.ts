@@ -132,6 +132,12 @@ describe('MergingIterator', () => {
     );
   });
 
+  it('refuses sharedKeyBytes that is not a non-negative integer with INVALID_ARGUMENT', () => {
+    for (const sharedKeyBytes of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new MergingIterator([new ArrayIterator([put('a', 1)])], { sharedKeyBytes })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
+
   it('turns around at the ends and on a key with versions in every source', () => {
     const a = [put('k', 9), put('k', 3)];
     const b = [put('k', 7), del('k', 1)];

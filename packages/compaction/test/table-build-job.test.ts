@@ -266,7 +266,7 @@ describe('runTableBuild', () => {
     // to one of 1-3 runs, each run packed in a random arrival order and indexed, some runs
     // indexed and some sorted; built as that list and as one sorted run of all the versions.
     // Invariants: sortedRunOf gives the sorted run and leaves the indexed one as it was; the
-    // files are byte for byte the same; transferListOf lists an indexed run's order only.
+    // files are byte for byte the same; transferListOf lists an indexed run's own arrays.
     const indexedArbitrary = fc.record({
       scenario: scenarioArbitrary,
       deal: fc.array(fc.nat(2), { maxLength: 120 }),
@@ -287,7 +287,7 @@ describe('runTableBuild', () => {
           const sorted = sortedRunOf(indexed);
           expect(Array.from({ length: sorted.count }, (_, i) => showPacked(sorted, i))).toEqual(versions.map(show));
           expect(Array.from(indexed.order)).toEqual(order);
-          expect(transferListOf(indexed)).toEqual([indexed.order.buffer]);
+          expect(transferListOf(indexed)).toEqual([indexed.entries.seqs.buffer, indexed.entries.kinds.buffer, indexed.entries.refs.buffer, indexed.order.buffer]);
           return indexed;
         });
         await expectSameFileAsOneRun(runs, all, scenario);

@@ -4,7 +4,8 @@
  * are written two at a time (see flusher.ts), merged by the table build job.
  *
  * The main thread only hands over each memtable's store and its ids in internal order
- * (`Memtable.indexed`: one id copied per entry; the keys and values stay where they are).
+ * (`Memtable.indexed`: sequential copies of the store's arrays and of the ids; the keys and
+ * values stay where they are).
  * Gathering the entries in that order, encoding and writing the page file is a table build
  * job (`runTableBuild`), which the engine runs in a worker thread when it has one, so a flush
  * costs the write path almost nothing; without one it runs inline, writing in slices too.

@@ -287,7 +287,7 @@ export class Flusher {
   private async writeAndRecord(group: readonly FrozenMemtable[]): Promise<FlushOutcome> {
     const { vfs, dir, manifest } = this.context;
     const allocateFileNumber = (): FileNum => toFileNum(manifest.allocateFileNumber());
-    // Taken for each attempt: a worker takes the order's array, so a retry takes it again.
+    // Taken for each attempt: a worker takes the run's arrays, so a retry takes them again.
     const runs = group.map((frozen) => frozen.memtable.indexed());
     // Posting a run copies its unshared buffers into the worker, where the copy lives until
     // the worker's next garbage collection: memtables of many such bytes are built inline.

@@ -148,15 +148,15 @@ export class Memtable {
   }
 
   /**
-   * The entries as they lie in the table's store (in the order added, sharing its arrays and
-   * buffers) and the ids in internal order: all a table build needs to write them in order,
-   * for the cost of copying one id per entry here (`IndexedEntries`). Requires: frozen, so the
-   * store no longer changes. The arrays are the table's own: a consumer on another thread gets
-   * copies (a structured clone), never a transfer.
+   * The entries as they lie in the table's store (in the order added: copies of its arrays,
+   * exactly as long as the entries, sharing its key and value buffers) and the ids in
+   * internal order: all a table build needs to write them in order, for two sequential
+   * copies here (`IndexedEntries`). The caller owns the arrays and may transfer them to
+   * another thread. Requires: frozen, so the store no longer changes.
    */
   indexed(): IndexedEntries {
     assert(this.isFrozen, 'a memtable is indexed once frozen');
-    return { entries: this.store.entries(), order: this.tree.ids(this.count) };
+    return { entries: this.store.entriesCopy(), order: this.tree.ids(this.count) };
   }
 
   /** A new iterator, initially invalid; it may be used while entries are added. */

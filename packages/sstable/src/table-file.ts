@@ -40,18 +40,28 @@ function scratchOf(length: number): Uint8Array {
  * not hold the worker's memory up between collections. Without it every refill reads into a
  * new array and every page is a new object, so pages decoded earlier stay valid.
  */
+const EMPTY_WINDOW = new Uint8Array(0);
+
 export class ReadaheadWindow {
   readonly sizeBytes: number;
   readonly reuse: boolean;
-  bytes: Uint8Array = new Uint8Array(0);
+  bytes: Uint8Array = EMPTY_WINDOW;
   fileStart = 0;
   /** With `reuse`: the array windows are read into (at least `sizeBytes`), and the last page decoded. */
-  buffer: Uint8Array = new Uint8Array(0);
+  buffer: Uint8Array = EMPTY_WINDOW;
   page: DataPage | undefined = undefined;
 
   constructor(sizeBytes: number, reuse: boolean) {
     this.sizeBytes = sizeBytes;
     this.reuse = reuse;
+  }
+
+  /** Forgets the window, its array and page: for an iterator that ran out of its file. */
+  release(): void {
+    this.bytes = EMPTY_WINDOW;
+    this.buffer = EMPTY_WINDOW;
+    this.page = undefined;
+    this.fileStart = 0;
   }
 
   /** An array of `length` bytes to read the next window into. */
@@ -134,7 +144,10 @@ export class TableFile implements OverflowSource {
     let start = fileOffset - window.fileStart;
     if (start < 0 || start + storedBytes > window.bytes.length) {
       const length = Math.max(storedBytes, Math.min(window.sizeBytes, this.dataRegionBytes - fileOffset));
-      window.bytes = this.readSync(fileOffset, window.arrayFor(length), i);
+      const into = window.arrayFor(length);
+      // Until the read succeeds the window holds nothing: with `reuse` it overwrites the old one.
+      window.bytes = EMPTY_WINDOW;
+      window.bytes = this.readSync(fileOffset, into, i);
       window.fileStart = fileOffset;
       start = 0;
     }

@@ -34,9 +34,11 @@ export interface TableIteratorOptions {
   reuseEntry?: boolean;
   /**
    * For a scan that reads each page once, forward, from a file opened without a block cache
-   * (a compaction's inputs): read this many bytes of the file at once when stepping to a page
-   * that was not read yet, so one read serves the next pages too (`TableFile.loadPageAhead`).
-   * Backward steps, and files read through a cache, read page by page. Default: no readahead.
+   * (a compaction's inputs): read this many bytes of the file at once when moving forward or
+   * seeking to a page the window does not hold, so one read serves the next pages too
+   * (`TableFile.loadPageAhead`); every seek may read a whole window. Backward steps, and files
+   * read through a cache, read page by page. The window is let go of once the iterator runs
+   * out of its file. Default: no readahead.
    */
   readaheadBytes?: number;
 }
@@ -143,6 +145,8 @@ export class TableIterator implements InternalIterator {
     this.leavePage();
     if (p < 0 || p >= this.table.index.pageCount) {
       this.page = undefined;
+      // Out of the file: a compaction may keep this iterator (a level's finished file) to the end.
+      this.window?.release();
       return false;
     }
     this.page = undefined;

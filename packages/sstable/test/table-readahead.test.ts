@@ -98,6 +98,24 @@ describe('readahead (TableIteratorOptions.readaheadBytes)', () => {
     );
   });
 
+  test('without reuseEntry, entries read earlier stay valid after later windows are read', async () => {
+    // A consumer that keeps entries (views into their pages) across steps: windows must not
+    // share an array, nor pages an object, unless the iterator reuses its entry.
+    const entries = plainEntries(3000);
+    const { vfs } = await buildTable(entries, { pageSizeBytes: 1024 });
+    const reader = await openTable(vfs);
+    try {
+      for (const readaheadBytes of [4096, 20_000]) {
+        const kept = [];
+        const it = reader.iterator({ readaheadBytes });
+        for (it.seekToFirst(); it.valid; it.next()) kept.push(it.entry);
+        expect(kept.map(plain)).toEqual(entries.map(plain));
+      }
+    } finally {
+      await reader.close();
+    }
+  });
+
   test('a damaged page read through a window is CORRUPTION naming the file and page', async () => {
     const entries = plainEntries(400);
     const { vfs } = await buildTable(entries, { pageSizeBytes: 1024 });
