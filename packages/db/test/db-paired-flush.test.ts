@@ -202,9 +202,10 @@ describe('small memtables flushed in pairs', () => {
     const vfs = new MemoryVfs();
     const db = await DB.open('/db', { vfs, ...SMALL, flushIntervalMs: 10 });
     const errors = recordErrors(db);
-    await writeOverflowingBatch(db, 0);
     // The lone memtable's page file is synced; the manifest's sync after its edit fails.
+    // Armed before the write: under load the timer may flush the memtable before flush() does.
     armWhen(vfs, pageFile('sync'), { kind: 'sync', nth: 1, error: 'EIO' });
+    await writeOverflowingBatch(db, 0);
     await expect(db.flush()).rejects.toMatchObject({ code: 'IO_ERROR' });
     const tables = (await vfs.list('/db')).filter((name) => name.endsWith('.sst')).length;
     const reported = errors.length;
