@@ -30,7 +30,7 @@ export interface MergingIteratorOptions {
 
 export class MergingIterator implements InternalIterator {
   private readonly sources: readonly InternalIterator[];
-  private current: InternalIterator | undefined;
+  /** The index of the source whose entry is current; -1 while invalid. */
   private currentIndex = -1;
   private direction: Direction = 'forward';
   /** With numbers on: each valid source's current key prefix after `sharedKeyBytes`; else all 0. */
@@ -46,12 +46,13 @@ export class MergingIterator implements InternalIterator {
   }
 
   get valid(): boolean {
-    return this.current !== undefined;
+    return this.currentIndex >= 0;
   }
 
   get entry(): InternalEntry {
-    assert(this.current !== undefined, 'entry of an invalid merging iterator');
-    return this.current.entry;
+    const current = this.sources[this.currentIndex];
+    assert(current !== undefined, 'entry of an invalid merging iterator');
+    return current.entry;
   }
 
   seekToFirst(): void {
@@ -79,7 +80,7 @@ export class MergingIterator implements InternalIterator {
   }
 
   next(): void {
-    const current = this.current;
+    const current = this.sources[this.currentIndex];
     assert(current !== undefined, 'next on an invalid merging iterator');
     if (this.direction === 'backward') this.turnForward(current);
     current.next();
@@ -88,7 +89,7 @@ export class MergingIterator implements InternalIterator {
   }
 
   prev(): void {
-    const current = this.current;
+    const current = this.sources[this.currentIndex];
     assert(current !== undefined, 'prev on an invalid merging iterator');
     if (this.direction === 'forward') this.turnBackward(current);
     current.prev();
@@ -102,7 +103,7 @@ export class MergingIterator implements InternalIterator {
 
   release(): void {
     for (const source of this.sources) source.release?.();
-    this.current = undefined;
+    this.currentIndex = -1;
   }
 
   /** Places every other source on its first entry after the current one. */
@@ -168,7 +169,6 @@ export class MergingIterator implements InternalIterator {
       bestPrefix = prefix;
     }
     this.currentIndex = best;
-    this.current = best < 0 ? undefined : sources[best];
   }
 }
 

@@ -20,10 +20,11 @@ const SMALL: DbOptions = { memtableSize: 8 * 1024, compaction: { level0Compactio
 const turns = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const level0Files = (db: DB): number => db.stats().levels[0]?.files ?? 0;
 const walNames = async (vfs: MemoryVfs): Promise<string[]> => (await vfs.list('/db')).filter((name) => name.endsWith('.log'));
+const tableNames = async (vfs: MemoryVfs): Promise<string[]> => (await vfs.list('/db')).filter((name) => name.endsWith('.sst'));
 
 /** Entries in the database's only page file. */
 async function entriesOnDisk(vfs: MemoryVfs): Promise<number> {
-  const tables = (await vfs.list('/db')).filter((name) => name.endsWith('.sst'));
+  const tables = await tableNames(vfs);
   expect(tables).toHaveLength(1);
   const path = `/db/${tables[0]}`;
   const reader = await TableReader.open(vfs, path, { fileNumber: 1, expectedSizeBytes: (await vfs.readFile(path)).length });
@@ -207,11 +208,11 @@ describe('small memtables flushed in pairs', () => {
     armWhen(vfs, pageFile('sync'), { kind: 'sync', nth: 1, error: 'EIO' });
     await writeOverflowingBatch(db, 0);
     await expect(db.flush()).rejects.toMatchObject({ code: 'IO_ERROR' });
-    const tables = (await vfs.list('/db')).filter((name) => name.endsWith('.sst')).length;
+    const tables = (await tableNames(vfs)).length;
     const reported = errors.length;
     expect(errors.at(-1)?.info).toMatchObject({ job: 'flush', willRetry: false });
     await turns(120);
-    expect((await vfs.list('/db')).filter((name) => name.endsWith('.sst')).length).toBe(tables);
+    expect(await tableNames(vfs)).toHaveLength(tables);
     expect(errors.length).toBe(reported);
     expect(db.stats().memtables.immutableCount).toBe(1);
     await db.close();
